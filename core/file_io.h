@@ -1,0 +1,27 @@
+// File helpers. Every results file nfalab writes goes through
+// WriteFileAtomically: the bytes land in a temporary file in the same
+// directory, are flushed, and then renamed over the target, so a reader never
+// sees a half-written file.
+#ifndef NFALAB_CORE_FILE_IO_H_
+#define NFALAB_CORE_FILE_IO_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace nfalab {
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents);
+
+// NotFound (naming the path) if the file cannot be opened.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Creates `path` and its parents if needed (like mkdir -p).
+absl::Status MakeDirectories(const std::string& path);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_CORE_FILE_IO_H_

@@ -1,0 +1,12 @@
+// The one DatasetSourceRegistry instance (see layers/activation_registry.cc).
+#include "datasets/dataset.h"
+
+namespace nfalab {
+
+template <>
+DatasetSourceRegistry& DatasetSourceRegistry::Global() {
+  static auto* registry = new DatasetSourceRegistry("dataset source");
+  return *registry;
+}
+
+}  // namespace nfalab

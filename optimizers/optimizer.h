@@ -1,0 +1,62 @@
+// Optimizer: updates an Mlp's weights from its gradients, keeping whatever
+// per-layer state it needs (momentum buffers, ...).
+//
+//   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> opt,
+//                           OptimizerRegistry::Global().Create("sgd", config));
+//   opt->set_learning_rate(schedule.LearningRate(epoch));
+//   NFALAB_RETURN_IF_ERROR(opt->Step(gradients, &mlp));
+//
+// New optimizers register a factory that validates its OptimizerConfig:
+//   NFALAB_REGISTER_OPTIMIZER("my_rule", MyRule::Create, "one-line summary");
+#ifndef NFALAB_OPTIMIZERS_OPTIMIZER_H_
+#define NFALAB_OPTIMIZERS_OPTIMIZER_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "core/registry.h"
+#include "layers/mlp.h"
+#include "optimizers/optimizer_config.pb.h"
+
+namespace nfalab {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  // Applies one update to `model` from `gradients` (same layer shapes).
+  // InvalidArgument if the shapes do not match the model.
+  virtual absl::Status Step(const Gradients& gradients, Mlp* model) = 0;
+
+  // The step size used by the next Step; set by the schedule every epoch.
+  double learning_rate() const { return learning_rate_; }
+  void set_learning_rate(double learning_rate) {
+    learning_rate_ = learning_rate;
+  }
+
+ protected:
+  explicit Optimizer(double learning_rate) : learning_rate_(learning_rate) {}
+
+ private:
+  double learning_rate_;
+};
+
+// OK if `gradients` has one weight (and bias) gradient per layer of `model`,
+// each of the layer's shape.
+absl::Status CheckGradientShapes(const Gradients& gradients, const Mlp& model);
+
+using OptimizerRegistry = Registry<Optimizer, const OptimizerConfig&>;
+template <>
+OptimizerRegistry& OptimizerRegistry::Global();
+
+}  // namespace nfalab
+
+// `factory` is callable as
+//   absl::StatusOr<std::unique_ptr<Optimizer>>(const OptimizerConfig&).
+#define NFALAB_REGISTER_OPTIMIZER(name, factory, description)            \
+  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_optimizer_) =         \
+      ::nfalab::internal::RegisterOrDie(                                 \
+          ::nfalab::OptimizerRegistry::Global(), name, description,      \
+          factory, __FILE__, __LINE__)
+
+#endif  // NFALAB_OPTIMIZERS_OPTIMIZER_H_

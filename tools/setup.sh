@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian package nfalab needs to build, test and run its main job.
+# Idempotent; run as root (or with sudo available) on Debian 12.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap       # Bazel 4.2.3 (WORKSPACE era)
+  bazel-rules-java      # @rules_java, registered even for C++ builds
+  g++
+  git
+  libabsl-dev
+  libeigen3-dev
+  libprotobuf-dev
+  protobuf-compiler
+  libgtest-dev
+  libgmock-dev
+  googletest
+  libbenchmark-dev
+  libopenblas-dev
+  zlib1g-dev
+  pkg-config
+)
+
+SUDO=""
+if [[ "$(id -u)" != "0" ]]; then
+  SUDO="sudo"
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("${pkg}")
+  fi
+done
+
+if (( ${#missing[@]} > 0 )); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  ${SUDO} apt-get update -qq
+  ${SUDO} apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages already installed"
+fi
