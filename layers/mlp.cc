@@ -10,31 +10,12 @@
 namespace nfalab {
 namespace {
 
-absl::StatusOr<std::vector<int>> HiddenWidths(const ModelConfig& config) {
-  if (config.depth() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model.depth must be >= 1 (hidden layers), got ", config.depth()));
-  }
-  std::vector<int> widths;
+// The hidden widths k_1..k_L of a validated config.
+std::vector<int> HiddenWidths(const ModelConfig& config) {
   if (config.widths_size() > 0) {
-    if (config.widths_size() != config.depth()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "model.widths has ", config.widths_size(),
-          " entries but model.depth is ", config.depth()));
-    }
-    widths.assign(config.widths().begin(), config.widths().end());
-  } else {
-    widths.assign(config.depth(), config.width());
+    return std::vector<int>(config.widths().begin(), config.widths().end());
   }
-  for (size_t i = 0; i < widths.size(); ++i) {
-    if (widths[i] < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config.widths_size() > 0 ? absl::StrCat("model.widths[", i, "]")
-                                   : std::string("model.width"),
-          " must be >= 1, got ", widths[i]));
-    }
-  }
-  return widths;
+  return std::vector<int>(config.depth(), config.width());
 }
 
 template <typename Scalar>
@@ -62,6 +43,37 @@ void Initialise(const ModelConfig& config, Rng* rng,
 
 }  // namespace
 
+absl::Status ValidateModelConfig(const ModelConfig& config) {
+  if (config.depth() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.depth must be >= 1 (hidden layers), got ", config.depth()));
+  }
+  if (config.widths_size() > 0) {
+    if (config.widths_size() != config.depth()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model.widths has ", config.widths_size(),
+          " entries but model.depth is ", config.depth()));
+    }
+    for (int i = 0; i < config.widths_size(); ++i) {
+      if (config.widths(i) < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "model.widths[", i, "] must be >= 1, got ", config.widths(i)));
+      }
+    }
+  } else if (config.width() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.width must be >= 1, got ", config.width()));
+  }
+  if (!(config.init_scale() > 0) || !std::isfinite(config.init_scale())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.init_scale must be positive and finite, got ",
+        config.init_scale()));
+  }
+  return AnnotateStatus(
+      ActivationRegistry::Global().CheckKnown(config.activation()),
+      "model.activation");
+}
+
 template <typename Scalar>
 absl::StatusOr<BasicMlp<Scalar>> BasicMlp<Scalar>::Create(
     const ModelConfig& config, int input_dim, int output_dim, Rng* rng) {
@@ -73,12 +85,8 @@ absl::StatusOr<BasicMlp<Scalar>> BasicMlp<Scalar>::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("model output dimension must be >= 1, got ", output_dim));
   }
-  if (!(config.init_scale() > 0) || !std::isfinite(config.init_scale())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model.init_scale must be positive and finite, got ",
-        config.init_scale()));
-  }
-  NFALAB_ASSIGN_OR_RETURN(std::vector<int> widths, HiddenWidths(config));
+  NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config));
+  std::vector<int> widths = HiddenWidths(config);
   absl::StatusOr<std::unique_ptr<Activation>> activation =
       ActivationRegistry::Global().Create(config.activation());
   if (!activation.ok()) {

@@ -49,6 +49,10 @@ struct BasicGradients {
   std::vector<VectorT<Scalar>> bias;
 };
 
+// InvalidArgument naming the field (model.depth, model.width, model.widths[i],
+// model.init_scale) or NotFound for an unknown model.activation.
+absl::Status ValidateModelConfig(const ModelConfig& config);
+
 template <typename Scalar>
 class BasicMlp {
  public:

@@ -1,0 +1,23 @@
+// The `nfalab` command line:
+//
+//   nfalab train [--config=FILE] [--out=DIR] [--field.path=value ...]
+//   nfalab help | --help
+//
+// RunCli returns the process exit code. User mistakes print one
+// "error: ..." line on `err` and return non-zero; they never abort.
+#ifndef NFALAB_EXPERIMENT_CLI_H_
+#define NFALAB_EXPERIMENT_CLI_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace nfalab {
+
+// `args` excludes the program name.
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_EXPERIMENT_CLI_H_

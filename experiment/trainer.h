@@ -1,0 +1,45 @@
+// RunExperiment: one training run of an ExperimentConfig, end to end.
+//
+//   1. ValidateConfig (nothing is written if it fails);
+//   2. load the data, build the Mlp (seeded) and the optimizer;
+//   3. for every epoch: shuffle, minibatch steps, then evaluate the loss
+//      (and accuracy, for classification) on the full train and test splits;
+//   4. after every epoch, rewrite <out_dir>/metrics.csv atomically.
+//
+// <out_dir>/config.pbtxt holds the resolved config, so the run can be
+// repeated. A loss that becomes NaN or infinite stops the run with an
+// Aborted error naming the epoch and step; the table up to that point stays
+// on disk.
+#ifndef NFALAB_EXPERIMENT_TRAINER_H_
+#define NFALAB_EXPERIMENT_TRAINER_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "experiment/experiment_config.pb.h"
+#include "experiment/metrics_table.h"
+#include "layers/mlp.h"
+
+namespace nfalab {
+
+struct RunOptions {
+  // Results directory (created if needed).
+  std::string out_dir;
+  // Receives one line per epoch; null for silence.
+  std::ostream* log = nullptr;
+};
+
+struct RunResult {
+  MetricsTable metrics;
+  Mlp model;
+  double final_train_loss = 0;
+  double final_test_loss = 0;
+};
+
+absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
+                                        const RunOptions& options);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_EXPERIMENT_TRAINER_H_

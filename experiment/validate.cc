@@ -1,0 +1,52 @@
+#include "experiment/validate.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "datasets/dataset.h"
+#include "layers/mlp.h"
+#include "optimizers/learning_rate_schedule.h"
+#include "optimizers/optimizer.h"
+
+namespace nfalab {
+namespace {
+
+absl::Status AtLeast(int64_t value, int64_t minimum, absl::string_view field) {
+  if (value >= minimum) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " must be >= ", minimum, ", got ", value));
+}
+
+absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
+  NFALAB_RETURN_IF_ERROR(AnnotateStatus(
+      OptimizerRegistry::Global().CheckKnown(optimizer.name()),
+      "optimizer.name"));
+  // The optimizer's own factory knows which of its fields are valid.
+  NFALAB_RETURN_IF_ERROR(
+      OptimizerRegistry::Global().Create(optimizer.name(), optimizer).status());
+  return ValidateSchedule(optimizer);
+}
+
+absl::Status ValidateData(const DatasetConfig& data) {
+  NFALAB_RETURN_IF_ERROR(AnnotateStatus(
+      DatasetSourceRegistry::Global().CheckKnown(data.source()),
+      "data.source"));
+  NFALAB_RETURN_IF_ERROR(AtLeast(data.n_train(), 1, "data.n_train"));
+  return AtLeast(data.n_test(), 0, "data.n_test");
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const ExperimentConfig& config) {
+  NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
+  NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
+  NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
+  const TrainingConfig& training = config.training();
+  NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
+  NFALAB_RETURN_IF_ERROR(
+      AtLeast(training.batch_size(), 1, "training.batch_size"));
+  return absl::OkStatus();
+}
+
+}  // namespace nfalab

@@ -1,0 +1,17 @@
+// ValidateConfig: rejects an ExperimentConfig with impossible values or
+// unknown registry names before any data is loaded or any weight is touched.
+// Errors are InvalidArgument (or NotFound for unknown names) and name the
+// field as written in the config, e.g. "model.width must be >= 1, got 0".
+#ifndef NFALAB_EXPERIMENT_VALIDATE_H_
+#define NFALAB_EXPERIMENT_VALIDATE_H_
+
+#include "absl/status/status.h"
+#include "experiment/experiment_config.pb.h"
+
+namespace nfalab {
+
+absl::Status ValidateConfig(const ExperimentConfig& config);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_EXPERIMENT_VALIDATE_H_

@@ -1,0 +1,208 @@
+// End-to-end tests of the training loop on small synthetic tasks.
+#include "experiment/trainer.h"
+
+#include <sys/stat.h>
+
+#include <string>
+
+#include "absl/strings/str_split.h"
+#include "core/check.h"
+#include "core/file_io.h"
+#include "datasets/dataset.h"
+#include "experiment/config_io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/loss.h"
+#include "tests/matrix_matchers.h"
+#include "tests/status_matchers.h"
+
+namespace nfalab {
+namespace {
+
+using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::IsOk;
+using ::nfalab::testing::StatusIs;
+using ::testing::HasSubstr;
+
+ExperimentConfig SmallConfig() {
+  absl::StatusOr<ExperimentConfig> config = ParseConfig(R"pb(
+    name: "small"
+    seed: 5
+    data {
+      source: "synthetic"
+      n_train: 256
+      n_test: 64
+      synthetic { input_dim: 8 teacher_width: 16 }
+    }
+    model { depth: 2 width: 24 }
+    optimizer { learning_rate: 0.2 }
+    training { epochs: 4 batch_size: 32 }
+  )pb", "small");
+  NFALAB_CHECK(config.ok()) << config.status();
+  return *config;
+}
+
+std::string OutDir(const std::string& name) {
+  return ::testing::TempDir() + "/trainer_test_" + name;
+}
+
+absl::StatusOr<RunResult> RunInDir(const ExperimentConfig& config,
+                              const std::string& name) {
+  RunOptions options;
+  options.out_dir = OutDir(name);
+  return RunExperiment(config, options);
+}
+
+bool Exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+TEST(TrainerTest, SameSeedGivesIdenticalMetricsFiles) {
+  const ExperimentConfig config = SmallConfig();
+  ASSERT_THAT(RunInDir(config, "det_a"), IsOk());
+  ASSERT_THAT(RunInDir(config, "det_b"), IsOk());
+  absl::StatusOr<std::string> a = ReadFile(OutDir("det_a") + "/metrics.csv");
+  absl::StatusOr<std::string> b = ReadFile(OutDir("det_b") + "/metrics.csv");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_GT(a->size(), 100u);
+  EXPECT_EQ(*a, *b);
+}
+
+TEST(TrainerTest, DifferentSeedGivesDifferentRun) {
+  ExperimentConfig config = SmallConfig();
+  absl::StatusOr<RunResult> first = RunInDir(config, "seed_a");
+  config.set_seed(6);
+  absl::StatusOr<RunResult> second = RunInDir(config, "seed_b");
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE(first->metrics.ToCsv(), second->metrics.ToCsv());
+}
+
+TEST(TrainerTest, MetricsTableHasEveryEpochAndTheSchedule) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_optimizer()->mutable_schedule()->set_initial_epochs(1);
+  config.mutable_optimizer()->mutable_schedule()->set_initial_learning_rate(
+      1e-4);
+  absl::StatusOr<RunResult> result = RunInDir(config, "table");
+  ASSERT_THAT(result, IsOk());
+  absl::StatusOr<std::string> csv =
+      ReadFile(OutDir("table") + "/metrics.csv");
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_EQ(*csv, result->metrics.ToCsv());
+  const std::vector<std::string> lines =
+      absl::StrSplit(*csv, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.front(), "epoch,step,layer,measure,value");
+  // init: train+test loss; each epoch: lr, train loss, test loss.
+  EXPECT_EQ(lines.size(), 1u + 2u + 4u * 3u);
+  EXPECT_THAT(*csv, HasSubstr("-1,0,,train_loss,"));
+  // 256 / 32 = 8 steps per epoch; epoch 0 runs at 1e-4, later at 0.2.
+  EXPECT_THAT(*csv, HasSubstr("0,8,,learning_rate,0.0001\n"));
+  EXPECT_THAT(*csv, HasSubstr("3,32,,learning_rate,0.2\n"));
+}
+
+TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {
+  const ExperimentConfig config = SmallConfig();
+  ASSERT_THAT(RunInDir(config, "config"), IsOk());
+  absl::StatusOr<ExperimentConfig> reloaded =
+      LoadConfig(OutDir("config") + "/config.pbtxt");
+  ASSERT_THAT(reloaded, IsOk());
+  EXPECT_EQ(reloaded->SerializeAsString(), config.SerializeAsString());
+}
+
+TEST(TrainerTest, TrainingLossFallsOnATeacherTask) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(30);
+  absl::StatusOr<RunResult> result = RunInDir(config, "falls");
+  ASSERT_THAT(result, IsOk());
+  const double initial = result->metrics.rows().front().value;
+  ASSERT_EQ(result->metrics.rows().front().measure, "train_loss");
+  EXPECT_LT(result->final_train_loss, initial / 10)
+      << "initial " << initial << ", final " << result->final_train_loss;
+}
+
+// One full-batch epoch without shuffling is exactly one SGD step:
+// W1 = W0 - lr * dL/dW(W0) on the whole training split.
+TEST(TrainerTest, OneFullBatchEpochIsOneGradientStep) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(1);
+  config.mutable_training()->set_batch_size(256);
+  config.mutable_training()->set_shuffle(false);
+  absl::StatusOr<RunResult> result = RunInDir(config, "one_step");
+  ASSERT_THAT(result, IsOk());
+  absl::StatusOr<DatasetSplits> data = LoadDataset(config.data());
+  ASSERT_THAT(data, IsOk());
+
+  Mlp at_init = result->model;
+  for (int i = 0; i < at_init.num_layers(); ++i) {
+    at_init.layer(i).weight() = at_init.initial_weight(i);
+  }
+  MlpCache cache;
+  at_init.Forward(data->train.x, &cache);
+  Matrix d_output;
+  MseLoss(cache.output(), data->train.y, &d_output);
+  Gradients gradients;
+  at_init.Backward(cache, d_output, &gradients);
+  for (int i = 0; i < at_init.num_layers(); ++i) {
+    SCOPED_TRACE(i);
+    const Matrix expected =
+        at_init.initial_weight(i) - 0.2f * gradients.weight[i];
+    EXPECT_THAT(result->model.layer(i).weight(),
+                ApproxEq(expected, 1e-5, 1e-6));
+  }
+}
+
+TEST(TrainerTest, DivergenceIsAnErrorAndKeepsTheTable) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_optimizer()->set_learning_rate(1e8);
+  EXPECT_THAT(RunInDir(config, "diverge"),
+              StatusIs(absl::StatusCode::kAborted,
+                       ::testing::AllOf(HasSubstr("diverged"),
+                                        HasSubstr("learning_rate"))));
+  absl::StatusOr<std::string> csv =
+      ReadFile(OutDir("diverge") + "/metrics.csv");
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_THAT(*csv, HasSubstr("epoch,step,layer,measure,value\n-1,0,,"));
+}
+
+TEST(TrainerTest, InvalidConfigWritesNothing) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_model()->set_width(0);
+  EXPECT_THAT(RunInDir(config, "invalid"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("model.width")));
+  EXPECT_FALSE(Exists(OutDir("invalid")));
+}
+
+TEST(TrainerTest, CrossEntropyOnRegressionDataIsRejectedBeforeWriting) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_loss(TrainingConfig::CROSS_ENTROPY);
+  EXPECT_THAT(RunInDir(config, "ce_regression"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("CROSS_ENTROPY")));
+  EXPECT_FALSE(Exists(OutDir("ce_regression")));
+}
+
+TEST(TrainerTest, ClassificationRunReportsAccuracies) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_data()->mutable_synthetic()->set_num_outputs(3);
+  config.mutable_data()->mutable_synthetic()->set_classify(true);
+  config.mutable_training()->set_loss(TrainingConfig::CROSS_ENTROPY);
+  config.mutable_training()->set_epochs(8);
+  absl::StatusOr<RunResult> result = RunInDir(config, "classify");
+  ASSERT_THAT(result, IsOk());
+  double last_train_accuracy = -1;
+  for (const MetricsTable::Row& row : result->metrics.rows()) {
+    if (row.measure == "train_accuracy" || row.measure == "test_accuracy") {
+      EXPECT_GE(row.value, 0.0);
+      EXPECT_LE(row.value, 1.0);
+    }
+    if (row.measure == "train_accuracy") last_train_accuracy = row.value;
+  }
+  // Three roughly balanced classes: chance is about 1/3.
+  EXPECT_GT(last_train_accuracy, 0.6);
+}
+
+}  // namespace
+}  // namespace nfalab
