@@ -28,12 +28,12 @@ struct Voidify {
 
 }  // namespace nfalab::internal
 
-#define NFALAB_CHECK(condition)                                            \
-  (condition) ? (void)0                                                    \
-              : ::nfalab::internal::Voidify() &                            \
-                    ::nfalab::internal::CheckFailure(__FILE__, __LINE__,   \
-                                                     #condition)           \
-                        .stream()
+#define NFALAB_CHECK(condition)                                              \
+  (condition)                                                                \
+      ? (void)0                                                              \
+      : ::nfalab::internal::Voidify() &                                      \
+            ::nfalab::internal::CheckFailure(__FILE__, __LINE__, #condition) \
+                .stream()
 
 #ifdef NDEBUG
 #define NFALAB_DCHECK(condition) \

@@ -6,10 +6,10 @@
 #define NFALAB_CORE_FILE_IO_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace nfalab {
 

@@ -18,8 +18,9 @@
 //
 // Create and list:
 //
-//   NFALAB_ASSIGN_OR_RETURN(auto relu, ActivationRegistry::Global().Create("relu"));
-//   for (const std::string& name : ActivationRegistry::Global().Names()) ...
+//   NFALAB_ASSIGN_OR_RETURN(auto relu,
+//   ActivationRegistry::Global().Create("relu")); for (const std::string& name
+//   : ActivationRegistry::Global().Names()) ...
 //
 // An unknown name is a user error and returns NotFound listing the known names.
 // Registering a name twice is a programmer error: RegisterOrDie prints both
@@ -35,7 +36,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -44,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace nfalab {
@@ -59,8 +60,7 @@ inline bool IsValidRegistryName(absl::string_view name) {
 template <typename Base, typename... Args>
 class Registry {
  public:
-  using Factory =
-      std::function<absl::StatusOr<std::unique_ptr<Base>>(Args...)>;
+  using Factory = std::function<absl::StatusOr<std::unique_ptr<Base>>(Args...)>;
 
   struct Entry {
     std::string description;
@@ -84,14 +84,14 @@ class Registry {
                    Factory factory, absl::string_view site)
       ABSL_LOCKS_EXCLUDED(mutex_) {
     if (!IsValidRegistryName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          kind_, " name \"", name, "\" (", site,
-          ") is not lowercase snake_case ([a-z][a-z0-9_]*)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(kind_, " name \"", name, "\" (", site,
+                       ") is not lowercase snake_case ([a-z][a-z0-9_]*)"));
     }
     absl::MutexLock lock(&mutex_);
     auto [it, inserted] = entries_.try_emplace(
-        std::string(name), Entry{std::string(description), std::move(factory),
-                                 std::string(site)});
+        std::string(name),
+        Entry{std::string(description), std::move(factory), std::string(site)});
     if (!inserted) {
       return absl::AlreadyExistsError(
           absl::StrCat(kind_, " \"", name, "\" is registered twice: at ",

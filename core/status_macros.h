@@ -11,11 +11,11 @@
 #ifndef NFALAB_CORE_STATUS_MACROS_H_
 #define NFALAB_CORE_STATUS_MACROS_H_
 
-#include "absl/strings/string_view.h"
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace nfalab {
 
@@ -28,14 +28,14 @@ absl::Status AnnotateStatus(const absl::Status& status,
 #define NFALAB_STATUS_CONCAT_INNER_(a, b) a##b
 #define NFALAB_STATUS_CONCAT_(a, b) NFALAB_STATUS_CONCAT_INNER_(a, b)
 
-#define NFALAB_RETURN_IF_ERROR(expr)                      \
-  do {                                                    \
-    const ::absl::Status nfalab_status_ = (expr);         \
-    if (!nfalab_status_.ok()) return nfalab_status_;      \
+#define NFALAB_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    const ::absl::Status nfalab_status_ = (expr);    \
+    if (!nfalab_status_.ok()) return nfalab_status_; \
   } while (false)
 
-#define NFALAB_ASSIGN_OR_RETURN(lhs, expr)                                  \
-  NFALAB_ASSIGN_OR_RETURN_IMPL_(                                            \
+#define NFALAB_ASSIGN_OR_RETURN(lhs, expr) \
+  NFALAB_ASSIGN_OR_RETURN_IMPL_(           \
       NFALAB_STATUS_CONCAT_(nfalab_statusor_, __LINE__), lhs, expr)
 
 #define NFALAB_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -10,11 +10,10 @@
 #define NFALAB_CORE_TENSOR_H_
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
 #include "Eigen/Core"
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace nfalab {
 
@@ -55,8 +54,8 @@ template <typename Derived>
 absl::Status CheckFinite(const Eigen::DenseBase<Derived>& m,
                          absl::string_view what) {
   if (m.allFinite()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      std::string(what) + " contains NaN or infinite values");
+  return absl::InvalidArgumentError(std::string(what) +
+                                    " contains NaN or infinite values");
 }
 
 }  // namespace nfalab

@@ -8,8 +8,8 @@ namespace nfalab {
 
 absl::Status Dataset::Validate(absl::string_view what) const {
   if (y.rows() != x.rows()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": X has ", x.rows(), " rows but Y has ", y.rows()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": X has ", x.rows(), " rows but Y has ", y.rows()));
   }
   if (is_classification()) {
     if (static_cast<Eigen::Index>(labels.size()) != x.rows()) {
@@ -53,9 +53,9 @@ absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config) {
   if (!source.ok()) return AnnotateStatus(source.status(), "data.source");
   absl::StatusOr<DatasetSplits> splits = (*source)->Load(config);
   if (!splits.ok()) {
-    return AnnotateStatus(splits.status(),
-                          absl::StrCat("data (source \"", config.source(),
-                                       "\")"));
+    return AnnotateStatus(
+        splits.status(),
+        absl::StrCat("data (source \"", config.source(), "\")"));
   }
   NFALAB_RETURN_IF_ERROR(splits->train.Validate("training split"));
   NFALAB_RETURN_IF_ERROR(splits->test.Validate("test split"));

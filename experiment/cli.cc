@@ -45,8 +45,7 @@ Exit code 0 on success; otherwise one "error: ..." line on stderr.
 // Under `bazel run`, relative paths refer to the user's directory.
 std::string ResolvePath(const std::string& path) {
   const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path.front() == '/' || base == nullptr ||
-      *base == '\0') {
+  if (path.empty() || path.front() == '/' || base == nullptr || *base == '\0') {
     return path;
   }
   return absl::StrCat(base, "/", path);
@@ -100,9 +99,9 @@ absl::Status Train(const TrainArgs& args, std::ostream& out) {
     NFALAB_RETURN_IF_ERROR(ApplyOverride(assignment, &config));
   }
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
-  const std::string out_dir = ResolvePath(
-      args.out_dir.empty() ? absl::StrCat("runs/", config.name())
-                           : args.out_dir);
+  const std::string out_dir =
+      ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", config.name())
+                                       : args.out_dir);
   out << "nfalab train: " << config.name() << " -> " << out_dir << "\n";
   const auto start = std::chrono::steady_clock::now();
   RunOptions options;

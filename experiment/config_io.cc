@@ -129,7 +129,8 @@ absl::Status ApplyOverride(absl::string_view assignment,
             "override \"", assignment, "\": unbalanced '[' in the list"));
       }
     }
-    for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    for (absl::string_view item :
+         absl::StrSplit(list, ',', absl::SkipEmpty())) {
       values.emplace_back(absl::StripAsciiWhitespace(item));
     }
     reflection.ClearField(message, field);

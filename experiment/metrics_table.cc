@@ -16,8 +16,7 @@ std::string MetricsTable::ToCsv() const {
   for (const Row& row : rows_) {
     absl::StrAppend(&csv, row.epoch, ",", row.step, ",",
                     row.layer > 0 ? absl::StrCat(row.layer) : "", ",",
-                    row.measure, ",", absl::StrFormat("%.9g", row.value),
-                    "\n");
+                    row.measure, ",", absl::StrFormat("%.9g", row.value), "\n");
   }
   return csv;
 }

@@ -41,9 +41,9 @@ Evaluation Evaluate(const Mlp& model, const Dataset& data,
   const Matrix output = model.Predict(data.x);
   result.loss = Loss(kind, output, data, nullptr);
   if (data.is_classification()) {
-    result.accuracy =
-        static_cast<double>(CountCorrect(output, absl::MakeConstSpan(data.labels))) /
-        data.size();
+    result.accuracy = static_cast<double>(CountCorrect(
+                          output, absl::MakeConstSpan(data.labels))) /
+                      data.size();
   }
   return result;
 }
@@ -63,10 +63,12 @@ void RecordEvaluation(int epoch, int64_t step, const Evaluation& train,
                       const Evaluation& test, bool has_test,
                       MetricsTable* table) {
   table->Add(epoch, step, "train_loss", train.loss);
-  if (train.accuracy >= 0) table->Add(epoch, step, "train_accuracy", train.accuracy);
+  if (train.accuracy >= 0)
+    table->Add(epoch, step, "train_accuracy", train.accuracy);
   if (has_test) {
     table->Add(epoch, step, "test_loss", test.loss);
-    if (test.accuracy >= 0) table->Add(epoch, step, "test_accuracy", test.accuracy);
+    if (test.accuracy >= 0)
+      table->Add(epoch, step, "test_accuracy", test.accuracy);
   }
 }
 
@@ -100,10 +102,9 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   NFALAB_ASSIGN_OR_RETURN(Mlp model,
                           Mlp::Create(config.model(), data.train.input_dim(),
                                       data.train.output_dim(), &init_rng));
-  NFALAB_ASSIGN_OR_RETURN(
-      std::unique_ptr<Optimizer> optimizer,
-      OptimizerRegistry::Global().Create(config.optimizer().name(),
-                                         config.optimizer()));
+  NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
+                          OptimizerRegistry::Global().Create(
+                              config.optimizer().name(), config.optimizer()));
 
   // Everything the run depends on is valid: only now touch the disk.
   NFALAB_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
@@ -145,8 +146,8 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
     for (int begin = 0; begin < n; begin += training.batch_size()) {
       const int end = std::min(n, begin + training.batch_size());
       const Dataset batch = SelectRows(
-          data.train,
-          absl::MakeConstSpan(order.data() + begin, static_cast<size_t>(end - begin)));
+          data.train, absl::MakeConstSpan(order.data() + begin,
+                                          static_cast<size_t>(end - begin)));
       model.Forward(batch.x, &cache);
       const double loss = Loss(loss_kind, cache.output(), batch, &d_output);
       if (!std::isfinite(loss)) {
@@ -177,9 +178,9 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
       const double seconds = std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();
-      *log << absl::StrFormat("epoch %4d/%-4d %s  lr %g  (%.2fs)\n", epoch,
-                              epochs - 1, FormatEvaluation(train, test, has_test),
-                              learning_rate, seconds);
+      *log << absl::StrFormat(
+          "epoch %4d/%-4d %s  lr %g  (%.2fs)\n", epoch, epochs - 1,
+          FormatEvaluation(train, test, has_test), learning_rate, seconds);
       log->flush();
     }
   }

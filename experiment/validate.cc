@@ -19,9 +19,9 @@ absl::Status AtLeast(int64_t value, int64_t minimum, absl::string_view field) {
 }
 
 absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
-  NFALAB_RETURN_IF_ERROR(AnnotateStatus(
-      OptimizerRegistry::Global().CheckKnown(optimizer.name()),
-      "optimizer.name"));
+  NFALAB_RETURN_IF_ERROR(
+      AnnotateStatus(OptimizerRegistry::Global().CheckKnown(optimizer.name()),
+                     "optimizer.name"));
   // The optimizer's own factory knows which of its fields are valid.
   NFALAB_RETURN_IF_ERROR(
       OptimizerRegistry::Global().Create(optimizer.name(), optimizer).status());
@@ -29,9 +29,9 @@ absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
 }
 
 absl::Status ValidateData(const DatasetConfig& data) {
-  NFALAB_RETURN_IF_ERROR(AnnotateStatus(
-      DatasetSourceRegistry::Global().CheckKnown(data.source()),
-      "data.source"));
+  NFALAB_RETURN_IF_ERROR(
+      AnnotateStatus(DatasetSourceRegistry::Global().CheckKnown(data.source()),
+                     "data.source"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_train(), 1, "data.n_train"));
   return AtLeast(data.n_test(), 0, "data.n_test");
 }

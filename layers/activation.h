@@ -17,7 +17,8 @@
 //   NFALAB_REGISTER_ACTIVATION("relu", Relu, "max(h, 0)");
 //
 // and are then created by name:
-//   NFALAB_ASSIGN_OR_RETURN(auto phi, ActivationRegistry::Global().Create("relu"));
+//   NFALAB_ASSIGN_OR_RETURN(auto phi,
+//   ActivationRegistry::Global().Create("relu"));
 #ifndef NFALAB_LAYERS_ACTIVATION_H_
 #define NFALAB_LAYERS_ACTIVATION_H_
 

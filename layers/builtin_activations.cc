@@ -136,8 +136,8 @@ NFALAB_REGISTER_ACTIVATION("relu", Relu, "max(h, 0)");
 NFALAB_REGISTER_ACTIVATION("identity", Identity, "h (a linear network)");
 NFALAB_REGISTER_ACTIVATION("tanh", Tanh, "tanh(h)");
 NFALAB_REGISTER_ACTIVATION("sigmoid", Sigmoid, "1 / (1 + exp(-h))");
-NFALAB_REGISTER_ACTIVATION("gelu", Gelu,
-                           "GELU, tanh approximation (PyTorch approximate='tanh')");
+NFALAB_REGISTER_ACTIVATION(
+    "gelu", Gelu, "GELU, tanh approximation (PyTorch approximate='tanh')");
 NFALAB_REGISTER_ACTIVATION("softplus", Softplus, "log(1 + exp(h))");
 NFALAB_REGISTER_ACTIVATION("leaky_relu", LeakyRelu,
                            "max(h, 0) + 0.01 min(h, 0)");

@@ -50,9 +50,9 @@ absl::Status ValidateModelConfig(const ModelConfig& config) {
   }
   if (config.widths_size() > 0) {
     if (config.widths_size() != config.depth()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "model.widths has ", config.widths_size(),
-          " entries but model.depth is ", config.depth()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("model.widths has ", config.widths_size(),
+                       " entries but model.depth is ", config.depth()));
     }
     for (int i = 0; i < config.widths_size(); ++i) {
       if (config.widths(i) < 1) {
@@ -65,9 +65,9 @@ absl::Status ValidateModelConfig(const ModelConfig& config) {
         absl::StrCat("model.width must be >= 1, got ", config.width()));
   }
   if (!(config.init_scale() > 0) || !std::isfinite(config.init_scale())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model.init_scale must be positive and finite, got ",
-        config.init_scale()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.init_scale must be positive and finite, got ",
+                     config.init_scale()));
   }
   return AnnotateStatus(
       ActivationRegistry::Global().CheckKnown(config.activation()),
@@ -110,8 +110,7 @@ template <typename Scalar>
 void BasicMlp<Scalar>::Forward(const MatrixT<Scalar>& x,
                                BasicMlpCache<Scalar>* cache) const {
   NFALAB_CHECK(x.cols() == input_dim())
-      << "input has " << x.cols() << " columns, model expects "
-      << input_dim();
+      << "input has " << x.cols() << " columns, model expects " << input_dim();
   const int n_layers = num_layers();
   cache->inputs.resize(n_layers);
   cache->preactivations.resize(n_layers);
@@ -128,14 +127,13 @@ template <typename Scalar>
 MatrixT<Scalar> BasicMlp<Scalar>::Predict(const MatrixT<Scalar>& x,
                                           int chunk_rows) const {
   NFALAB_CHECK(x.cols() == input_dim())
-      << "input has " << x.cols() << " columns, model expects "
-      << input_dim();
+      << "input has " << x.cols() << " columns, model expects " << input_dim();
   NFALAB_CHECK(chunk_rows > 0);
   MatrixT<Scalar> output(x.rows(), output_dim());
   MatrixT<Scalar> a, h;
   for (Eigen::Index start = 0; start < x.rows(); start += chunk_rows) {
-    const Eigen::Index rows = std::min<Eigen::Index>(chunk_rows,
-                                                     x.rows() - start);
+    const Eigen::Index rows =
+        std::min<Eigen::Index>(chunk_rows, x.rows() - start);
     a = x.middleRows(start, rows);
     for (int i = 0; i < num_layers(); ++i) {
       layers_[i].Forward(a, &h);

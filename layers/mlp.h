@@ -119,8 +119,7 @@ BasicMlp<Other> BasicMlp<Scalar>::Cast() const {
   result.activation_ = activation_;
   for (int i = 0; i < num_layers(); ++i) {
     const BasicLinear<Scalar>& from = layers_[i];
-    BasicLinear<Other> to(from.input_dim(), from.output_dim(),
-                          from.has_bias());
+    BasicLinear<Other> to(from.input_dim(), from.output_dim(), from.has_bias());
     to.weight() = from.weight().template cast<Other>();
     if (from.has_bias()) to.bias() = from.bias().template cast<Other>();
     result.layers_.push_back(std::move(to));

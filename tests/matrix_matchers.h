@@ -48,9 +48,9 @@ MATCHER_P3(ApproxEq, expected, rtol, atol,
     }
   }
   *result_listener << "max abs error " << max_abs << ", max rel error "
-                   << max_rel << "; worst entry (" << worst_r << ", "
-                   << worst_c << "): " << actual_d(worst_r, worst_c)
-                   << " vs expected " << expected_d(worst_r, worst_c);
+                   << max_rel << "; worst entry (" << worst_r << ", " << worst_c
+                   << "): " << actual_d(worst_r, worst_c) << " vs expected "
+                   << expected_d(worst_r, worst_c);
   return worst_excess <= 0;
 }
 

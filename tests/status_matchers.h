@@ -39,9 +39,8 @@ MATCHER_P2(StatusIs, code, message_matcher,
   const absl::Status& status = GetStatus(arg);
   *result_listener << "status is " << status;
   return status.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(status.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             message_matcher, std::string(status.message()), result_listener);
 }
 
 }  // namespace nfalab::testing
@@ -49,11 +48,10 @@ MATCHER_P2(StatusIs, code, message_matcher,
 #define NFALAB_TESTING_CONCAT_INNER_(a, b) a##b
 #define NFALAB_TESTING_CONCAT_(a, b) NFALAB_TESTING_CONCAT_INNER_(a, b)
 
-#define NFALAB_ASSERT_OK(expr) \
-  ASSERT_THAT((expr), ::nfalab::testing::IsOk())
+#define NFALAB_ASSERT_OK(expr) ASSERT_THAT((expr), ::nfalab::testing::IsOk())
 
-#define NFALAB_ASSERT_OK_AND_ASSIGN(lhs, expr)                          \
-  NFALAB_ASSERT_OK_AND_ASSIGN_IMPL_(                                    \
+#define NFALAB_ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  NFALAB_ASSERT_OK_AND_ASSIGN_IMPL_(           \
       NFALAB_TESTING_CONCAT_(nfalab_statusor_, __LINE__), lhs, expr)
 
 #define NFALAB_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \

@@ -58,8 +58,9 @@ TEST(CliTest, UnknownCommandIsOneErrorLine) {
 }
 
 TEST(CliTest, MissingConfigFileIsOneErrorLine) {
-  ExpectOneErrorLine(RunNfalab({"train", "--config=/no/such.pbtxt", "--out=/tmp/x"}),
-                     "/no/such.pbtxt");
+  ExpectOneErrorLine(
+      RunNfalab({"train", "--config=/no/such.pbtxt", "--out=/tmp/x"}),
+      "/no/such.pbtxt");
 }
 
 TEST(CliTest, UnknownOverrideFieldIsOneErrorLine) {
@@ -73,21 +74,23 @@ TEST(CliTest, ImpossibleValueIsOneErrorLine) {
 }
 
 TEST(CliTest, UnknownActivationIsOneErrorLine) {
-  ExpectOneErrorLine(RunNfalab({"train", "--model.activation=gleu", "--out=/tmp/x"}),
-                     "no activation named \"gleu\"");
+  ExpectOneErrorLine(
+      RunNfalab({"train", "--model.activation=gleu", "--out=/tmp/x"}),
+      "no activation named \"gleu\"");
 }
 
 TEST(CliTest, FlagWithoutValueIsOneErrorLine) {
-  ExpectOneErrorLine(RunNfalab({"train", "--config"}), "--config needs a value");
+  ExpectOneErrorLine(RunNfalab({"train", "--config"}),
+                     "--config needs a value");
   ExpectOneErrorLine(RunNfalab({"train", "stray"}), "unexpected argument");
 }
 
 TEST(CliTest, TrainsWithOverridesAndWritesResults) {
   const std::string out_dir = ::testing::TempDir() + "/cli_test_run";
-  const CliRun run = RunNfalab({"train", "--out=" + out_dir, "--name=cli",
-                          "--data.n_train=128", "--data.n_test=32",
-                          "--data.synthetic.input_dim=4", "--model.depth=1",
-                          "--model.width=8", "training.epochs=2"});
+  const CliRun run = RunNfalab(
+      {"train", "--out=" + out_dir, "--name=cli", "--data.n_train=128",
+       "--data.n_test=32", "--data.synthetic.input_dim=4", "--model.depth=1",
+       "--model.width=8", "training.epochs=2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
   EXPECT_THAT(run.out, HasSubstr("epoch    1/1"));

@@ -69,15 +69,14 @@ TEST(ConfigTest, UnknownFieldNamesFileLineAndField) {
   EXPECT_THAT(
       ParseConfig("seed: 1\nmodel {\n  widht: 3\n}\n", "bad.pbtxt"),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               ::testing::AllOf(HasSubstr("bad.pbtxt:3:"),
-                                HasSubstr("widht"),
+               ::testing::AllOf(HasSubstr("bad.pbtxt:3:"), HasSubstr("widht"),
                                 HasSubstr("nfalab.ModelConfig"))));
 }
 
 TEST(ConfigTest, MalformedValueIsRejected) {
-  EXPECT_THAT(ParseConfig("model { depth: \"three\" }", "bad.pbtxt"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("bad.pbtxt:1:")));
+  EXPECT_THAT(
+      ParseConfig("model { depth: \"three\" }", "bad.pbtxt"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad.pbtxt:1:")));
 }
 
 absl::Status ValidateText(absl::string_view text) {
@@ -105,9 +104,9 @@ TEST(ValidateTest, WidthsOfWrongLengthAreRejected) {
 }
 
 TEST(ValidateTest, ZeroDepthIsRejected) {
-  EXPECT_THAT(ValidateText("model { depth: 0 }"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("model.depth")));
+  EXPECT_THAT(
+      ValidateText("model { depth: 0 }"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("model.depth")));
 }
 
 TEST(ValidateTest, NegativeLearningRateIsRejected) {
@@ -152,19 +151,18 @@ TEST(ValidateTest, NonPositiveEpochsBatchAndSamplesAreRejected) {
   EXPECT_THAT(ValidateText("training { batch_size: 0 }"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("training.batch_size")));
-  EXPECT_THAT(ValidateText("data { n_train: 0 }"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.n_train")));
-  EXPECT_THAT(ValidateText("data { n_test: -1 }"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.n_test")));
+  EXPECT_THAT(
+      ValidateText("data { n_train: 0 }"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("data.n_train")));
+  EXPECT_THAT(
+      ValidateText("data { n_test: -1 }"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("data.n_test")));
 }
 
 TEST(ValidateTest, BadScheduleIsRejected) {
-  EXPECT_THAT(
-      ValidateText("optimizer { schedule { initial_epochs: -1 } }"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("optimizer.schedule.initial_epochs")));
+  EXPECT_THAT(ValidateText("optimizer { schedule { initial_epochs: -1 } }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer.schedule.initial_epochs")));
 }
 
 TEST(OverrideTest, SetsNestedScalarsEnumsAndStrings) {
@@ -208,11 +206,11 @@ TEST(OverrideTest, OverrideWinsOverTheFileAndKeepsSiblings) {
 
 TEST(OverrideTest, UnknownFieldListsTheKnownOnes) {
   ExperimentConfig config;
-  EXPECT_THAT(
-      ApplyOverride("model.widht=3", &config),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               ::testing::AllOf(HasSubstr("unknown config field \"model.widht\""),
-                                HasSubstr("width"), HasSubstr("depth"))));
+  EXPECT_THAT(ApplyOverride("model.widht=3", &config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(
+                           HasSubstr("unknown config field \"model.widht\""),
+                           HasSubstr("width"), HasSubstr("depth"))));
   EXPECT_THAT(ApplyOverride("nosuch=3", &config),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unknown config field")));
@@ -220,13 +218,13 @@ TEST(OverrideTest, UnknownFieldListsTheKnownOnes) {
 
 TEST(OverrideTest, BadValueNamesTheFieldAndType) {
   ExperimentConfig config;
-  EXPECT_THAT(ApplyOverride("model.width=wide", &config),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::AllOf(HasSubstr("model.width"),
-                                        HasSubstr("wide"))));
-  EXPECT_THAT(ApplyOverride("training.loss=HINGE", &config),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("training.loss")));
+  EXPECT_THAT(
+      ApplyOverride("model.width=wide", &config),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("model.width"), HasSubstr("wide"))));
+  EXPECT_THAT(
+      ApplyOverride("training.loss=HINGE", &config),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("training.loss")));
 }
 
 TEST(OverrideTest, MissingEqualsAndSubfieldOfScalarAreRejected) {

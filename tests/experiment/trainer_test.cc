@@ -25,19 +25,21 @@ using ::nfalab::testing::StatusIs;
 using ::testing::HasSubstr;
 
 ExperimentConfig SmallConfig() {
-  absl::StatusOr<ExperimentConfig> config = ParseConfig(R"pb(
-    name: "small"
-    seed: 5
-    data {
-      source: "synthetic"
-      n_train: 256
-      n_test: 64
-      synthetic { input_dim: 8 teacher_width: 16 }
-    }
-    model { depth: 2 width: 24 }
-    optimizer { learning_rate: 0.2 }
-    training { epochs: 4 batch_size: 32 }
-  )pb", "small");
+  absl::StatusOr<ExperimentConfig> config =
+      ParseConfig(R"pb(
+                    name: "small"
+                    seed: 5
+                    data {
+                      source: "synthetic"
+                      n_train: 256
+                      n_test: 64
+                      synthetic { input_dim: 8 teacher_width: 16 }
+                    }
+                    model { depth: 2 width: 24 }
+                    optimizer { learning_rate: 0.2 }
+                    training { epochs: 4 batch_size: 32 }
+                  )pb",
+                  "small");
   NFALAB_CHECK(config.ok()) << config.status();
   return *config;
 }
@@ -47,7 +49,7 @@ std::string OutDir(const std::string& name) {
 }
 
 absl::StatusOr<RunResult> RunInDir(const ExperimentConfig& config,
-                              const std::string& name) {
+                                   const std::string& name) {
   RunOptions options;
   options.out_dir = OutDir(name);
   return RunExperiment(config, options);
@@ -87,8 +89,7 @@ TEST(TrainerTest, MetricsTableHasEveryEpochAndTheSchedule) {
       1e-4);
   absl::StatusOr<RunResult> result = RunInDir(config, "table");
   ASSERT_THAT(result, IsOk());
-  absl::StatusOr<std::string> csv =
-      ReadFile(OutDir("table") + "/metrics.csv");
+  absl::StatusOr<std::string> csv = ReadFile(OutDir("table") + "/metrics.csv");
   ASSERT_THAT(csv, IsOk());
   EXPECT_EQ(*csv, result->metrics.ToCsv());
   const std::vector<std::string> lines =
@@ -169,18 +170,18 @@ TEST(TrainerTest, DivergenceIsAnErrorAndKeepsTheTable) {
 TEST(TrainerTest, InvalidConfigWritesNothing) {
   ExperimentConfig config = SmallConfig();
   config.mutable_model()->set_width(0);
-  EXPECT_THAT(RunInDir(config, "invalid"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("model.width")));
+  EXPECT_THAT(
+      RunInDir(config, "invalid"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("model.width")));
   EXPECT_FALSE(Exists(OutDir("invalid")));
 }
 
 TEST(TrainerTest, CrossEntropyOnRegressionDataIsRejectedBeforeWriting) {
   ExperimentConfig config = SmallConfig();
   config.mutable_training()->set_loss(TrainingConfig::CROSS_ENTROPY);
-  EXPECT_THAT(RunInDir(config, "ce_regression"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("CROSS_ENTROPY")));
+  EXPECT_THAT(
+      RunInDir(config, "ce_regression"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("CROSS_ENTROPY")));
   EXPECT_FALSE(Exists(OutDir("ce_regression")));
 }
 
