@@ -68,6 +68,12 @@ absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config) {
     return absl::InvalidArgumentError(
         "training and test splits have different shapes");
   }
+  if (splits->test.size() > 0 &&
+      splits->test.num_classes != splits->train.num_classes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "training split has ", splits->train.num_classes,
+        " classes but the test split has ", splits->test.num_classes));
+  }
   return splits;
 }
 
