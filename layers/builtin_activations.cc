@@ -58,30 +58,33 @@ class Sigmoid : public ElementwiseActivation<Sigmoid> {
 };
 
 // GELU, tanh approximation (PyTorch's approximate="tanh"):
-//   phi(h) = h/2 (1 + tanh(u)),  u = sqrt(2/pi) (h + 0.044715 h^3).
+//   phi(h) = h/2 (1 + tanh(u)) = h sigmoid(2u),
+//   u = sqrt(2/pi) (h + 0.044715 h^3).
+// The sigmoid form avoids the cancellation in 1 + tanh(u) for very negative
+// h, where float tanh rounds to -1.
 class Gelu : public ElementwiseActivation<Gelu> {
  public:
   template <typename A>
   static auto Value(const A& h) {
-    using S = ScalarOf<A>;
-    return S(0.5) * h * (S(1) + Inner(h).tanh());
+    return h * Gate(h);
   }
-  // phi'(h) = (1 + t)/2 + h/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 h^2).
+  // phi'(h) = s + 2 h s (1 - s) u'(h), s = sigmoid(2u),
+  // u'(h) = sqrt(2/pi) (1 + 3 * 0.044715 h^2).
   template <typename A>
   static auto Slope(const A& h) {
     using S = ScalarOf<A>;
-    return S(0.5) * (S(1) + Inner(h).tanh()) +
-           S(0.5) * h * (S(1) - Inner(h).tanh().square()) * S(kSqrt2OverPi) *
-               (S(1) + S(3 * kCubic) * h.square());
+    return Gate(h) + S(2 * kSqrt2OverPi) * h * Gate(h) * (S(1) - Gate(h)) *
+                         (S(1) + S(3 * kCubic) * h.square());
   }
 
  private:
   static constexpr double kSqrt2OverPi = 0.7978845608028654;
   static constexpr double kCubic = 0.044715;
+  // sigmoid(2u).
   template <typename A>
-  static auto Inner(const A& h) {
+  static auto Gate(const A& h) {
     using S = ScalarOf<A>;
-    return S(kSqrt2OverPi) * (h + S(kCubic) * h.cube());
+    return (S(2 * kSqrt2OverPi) * (h + S(kCubic) * h.cube())).logistic();
   }
 };
 
