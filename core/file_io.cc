@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -23,6 +25,9 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
   if (err == EACCES || err == EPERM) {
     return absl::PermissionDeniedError(message);
   }
+  if (err == ENOTDIR || err == EISDIR || err == EEXIST) {
+    return absl::FailedPreconditionError(message);
+  }
   return absl::UnavailableError(message);
 }
 
@@ -30,8 +35,11 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents) {
+  // Unique per process and call, so concurrent writers never share a file.
+  static std::atomic<uint64_t> counter{0};
   const std::string temp_path =
-      absl::StrCat(path, ".tmp.", static_cast<long>(getpid()));
+      absl::StrCat(path, ".tmp.", static_cast<long>(getpid()), ".",
+                   counter.fetch_add(1, std::memory_order_relaxed));
   const int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return ErrnoError("cannot create", temp_path);
   size_t written = 0;
@@ -47,8 +55,13 @@ absl::Status WriteFileAtomically(const std::string& path,
     }
     written += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    absl::Status status = ErrnoError("cannot flush", temp_path);
+  const bool synced = fsync(fd) == 0;
+  absl::Status status =
+      synced ? absl::OkStatus() : ErrnoError("cannot flush", temp_path);
+  if (close(fd) != 0 && status.ok()) {
+    status = ErrnoError("cannot close", temp_path);
+  }
+  if (!status.ok()) {
     unlink(temp_path.c_str());
     return status;
   }
@@ -61,6 +74,12 @@ absl::Status WriteFileAtomically(const std::string& path,
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) return ErrnoError("cannot open", path);
+  if (!S_ISREG(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", path, ": not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ErrnoError("cannot open", path);
   std::ostringstream buffer;

@@ -10,6 +10,7 @@
 #define NFALAB_CORE_TENSOR_H_
 
 #include <cstdint>
+#include <string>
 
 #include "Eigen/Core"
 #include "absl/status/status.h"

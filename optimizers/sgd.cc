@@ -68,6 +68,22 @@ absl::Status Sgd::Step(const Gradients& gradients, Mlp* model) {
     weight_velocity_.resize(n_layers);
     bias_velocity_.resize(n_layers);
   }
+  if (static_cast<int>(weight_velocity_.size()) != n_layers) {
+    return absl::FailedPreconditionError(
+        "this sgd optimizer's state belongs to a model with another number "
+        "of layers; use one optimizer per model");
+  }
+  for (int i = 0; i < n_layers; ++i) {
+    Linear& layer = model->layer(i);
+    if (momentum_ != 0.0 && !first_step &&
+        (weight_velocity_[i].rows() != layer.weight().rows() ||
+         weight_velocity_[i].cols() != layer.weight().cols())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "this sgd optimizer's state for layer ", i + 1,
+          " has another shape than the model's; use one optimizer per "
+          "model"));
+    }
+  }
   for (int i = 0; i < n_layers; ++i) {
     Linear& layer = model->layer(i);
     UpdateParameter(gradients.weight[i], learning_rate(), momentum_,

@@ -6,7 +6,8 @@
 //   v = momentum * v + g       afterwards,
 //   P = P - learning_rate * v.
 // With momentum 0 this is P = P - learning_rate * (G + weight_decay * P).
-// Registered as "sgd".
+// Registered as "sgd". An instance keeps per-layer state: use one per model
+// (a second model of another shape gets FailedPrecondition).
 #ifndef NFALAB_OPTIMIZERS_SGD_H_
 #define NFALAB_OPTIMIZERS_SGD_H_
 

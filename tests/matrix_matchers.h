@@ -26,6 +26,7 @@ MATCHER_P3(ApproxEq, expected, rtol, atol,
                      << expected_d.cols() << "]";
     return false;
   }
+  if (actual_d.size() == 0) return true;  // Two empty matrices agree.
   double max_abs = 0, max_rel = 0, worst_excess = -1;
   Eigen::Index worst_r = 0, worst_c = 0;
   for (Eigen::Index r = 0; r < actual_d.rows(); ++r) {

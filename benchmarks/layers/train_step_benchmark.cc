@@ -1,0 +1,188 @@
+// Benchmarks of one training step of the paper's MLP and of a plain GEMM with
+// the same FLOP count, so the efficiency of a step relative to the BLAS
+// backend can be read off one run as the ratio of their `flops` rates.
+//
+// The network is the paper's: d = 784, depth 5, width 256, C = 10, ReLU, no
+// bias, batch B = 128. Writing k_0 = d, k_1..k_5 = 256, k_6 = C and
+// S = sum_l k_{l-1} k_l over the 6 layers, the step's FLOP count is
+//   forward  h_l = x_l W_l^T          2 B S
+//   backward dW_l = dh_l^T x_l        2 B S
+//            dx_l = dh_l W_l          2 B (S - k_0 k_1)   (not for layer 1)
+// = 2 B (3 S - k_0 k_1). Only the matrix products are counted; the
+// elementwise work (activation, its derivative, the loss, the SGD update) is
+// O(B sum_l k_l + S) and left out. Here S = 465408 and the step costs
+// 306,053,120 FLOPs.
+//
+// Rates use wall time (UseRealTime): a multithreaded BLAS does its work on
+// threads whose CPU time the benchmark's per-thread CPU clock does not see.
+// On a busy machine, compare the CPU column instead (with
+// OPENBLAS_NUM_THREADS=1, as Eigen's own kernels are single-threaded here).
+//
+// Run for real with (one line)
+//   bazel run //benchmarks/layers:train_step_benchmark --
+//       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+// adding --define=nfalab_blas=eigen before `--` for Eigen's own kernels. The
+// cc_test's args pass --benchmark_min_time=0.01 to `bazel run` too; append
+// e.g. --benchmark_min_time=0.5 (the last one wins) for steadier numbers.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "benchmark/benchmark.h"
+#include "core/random.h"
+#include "core/tensor.h"
+#include "layers/loss.h"
+#include "layers/mlp.h"
+#include "layers/model_config.pb.h"
+#include "optimizers/optimizer.h"
+#include "optimizers/optimizer_config.pb.h"
+
+namespace nfalab {
+namespace {
+
+constexpr int kBatch = 128;
+constexpr int kInputDim = 784;
+constexpr int kDepth = 5;
+constexpr int kWidth = 256;
+constexpr int kClasses = 10;
+
+// k_0 .. k_{L+1} of the paper's network.
+std::vector<int64_t> LayerDims() {
+  std::vector<int64_t> dims = {kInputDim};
+  for (int i = 0; i < kDepth; ++i) dims.push_back(kWidth);
+  dims.push_back(kClasses);
+  return dims;
+}
+
+// S = sum_l k_{l-1} k_l.
+int64_t SumOfLayerProducts() {
+  const std::vector<int64_t> dims = LayerDims();
+  int64_t sum = 0;
+  for (size_t l = 1; l < dims.size(); ++l) sum += dims[l - 1] * dims[l];
+  return sum;
+}
+
+// 2 B S.
+int64_t ForwardFlops() { return 2 * int64_t{kBatch} * SumOfLayerProducts(); }
+
+// 2 B S (forward) + 2 B S (dW) + 2 B (S - k_0 k_1) (dx, all but layer 1).
+int64_t TrainStepFlops() {
+  const std::vector<int64_t> dims = LayerDims();
+  const int64_t s = SumOfLayerProducts();
+  return 2 * int64_t{kBatch} * (3 * s - dims[0] * dims[1]);
+}
+
+// Fills `m` with uniform entries in [lo, hi).
+void FillUniform(double lo, double hi, Rng* rng, Matrix* m) {
+  for (Eigen::Index k = 0; k < m->size(); ++k) {
+    m->data()[k] = static_cast<float>(rng->Uniform(lo, hi));
+  }
+}
+
+absl::StatusOr<Mlp> PaperMlp(Rng* rng) {
+  ModelConfig config;
+  config.set_depth(kDepth);
+  config.set_width(kWidth);
+  config.set_activation("relu");
+  config.set_bias(false);
+  return Mlp::Create(config, kInputDim, kClasses, rng);
+}
+
+// Forward, MSE loss with dL/df, Backward and one SGD step on a fixed batch.
+void BM_TrainStep(benchmark::State& state) {
+  Rng rng(/*seed=*/1);
+  absl::StatusOr<Mlp> mlp = PaperMlp(&rng);
+  if (!mlp.ok()) {
+    state.SkipWithError(std::string(mlp.status().message()).c_str());
+    return;
+  }
+  OptimizerConfig optimizer_config;
+  // Small, so the weights barely move however many iterations run.
+  optimizer_config.set_learning_rate(1e-4);
+  absl::StatusOr<std::unique_ptr<Optimizer>> sgd =
+      OptimizerRegistry::Global().Create("sgd", optimizer_config);
+  if (!sgd.ok()) {
+    state.SkipWithError(std::string(sgd.status().message()).c_str());
+    return;
+  }
+  Matrix x(kBatch, kInputDim), y(kBatch, kClasses);  // x: [B, d], y: [B, C]
+  FillUniform(0.0, 1.0, &rng, &x);
+  FillUniform(-1.0, 1.0, &rng, &y);
+  MlpCache cache;
+  Matrix d_output;
+  Gradients gradients;
+
+  for (auto _ : state) {
+    mlp->Forward(x, &cache);
+    const double loss = MseLoss(cache.output(), y, &d_output);
+    benchmark::DoNotOptimize(loss);
+    mlp->Backward(cache, d_output, &gradients);
+    const absl::Status status = (*sgd)->Step(gradients, &*mlp);
+    if (!status.ok()) {
+      state.SkipWithError(std::string(status.message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(mlp->layer(0).weight().data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["flops"] = benchmark::Counter(
+      static_cast<double>(TrainStepFlops()) * state.iterations(),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The forward pass alone (2 B S FLOPs).
+void BM_Forward(benchmark::State& state) {
+  Rng rng(/*seed=*/2);
+  absl::StatusOr<Mlp> mlp = PaperMlp(&rng);
+  if (!mlp.ok()) {
+    state.SkipWithError(std::string(mlp.status().message()).c_str());
+    return;
+  }
+  Matrix x(kBatch, kInputDim);
+  FillUniform(0.0, 1.0, &rng, &x);
+  MlpCache cache;
+
+  for (auto _ : state) {
+    mlp->Forward(x, &cache);
+    benchmark::DoNotOptimize(cache.output().data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["flops"] = benchmark::Counter(
+      static_cast<double>(ForwardFlops()) * state.iterations(),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Forward)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// C = A B with A: [B, 784], B: [784, N], all row-major float, N chosen so
+// 2 B 784 N is (to the nearest N) the training step's FLOP count. The flops
+// counter uses the GEMM's own count 2 B 784 N.
+void BM_GemmSameFlops(benchmark::State& state) {
+  const int64_t n = std::llround(static_cast<double>(TrainStepFlops()) /
+                                 (2.0 * kBatch * kInputDim));
+  Rng rng(/*seed=*/3);
+  Matrix a(kBatch, kInputDim), b(kInputDim, n), c(kBatch, n);
+  FillUniform(-1.0, 1.0, &rng, &a);
+  FillUniform(-1.0, 1.0, &rng, &b);
+
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["N"] = static_cast<double>(n);
+  state.counters["flops"] = benchmark::Counter(
+      2.0 * kBatch * kInputDim * static_cast<double>(n) * state.iterations(),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_GemmSameFlops)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace nfalab
