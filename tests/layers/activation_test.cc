@@ -19,19 +19,15 @@
 #include "gtest/gtest.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
+#include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
 using ::nfalab::testing::StatusIs;
+using ::nfalab::testing::TestSeed;
 using ::testing::ElementsAre;
-
-// Deterministic by default; --gtest_random_seed=N reruns with other random
-// inputs (the flag, unlike UnitTest::random_seed(), is not time-based).
-uint64_t TestSeed(uint64_t salt) {
-  return salt + 1000003u * static_cast<uint64_t>(GTEST_FLAG_GET(random_seed));
-}
 
 std::unique_ptr<Activation> MakeActivation(const std::string& name) {
   absl::StatusOr<std::unique_ptr<Activation>> activation =

@@ -10,17 +10,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/matrix_matchers.h"
+#include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
-
-// Deterministic by default; --gtest_random_seed=N reruns with other random
-// inputs (the flag, unlike UnitTest::random_seed(), is not time-based).
-uint64_t TestSeed(uint64_t salt) {
-  return salt + 1000003u * static_cast<uint64_t>(GTEST_FLAG_GET(random_seed));
-}
+using ::nfalab::testing::TestSeed;
 
 template <typename Scalar>
 class LinearTest : public ::testing::Test {};

@@ -24,11 +24,13 @@
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
+#include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::TestSeed;
 
 // Central differences with step 1e-6 in double. Truncation error is
 // ~ step^2 |L'''| / 6 ~ 1e-12 and rounding error is ~ k eps |L| / step, where
@@ -55,12 +57,6 @@ constexpr double kAtolPerLoss = 1e-8;
 constexpr double kFloatRtol = 1e-4;
 constexpr double kFloatRtolQuadratic = 1e-3;
 constexpr double kFloatAtol = 1e-6;
-
-// Deterministic by default; --gtest_random_seed=N reruns with other random
-// inputs (the flag, unlike UnitTest::random_seed(), is not time-based).
-uint64_t TestSeed(uint64_t salt) {
-  return salt + 1000003u * static_cast<uint64_t>(GTEST_FLAG_GET(random_seed));
-}
 
 enum class LossKind { kMse, kCrossEntropy };
 
