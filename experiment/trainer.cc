@@ -154,8 +154,9 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
         NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
         return absl::AbortedError(absl::StrFormat(
             "training diverged at epoch %d, step %d: the minibatch loss is "
-            "%g (learning rate %g); try a smaller optimizer.learning_rate",
-            epoch, step + 1, loss, learning_rate));
+            "%s (learning rate %g); try a smaller optimizer.learning_rate",
+            epoch, step + 1, std::isnan(loss) ? "NaN" : "infinite",
+            learning_rate));
       }
       model.Backward(cache, d_output, &gradients);
       NFALAB_RETURN_IF_ERROR(optimizer->Step(gradients, &model));
@@ -168,9 +169,9 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
     NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
     if (!std::isfinite(train.loss)) {
       return absl::AbortedError(absl::StrFormat(
-          "training diverged in epoch %d: the training loss is %g; try a "
+          "training diverged in epoch %d: the training loss is %s; try a "
           "smaller optimizer.learning_rate",
-          epoch, train.loss));
+          epoch, std::isnan(train.loss) ? "NaN" : "infinite"));
     }
     final_train_loss = train.loss;
     final_test_loss = test.loss;
