@@ -22,9 +22,11 @@ usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
   nfalab help
 
-train   Trains the MLP described by an ExperimentConfig (text protobuf) and
-        writes DIR/metrics.csv (tidy: epoch,step,layer,measure,value) and
-        DIR/config.pbtxt (the resolved config). Prints one line per epoch.
+train   Trains the MLP described by an ExperimentConfig (text protobuf),
+        measures every hidden layer's alignment (UC-NFC, C-NFC, ...) on the
+        measurement schedule, and writes DIR/metrics.csv (tidy:
+        epoch,step,layer,measure,value) and DIR/config.pbtxt (the resolved
+        config). Prints one line per epoch with each layer's UC-NFC/C-NFC.
 
 flags:
   --config=FILE        ExperimentConfig in protobuf text format
@@ -36,6 +38,10 @@ flags:
                        --model.widths=[64,32], --training.loss=CROSS_ENTROPY.
                        A bare FIELD.PATH=VALUE works too. Repeated fields
                        take a comma-separated list and replace the old one.
+  --export_dir=DIR     also write NumPy .npy files (W, W0, K per layer and
+                       the measurement inputs X) to DIR at the end of the
+                       run; --export_every_measurement=true adds one
+                       DIR/epoch_<e>/ per measurement.
   --help               prints this text.
 
 Relative paths are taken from the directory bazel run was started in.
@@ -97,6 +103,9 @@ absl::Status Train(const TrainArgs& args, std::ostream& out) {
   }
   for (const std::string& assignment : args.overrides) {
     NFALAB_RETURN_IF_ERROR(ApplyOverride(assignment, &config));
+  }
+  if (!config.export_dir().empty()) {
+    config.set_export_dir(ResolvePath(config.export_dir()));
   }
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   const std::string out_dir =

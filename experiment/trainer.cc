@@ -12,6 +12,8 @@
 #include "core/status_macros.h"
 #include "datasets/dataset.h"
 #include "experiment/config_io.h"
+#include "experiment/measurement.h"
+#include "experiment/npy_export.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
 #include "optimizers/learning_rate_schedule.h"
@@ -106,6 +108,10 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                           OptimizerRegistry::Global().Create(
                               config.optimizer().name(), config.optimizer()));
 
+  NFALAB_ASSIGN_OR_RETURN(
+      Measurement measurement,
+      Measurement::Create(config.measurement(), model.depth(), data.train));
+
   // Everything the run depends on is valid: only now touch the disk.
   NFALAB_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
   const std::string metrics_path = options.out_dir + "/metrics.csv";
@@ -126,6 +132,10 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
     const Evaluation train = Evaluate(model, data.train, loss_kind);
     const Evaluation test = Evaluate(model, data.test, loss_kind);
     RecordEvaluation(-1, step, train, test, has_test, &table);
+    if (measurement.enabled() && config.measurement().early_predictor()) {
+      NFALAB_RETURN_IF_ERROR(
+          measurement.RecordEarlyPredictor(model, loss_kind, &table));
+    }
     if (log != nullptr) {
       *log << absl::StrFormat("%-14s %s\n", "init",
                               FormatEvaluation(train, test, has_test));
@@ -134,6 +144,8 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
 
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
+  std::vector<MatrixD> ptk;  // K of the measured layers, last measurement.
+  int ptk_epoch = -2;
   MlpCache cache;
   Gradients gradients;
   Matrix d_output;
@@ -166,13 +178,26 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
     const Evaluation test = Evaluate(model, data.test, loss_kind);
     table.Add(epoch, step, "learning_rate", learning_rate);
     RecordEvaluation(epoch, step, train, test, has_test, &table);
-    NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
     if (!std::isfinite(train.loss)) {
+      NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
       return absl::AbortedError(absl::StrFormat(
           "training diverged in epoch %d: the training loss is %s; try a "
           "smaller optimizer.learning_rate",
           epoch, std::isnan(train.loss) ? "NaN" : "infinite"));
     }
+    std::string alignment_summary;
+    if (measurement.IsDue(epoch, epochs)) {
+      NFALAB_ASSIGN_OR_RETURN(ptk, measurement.ComputeKernels(model));
+      ptk_epoch = epoch;
+      NFALAB_RETURN_IF_ERROR(measurement.Record(model, ptk, epoch, step, &table,
+                                                &alignment_summary));
+      if (!config.export_dir().empty() && config.export_every_measurement()) {
+        NFALAB_RETURN_IF_ERROR(ExportNpy(
+            absl::StrCat(config.export_dir(), "/epoch_", epoch), model,
+            measurement.layers(), ptk, measurement.subset().x));
+      }
+    }
+    NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
     final_train_loss = train.loss;
     final_test_loss = test.loss;
     if (log != nullptr) {
@@ -180,10 +205,19 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                                  std::chrono::steady_clock::now() - start)
                                  .count();
       *log << absl::StrFormat(
-          "epoch %4d/%-4d %s  lr %g  (%.2fs)\n", epoch, epochs - 1,
-          FormatEvaluation(train, test, has_test), learning_rate, seconds);
+          "epoch %4d/%-4d %s  lr %g  (%.2fs)%s\n", epoch, epochs - 1,
+          FormatEvaluation(train, test, has_test), learning_rate, seconds,
+          alignment_summary.empty() ? "" : "  " + alignment_summary);
       log->flush();
     }
+  }
+  if (!config.export_dir().empty()) {
+    if (ptk_epoch != epochs - 1) {
+      NFALAB_ASSIGN_OR_RETURN(ptk, measurement.ComputeKernels(model));
+    }
+    NFALAB_RETURN_IF_ERROR(ExportNpy(config.export_dir(), model,
+                                     measurement.layers(), ptk,
+                                     measurement.subset().x));
   }
   return RunResult{std::move(table), std::move(model), final_train_loss,
                    final_test_loss};

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "datasets/dataset.h"
+#include "experiment/measurement.h"
 #include "layers/mlp.h"
 #include "optimizers/learning_rate_schedule.h"
 #include "optimizers/optimizer.h"
@@ -42,6 +43,8 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
+  NFALAB_RETURN_IF_ERROR(
+      ValidateMeasurementConfig(config.measurement(), config.model().depth()));
   const TrainingConfig& training = config.training();
   NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
   NFALAB_RETURN_IF_ERROR(

@@ -19,6 +19,7 @@ PACKAGES=(
   libopenblas-dev
   zlib1g-dev
   pkg-config
+  python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
 )
 
 SUDO=""

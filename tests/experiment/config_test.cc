@@ -165,6 +165,26 @@ TEST(ValidateTest, BadScheduleIsRejected) {
                        HasSubstr("optimizer.schedule.initial_epochs")));
 }
 
+TEST(ValidateTest, BadMeasurementFieldsAreRejected) {
+  EXPECT_THAT(ValidateText("measurement { measure_every: -1 }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measurement.measure_every")));
+  EXPECT_THAT(ValidateText("measurement { measure_samples: -5 }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measurement.measure_samples")));
+  EXPECT_THAT(ValidateText("measurement { chunk_size: 0 }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measurement.chunk_size")));
+  EXPECT_THAT(ValidateText("measurement { measures: [\"uc_nfc\", \"cka\"] }"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("measurement.measures[1]")));
+  EXPECT_THAT(ValidateText("model { depth: 2 } measurement { layers: 0 }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("layers are numbered 1..3")));
+  EXPECT_THAT(ValidateText("model { depth: 2 } measurement { layers: 3 }"),
+              IsOk());
+}
+
 TEST(OverrideTest, SetsNestedScalarsEnumsAndStrings) {
   ExperimentConfig config;
   ASSERT_THAT(ApplyOverride("model.width=64", &config), IsOk());

@@ -3,11 +3,15 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_split.h"
 #include "core/check.h"
 #include "core/file_io.h"
+#include "core/npy.h"
 #include "datasets/dataset.h"
 #include "experiment/config_io.h"
 #include "gmock/gmock.h"
@@ -87,6 +91,7 @@ TEST(TrainerTest, MetricsTableHasEveryEpochAndTheSchedule) {
   config.mutable_optimizer()->mutable_schedule()->set_initial_epochs(1);
   config.mutable_optimizer()->mutable_schedule()->set_initial_learning_rate(
       1e-4);
+  config.mutable_measurement()->set_measure_every(0);
   absl::StatusOr<RunResult> result = RunInDir(config, "table");
   ASSERT_THAT(result, IsOk());
   absl::StatusOr<std::string> csv = ReadFile(OutDir("table") + "/metrics.csv");
@@ -101,6 +106,112 @@ TEST(TrainerTest, MetricsTableHasEveryEpochAndTheSchedule) {
   // 256 / 32 = 8 steps per epoch; epoch 0 runs at 1e-4, later at 0.2.
   EXPECT_THAT(*csv, HasSubstr("0,8,,learning_rate,0.0001\n"));
   EXPECT_THAT(*csv, HasSubstr("3,32,,learning_rate,0.2\n"));
+}
+
+// (epoch, layer) pairs that have a row named `measure`.
+std::vector<std::pair<int, int>> RowsOf(const MetricsTable& table,
+                                        absl::string_view measure) {
+  std::vector<std::pair<int, int>> rows;
+  for (const MetricsTable::Row& row : table.rows()) {
+    if (row.measure == measure) rows.emplace_back(row.epoch, row.layer);
+  }
+  return rows;
+}
+
+TEST(TrainerTest, MeasuresEveryHiddenLayerOnTheSchedule) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(5);
+  config.mutable_measurement()->set_measure_every(2);
+  absl::StatusOr<RunResult> result = RunInDir(config, "schedule");
+  ASSERT_THAT(result, IsOk());
+  // Epochs 0, 2 and the last (4); hidden layers 1 and 2 of depth 2.
+  const std::vector<std::pair<int, int>> expected = {{0, 1}, {0, 2}, {2, 1},
+                                                     {2, 2}, {4, 1}, {4, 2}};
+  for (const char* measure :
+       {"uc_nfc", "uc_nfc_cos", "c_nfc", "c_nfc_cos", "weight_change"}) {
+    SCOPED_TRACE(measure);
+    EXPECT_EQ(RowsOf(result->metrics, measure), expected);
+  }
+  EXPECT_EQ(RowsOf(result->metrics, "predicted_c_nfc"),
+            (std::vector<std::pair<int, int>>{{-1, 1}, {-1, 2}}));
+  for (const MetricsTable::Row& row : result->metrics.rows()) {
+    if (row.layer == 0) continue;
+    EXPECT_TRUE(std::isfinite(row.value)) << row.measure << " " << row.layer;
+    if (row.measure != "weight_change") {
+      EXPECT_LE(std::abs(row.value), 1.0 + 1e-9) << row.measure;
+    }
+  }
+}
+
+TEST(TrainerTest, MeasuresChosenLayersAndMeasuresOnly) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(2);
+  MeasurementConfig& measurement = *config.mutable_measurement();
+  measurement.add_layers(3);  // The readout of a depth-2 network.
+  measurement.add_measures("weight_change");
+  measurement.set_early_predictor(false);
+  absl::StatusOr<RunResult> result = RunInDir(config, "chosen");
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(RowsOf(result->metrics, "weight_change"),
+            (std::vector<std::pair<int, int>>{{0, 3}, {1, 3}}));
+  EXPECT_TRUE(RowsOf(result->metrics, "uc_nfc").empty());
+  EXPECT_TRUE(RowsOf(result->metrics, "predicted_c_nfc").empty());
+}
+
+TEST(TrainerTest, MeasureEveryZeroMeasuresNothing) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_measurement()->set_measure_every(0);
+  absl::StatusOr<RunResult> result = RunInDir(config, "no_measure");
+  ASSERT_THAT(result, IsOk());
+  for (const MetricsTable::Row& row : result->metrics.rows()) {
+    EXPECT_EQ(row.layer, 0) << row.measure;
+  }
+}
+
+TEST(TrainerTest, UnknownMeasureAndBadLayerAreRejectedBeforeWriting) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_measurement()->add_measures("cka");
+  EXPECT_THAT(RunInDir(config, "bad_measure"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       ::testing::AllOf(HasSubstr("measurement.measures[0]"),
+                                        HasSubstr("uc_nfc"))));
+  EXPECT_FALSE(Exists(OutDir("bad_measure")));
+  config = SmallConfig();
+  config.mutable_measurement()->add_layers(4);
+  EXPECT_THAT(RunInDir(config, "bad_layer"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measurement.layers[0] is 4")));
+  EXPECT_FALSE(Exists(OutDir("bad_layer")));
+}
+
+TEST(TrainerTest, ExportsNpyFilesAtTheEndAndPerMeasurement) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(2);
+  const std::string export_dir = OutDir("export_npy") + "/npy";
+  config.set_export_dir(export_dir);
+  config.set_export_every_measurement(true);
+  absl::StatusOr<RunResult> result = RunInDir(config, "export_npy");
+  ASSERT_THAT(result, IsOk());
+  for (const std::string& dir :
+       {export_dir, export_dir + "/epoch_0", export_dir + "/epoch_1"}) {
+    for (const char* file :
+         {"W1.npy", "W2.npy", "W3.npy", "W0_1.npy", "W0_2.npy", "W0_3.npy",
+          "K1.npy", "K2.npy", "X.npy"}) {
+      EXPECT_TRUE(Exists(dir + "/" + file)) << dir << "/" << file;
+    }
+    EXPECT_FALSE(Exists(dir + "/K3.npy"));  // The readout is not measured.
+  }
+  absl::StatusOr<NpyArray> w1 = ReadNpy(export_dir + "/W1.npy");
+  ASSERT_THAT(w1, IsOk());
+  EXPECT_EQ(w1->dtype, "<f4");
+  EXPECT_THAT(w1->values, ApproxEq(result->model.layer(0).weight(), 0.0, 0.0));
+  absl::StatusOr<NpyArray> x = ReadNpy(export_dir + "/X.npy");
+  ASSERT_THAT(x, IsOk());
+  EXPECT_EQ(x->shape, (std::vector<int64_t>{256, 8}));
+  absl::StatusOr<NpyArray> k = ReadNpy(export_dir + "/K1.npy");
+  ASSERT_THAT(k, IsOk());
+  EXPECT_EQ(k->dtype, "<f8");
+  EXPECT_EQ(k->shape, (std::vector<int64_t>{24, 24}));
 }
 
 TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {

@@ -1,0 +1,79 @@
+// AlignmentMeasure: a per-layer quantity computed at every measurement
+// (UC-NFC, C-NFC, ...). Built-ins and plugins use exactly this API.
+//
+// A measure receives a LayerContext with the layer's current weight W, its
+// initial weight W0, the PTK covariance K (at the current weights, on the
+// measurement subset) and the layer's inputs x_l on that subset, and
+// returns one or more named values (each becomes a `measure` in
+// metrics.csv):
+//
+//   class TraceRatio : public AlignmentMeasure {
+//    public:
+//     absl::StatusOr<std::vector<MeasureValue>> Compute(
+//         const LayerContext& layer) const override {
+//       return std::vector<MeasureValue>{{"trace_ratio", ...}};
+//     }
+//   };
+//   NFALAB_REGISTER_ALIGNMENT_MEASURE("trace_ratio", TraceRatio,
+//                                     "tr(AGOP) / tr(NFM)");
+//
+// and is selected in a config by name: measurement { measures: "trace_ratio" }.
+#ifndef NFALAB_METRICS_ALIGNMENT_MEASURE_H_
+#define NFALAB_METRICS_ALIGNMENT_MEASURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/registry.h"
+#include "core/tensor.h"
+
+namespace nfalab {
+
+struct LayerContext {
+  // The paper's layer number l (1-based); the readout is num_layers.
+  int layer;
+  int num_layers;
+  bool is_readout() const { return layer == num_layers; }
+  // W_l and W_l^(0): [k_l, k_{l-1}].
+  const Matrix& weight;
+  const Matrix& initial_weight;
+  // K_l: [k_l, k_l] (divided by the number of samples unless the run uses
+  // the plain sum).
+  const MatrixD& ptk;
+  // x_l, the layer's input on the measurement subset: [m, k_{l-1}].
+  const Matrix& inputs;
+};
+
+struct MeasureValue {
+  std::string name;  // The `measure` column in metrics.csv.
+  double value;
+};
+
+class AlignmentMeasure {
+ public:
+  virtual ~AlignmentMeasure() = default;
+  virtual absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const = 0;
+};
+
+using AlignmentMeasureRegistry = Registry<AlignmentMeasure>;
+template <>
+AlignmentMeasureRegistry& AlignmentMeasureRegistry::Global();
+
+}  // namespace nfalab
+
+// Registers `Type` (a default-constructible AlignmentMeasure) under `name`.
+#define NFALAB_REGISTER_ALIGNMENT_MEASURE(name, Type, description)         \
+  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_alignment_measure_) =   \
+      ::nfalab::internal::RegisterOrDie(                                   \
+          ::nfalab::AlignmentMeasureRegistry::Global(), name, description, \
+          []() -> ::absl::StatusOr<                                        \
+                   std::unique_ptr<::nfalab::AlignmentMeasure>> {          \
+            return std::unique_ptr<::nfalab::AlignmentMeasure>(            \
+                std::make_unique<Type>());                                 \
+          },                                                               \
+          __FILE__, __LINE__)
+
+#endif  // NFALAB_METRICS_ALIGNMENT_MEASURE_H_

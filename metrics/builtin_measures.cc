@@ -1,0 +1,162 @@
+// The built-in alignment measures (paper §2.5-2.8). They use exactly the
+// plugin API. Correlations are reported both ways: `<name>` is Pearson (what
+// the authors' code reports) and `<name>_cos` the cosine similarity.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "metrics/alignment_measure.h"
+#include "metrics/correlation.h"
+#include "metrics/singular_alignment.h"
+
+namespace nfalab {
+namespace {
+
+// Directions reported by the singular-alignment measures.
+constexpr int kTopDirections = 5;
+
+MatrixD WeightOf(const LayerContext& layer) {
+  return layer.weight.cast<double>();
+}
+
+MatrixD WeightChangeOf(const LayerContext& layer) {
+  return (layer.weight - layer.initial_weight).cast<double>();
+}
+
+void AppendBothCorrelations(const std::string& name, const MatrixD& a,
+                            const MatrixD& b,
+                            std::vector<MeasureValue>* values) {
+  for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
+    values->push_back(
+        {absl::StrCat(name, CorrelationSuffix(kind)), Correlate(kind, a, b)});
+  }
+}
+
+// rho(W^T W, (W^T K W)^alpha) for `w` = W or Delta W.
+std::vector<MeasureValue> FeatureCorrelations(const std::string& name,
+                                              const MatrixD& w,
+                                              const MatrixD& k, double alpha) {
+  std::vector<MeasureValue> values;
+  for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
+    values.push_back({absl::StrCat(name, CorrelationSuffix(kind)),
+                      NeuralFeatureCorrelation(w, k, alpha, kind)});
+  }
+  return values;
+}
+
+// UC-NFC = rho(W^T W, W^T K W).
+class UncenteredNfc : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return FeatureCorrelations("uc_nfc", WeightOf(layer), layer.ptk, 1.0);
+  }
+};
+
+// C-NFC = rho(dW^T dW, dW^T K dW), dW = W - W0, K at the current weights.
+class CenteredNfc : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return FeatureCorrelations("c_nfc", WeightChangeOf(layer), layer.ptk, 1.0);
+  }
+};
+
+// NFC_{1/2} = rho(W^T W, (W^T K W)^{1/2}), the original NFA's power.
+class SqrtNfc : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return FeatureCorrelations("nfc_sqrt", WeightOf(layer), layer.ptk, 0.5);
+  }
+};
+
+// |W - W0|_F / |W|_F.
+class WeightChange : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    const double change = WeightChangeOf(layer).norm();
+    const double norm = WeightOf(layer).norm();
+    return std::vector<MeasureValue>{{"weight_change", change / norm}};
+  }
+};
+
+std::vector<MeasureValue> SingularAlignmentValues(const std::string& prefix,
+                                                  const std::string& nfc_name,
+                                                  const MatrixD& w,
+                                                  const MatrixD& k) {
+  const SingularAlignment alignment = ComputeSingularAlignment(w, k);
+  std::vector<MeasureValue> values;
+  const int count = std::min<int>(
+      kTopDirections, static_cast<int>(alignment.direction_alignment.size()));
+  for (int i = 0; i < count; ++i) {
+    values.push_back(
+        {absl::StrCat(prefix, "_", i + 1), alignment.direction_alignment[i]});
+  }
+  values.push_back({nfc_name, alignment.nfc_cos});
+  return values;
+}
+
+// u_i^T K u_i / (tr K / k) for the top singular directions of W, and the
+// cosine NFC recomputed from the SVD.
+class SingularAlignmentMeasure : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return SingularAlignmentValues("singular_alignment", "svd_nfc_cos",
+                                   WeightOf(layer), layer.ptk);
+  }
+};
+
+// The same for dW = W - W0.
+class CenteredSingularAlignmentMeasure : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return SingularAlignmentValues("c_singular_alignment", "svd_c_nfc_cos",
+                                   WeightChangeOf(layer), layer.ptk);
+  }
+};
+
+// rho(W W^T, K) and rho(dW dW^T, K): the left Gram matrix against the PTK.
+class LeftGramAlignment : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    std::vector<MeasureValue> values;
+    const MatrixD w = WeightOf(layer);
+    const MatrixD dw = WeightChangeOf(layer);
+    AppendBothCorrelations("left_gram_alignment", w * w.transpose(), layer.ptk,
+                           &values);
+    AppendBothCorrelations("c_left_gram_alignment", dw * dw.transpose(),
+                           layer.ptk, &values);
+    return values;
+  }
+};
+
+}  // namespace
+
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "uc_nfc", UncenteredNfc,
+    "UC-NFC: rho(W^T W, W^T K W) (Pearson; _cos: cosine)");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "c_nfc", CenteredNfc,
+    "C-NFC: rho(dW^T dW, dW^T K dW), dW = W - W0 (Pearson; _cos: cosine)");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "nfc_sqrt", SqrtNfc, "NFC with alpha = 1/2: rho(W^T W, (W^T K W)^(1/2))");
+NFALAB_REGISTER_ALIGNMENT_MEASURE("weight_change", WeightChange,
+                                  "|W - W0|_F / |W|_F");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "singular_alignment", SingularAlignmentMeasure,
+    "u_i^T K u_i / (tr K / k) for the top 5 left singular vectors of W, and "
+    "the cosine NFC from the SVD (svd_nfc_cos)");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "c_singular_alignment", CenteredSingularAlignmentMeasure,
+    "singular_alignment for dW = W - W0 (and svd_c_nfc_cos)");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "left_gram_alignment", LeftGramAlignment,
+    "rho(W W^T, K) and rho(dW dW^T, K) (c_left_gram_alignment)");
+
+}  // namespace nfalab
