@@ -34,6 +34,7 @@
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/gemm_reference.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "layers/loss.h"
@@ -161,26 +162,10 @@ void BM_Forward(benchmark::State& state) {
 }
 BENCHMARK(BM_Forward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// C = A B with A: [B, 784], B: [784, N], all row-major float, N chosen so
-// 2 B 784 N is (to the nearest N) the training step's FLOP count. The flops
-// counter uses the GEMM's own count 2 B 784 N.
+// A GEMM [B, 784] x [784, N] of the training step's FLOPs.
 void BM_GemmSameFlops(benchmark::State& state) {
-  const int64_t n = std::llround(static_cast<double>(TrainStepFlops()) /
-                                 (2.0 * kBatch * kInputDim));
-  Rng rng(/*seed=*/3);
-  Matrix a(kBatch, kInputDim), b(kInputDim, n), c(kBatch, n);
-  FillUniform(-1.0, 1.0, &rng, &a);
-  FillUniform(-1.0, 1.0, &rng, &b);
-
-  for (auto _ : state) {
-    c.noalias() = a * b;
-    benchmark::DoNotOptimize(c.data());
-    benchmark::ClobberMemory();
-  }
-  state.counters["N"] = static_cast<double>(n);
-  state.counters["flops"] = benchmark::Counter(
-      2.0 * kBatch * kInputDim * static_cast<double>(n) * state.iterations(),
-      benchmark::Counter::kIsRate);
+  RunGemmWithFlops(state, kBatch, kInputDim,
+                   static_cast<double>(TrainStepFlops()));
 }
 BENCHMARK(BM_GemmSameFlops)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/gemm_reference.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "layers/mlp.h"
@@ -85,24 +86,10 @@ BENCHMARK(BM_ComputePtkAllHiddenLayers)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// [m*C/2, 256] x [256, N] with N chosen so the GEMM's 2 (mC/2) 256 N FLOPs
-// equal PtkFlops() (to the nearest N): a shape like the tangent chain's.
+// A GEMM [m C / 2, 256] x [256, N] of the same FLOPs, shaped like the
+// tangent chain's products.
 void BM_GemmSameFlops(benchmark::State& state) {
-  const int rows = kSamples * kClasses / 2;
-  const int64_t n = std::llround(PtkFlops() / (2.0 * rows * kWidth));
-  Rng rng(/*seed=*/2);
-  Matrix a(rows, kWidth), b(kWidth, n), c(rows, n);
-  FillUniform(&rng, &a);
-  FillUniform(&rng, &b);
-  for (auto _ : state) {
-    c.noalias() = a * b;
-    benchmark::DoNotOptimize(c.data());
-    benchmark::ClobberMemory();
-  }
-  state.counters["N"] = static_cast<double>(n);
-  state.counters["flops"] = benchmark::Counter(
-      2.0 * rows * kWidth * static_cast<double>(n) * state.iterations(),
-      benchmark::Counter::kIsRate);
+  RunGemmWithFlops(state, kSamples * kClasses / 2, kWidth, PtkFlops());
 }
 BENCHMARK(BM_GemmSameFlops)->Unit(benchmark::kMillisecond)->UseRealTime();
 
