@@ -1,5 +1,5 @@
 // The one DatasetSourceRegistry instance (see layers/activation_registry.cc).
-#include "datasets/dataset.h"
+#include "datasets/dataset_source.h"
 
 namespace nfalab {
 

@@ -96,6 +96,7 @@
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
+#include "datasets/dataset_source.h"
 
 namespace nfalab {
 

@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "core/status_macros.h"
 #include "datasets/dataset.h"
+#include "datasets/load_dataset.h"
 #include "experiment/config_io.h"
 #include "experiment/measurement.h"
 #include "experiment/npy_export.h"

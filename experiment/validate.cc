@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "datasets/dataset.h"
+#include "datasets/dataset_source.h"
 #include "experiment/measurement.h"
 #include "layers/mlp.h"
 #include "optimizers/learning_rate_schedule.h"

@@ -15,6 +15,8 @@
 #include "core/registry.h"
 #include "core/tensor.h"
 #include "datasets/dataset_config.pb.h"
+#include "datasets/dataset_source.h"
+#include "datasets/load_dataset.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/matrix_matchers.h"

@@ -26,6 +26,8 @@
 #include "core/tensor.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
+#include "datasets/dataset_source.h"
+#include "datasets/load_dataset.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"

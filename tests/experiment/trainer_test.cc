@@ -12,7 +12,7 @@
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/npy.h"
-#include "datasets/dataset.h"
+#include "datasets/load_dataset.h"
 #include "experiment/config_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,0 +1,41 @@
+#include "datasets/load_dataset.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "datasets/dataset_source.h"
+
+namespace nfalab {
+
+absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config) {
+  absl::StatusOr<std::unique_ptr<DatasetSource>> source =
+      DatasetSourceRegistry::Global().Create(config.source());
+  if (!source.ok()) return AnnotateStatus(source.status(), "data.source");
+  absl::StatusOr<DatasetSplits> splits = (*source)->Load(config);
+  if (!splits.ok()) {
+    return AnnotateStatus(
+        splits.status(),
+        absl::StrCat("data (source \"", config.source(), "\")"));
+  }
+  NFALAB_RETURN_IF_ERROR(splits->train.Validate("training split"));
+  NFALAB_RETURN_IF_ERROR(splits->test.Validate("test split"));
+  if (splits->train.size() == 0) {
+    return absl::InvalidArgumentError("the training split is empty");
+  }
+  if (splits->test.size() > 0 &&
+      (splits->test.input_dim() != splits->train.input_dim() ||
+       splits->test.output_dim() != splits->train.output_dim())) {
+    return absl::InvalidArgumentError(
+        "training and test splits have different shapes");
+  }
+  if (splits->test.size() > 0 &&
+      splits->test.num_classes != splits->train.num_classes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "training split has ", splits->train.num_classes,
+        " classes but the test split has ", splits->test.num_classes));
+  }
+  return splits;
+}
+
+}  // namespace nfalab

@@ -1,0 +1,300 @@
+// Paper §2.4 / §8 oracle 1 (ACCEPTANCE): the AGOP built from per-sample
+// input Jacobians (BruteForceAgop) equals W^T K W
+// (AverageGradientOuterProduct with K from ComputePtk) for relu, tanh and
+// identity MLPs at depths 1..3 with C = 1 and C = 3, at every layer including
+// the readout, in double and in float. Independently, both equal the AGOP of
+// finite-difference input Jacobians d f / d x_l from the test's own forward
+// pass. Also NeuralFeatureMatrix(W) = W^T W and the plain-sum option.
+#include "metrics/feature_matrices.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/random.h"
+#include "core/tensor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/mlp.h"
+#include "layers/model_config.pb.h"
+#include "metrics/ptk.h"
+#include "tests/matrix_matchers.h"
+#include "tests/status_matchers.h"
+#include "tests/test_seed.h"
+
+namespace nfalab {
+namespace {
+
+using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::TestSeed;
+
+constexpr int kInputDim = 5;
+constexpr int kSamples = 9;
+
+// Brute force vs W^T K W are the same sums of products in different orders:
+// in double they agree to ~1e-14 relative to the largest entry, so 1e-10
+// (relative per entry, plus 1e-10 of the largest entry for entries that
+// cancel to ~0) has a wide margin. In float both sides are built from float
+// PTFs (~1e-7 relative each) summed over n C terms: 1e-4 of the largest
+// entry. A wrong chain rule (a missing phi', the wrong layer, a missing
+// output c) is off by O(1).
+constexpr double kDoubleTol = 1e-10;
+constexpr double kFloatTol = 1e-4;
+
+// Central differences (step 1e-6, double) give Jacobian entries within
+// ~1e-10 of the exact ones; their AGOP is within ~1e-9 of the exact AGOP
+// relative to its largest entry. Tolerance 1e-6 relative + 1e-7 of the
+// largest entry.
+constexpr double kStep = 1e-6;
+constexpr double kFdRtol = 1e-6;
+constexpr double kFdAtolPerMax = 1e-7;
+constexpr double kKinkMargin = 1e-3;
+
+std::vector<int> WidthsForDepth(int depth) {
+  switch (depth) {
+    case 1:
+      return {6};
+    case 2:
+      return {7, 4};
+    default:
+      return {4, 6, 5};
+  }
+}
+
+double MaxAbs(const MatrixD& m) { return m.cwiseAbs().maxCoeff(); }
+
+// Layers [start, L] applied to `input` (the input x_start of layer `start`,
+// one row): the test's own forward pass, h = a W^T + b, a = phi(h).
+MatrixD ForwardFrom(const MlpD& mlp, int start, const MatrixD& input) {
+  MatrixD a = input;
+  MatrixD h;
+  for (int l = start; l < mlp.num_layers(); ++l) {
+    const LinearD& layer = mlp.layer(l);
+    h = a * layer.weight().transpose();
+    if (layer.has_bias()) h += layer.bias().transpose();
+    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
+  }
+  return h;
+}
+
+// x_l of one sample and whether every hidden pre-activation is away from
+// the relu kinks.
+MatrixD LayerInput(const MlpD& mlp, const MatrixD& x, int layer,
+                   bool* away_from_kinks) {
+  MatrixD a = x;
+  MatrixD layer_input = x;
+  *away_from_kinks = true;
+  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
+    const LinearD& w = mlp.layer(l);
+    MatrixD h = a * w.weight().transpose();
+    if (w.has_bias()) h += w.bias().transpose();
+    *away_from_kinks =
+        *away_from_kinks && h.cwiseAbs().minCoeff() >= kKinkMargin;
+    mlp.activation().Apply(h, &a);
+    if (l + 1 == layer) layer_input = a;
+  }
+  return layer_input;
+}
+
+// (1/n) sum_i J_i^T J_i with J_i = d f(x_i) / d x_l by central differences.
+MatrixD FiniteDifferenceAgop(const MlpD& mlp, const MatrixD& x, int layer) {
+  const int k_in = mlp.layer(layer).input_dim();
+  MatrixD agop = MatrixD::Zero(k_in, k_in);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    bool clear;
+    const MatrixD x_l = LayerInput(mlp, x.row(i), layer, &clear);
+    MatrixD jacobian(mlp.output_dim(), k_in);
+    for (int j = 0; j < k_in; ++j) {
+      MatrixD plus = x_l, minus = x_l;
+      plus(0, j) += kStep;
+      minus(0, j) -= kStep;
+      jacobian.col(j) =
+          ((ForwardFrom(mlp, layer, plus) - ForwardFrom(mlp, layer, minus)) /
+           (2 * kStep))
+              .transpose();
+    }
+    agop += jacobian.transpose() * jacobian;
+  }
+  return agop / static_cast<double>(x.rows());
+}
+
+MlpD MakeMlp(const std::string& activation, int depth, int outputs, bool bias,
+             Rng* rng) {
+  ModelConfig config;
+  config.set_depth(depth);
+  for (int width : WidthsForDepth(depth)) config.add_widths(width);
+  config.set_activation(activation);
+  config.set_bias(bias);
+  config.set_init(ModelConfig::GAUSSIAN);
+  absl::StatusOr<MlpD> mlp = MlpD::Create(config, kInputDim, outputs, rng);
+  EXPECT_TRUE(mlp.ok()) << mlp.status();
+  MlpD result = std::move(mlp).value();
+  for (int l = 0; l < result.num_layers(); ++l) {
+    VectorD& b = result.layer(l).bias();
+    for (Eigen::Index j = 0; j < b.size(); ++j) b[j] = 0.5 * rng->Normal();
+  }
+  return result;
+}
+
+MatrixD Inputs(const MlpD& mlp, int n, Rng* rng) {
+  MatrixD x(n, kInputDim);
+  for (int i = 0; i < n; ++i) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      MatrixD row(1, kInputDim);
+      for (int j = 0; j < kInputDim; ++j) row(0, j) = rng->Normal();
+      x.row(i) = row;
+      bool clear;
+      LayerInput(mlp, row, 0, &clear);
+      if (clear) break;
+    }
+  }
+  return x;
+}
+
+MatrixD Gaussian(int rows, int cols, Rng* rng) {
+  MatrixD m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
+  return m;
+}
+
+// The AGOP of every layer as W^T K W.
+template <typename Scalar>
+std::vector<MatrixD> AgopFromPtk(const BasicMlp<Scalar>& mlp,
+                                 const MatrixT<Scalar>& x) {
+  std::vector<int> layers(mlp.num_layers());
+  for (int l = 0; l < mlp.num_layers(); ++l) layers[l] = l;
+  absl::StatusOr<std::vector<MatrixD>> k =
+      ComputePtk(mlp, x, layers, PtkOptions());
+  EXPECT_TRUE(k.ok()) << k.status();
+  std::vector<MatrixD> agop;
+  for (int l = 0; l < mlp.num_layers(); ++l) {
+    agop.push_back(AverageGradientOuterProduct(
+        mlp.layer(l).weight().template cast<double>(), (*k)[l]));
+  }
+  return agop;
+}
+
+using AgopParam = std::tuple</*activation=*/std::string, /*depth=*/int,
+                             /*outputs=*/int>;
+
+std::string AgopParamName(const ::testing::TestParamInfo<AgopParam>& info) {
+  const auto& [activation, depth, outputs] = info.param;
+  return absl::StrCat(activation, "Depth", depth, "C", outputs);
+}
+
+class AgopIdentityTest : public ::testing::TestWithParam<AgopParam> {
+ protected:
+  void SetUp() override {
+    const auto& [activation, depth, outputs] = GetParam();
+    Rng rng(TestSeed(std::hash<std::string>()(
+        AgopParamName(::testing::TestParamInfo<AgopParam>(GetParam(), 0)))));
+    mlp_ = MakeMlp(activation, depth, outputs, /*bias=*/false, &rng);
+    x_ = Inputs(*mlp_, kSamples, &rng);
+  }
+
+  std::optional<MlpD> mlp_;
+  MatrixD x_;
+};
+
+TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInDouble) {
+  const std::vector<MatrixD> agop = AgopFromPtk(*mlp_, x_);
+  for (int l = 0; l < mlp_->num_layers(); ++l) {
+    const MatrixD brute = BruteForceAgop(*mlp_, x_, l);
+    EXPECT_THAT(agop[l],
+                ApproxEq(brute, kDoubleTol, kDoubleTol * MaxAbs(brute)))
+        << "layer " << l;
+  }
+}
+
+TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInFloat) {
+  const Mlp mlp = mlp_->Cast<float>();
+  const Matrix x = x_.cast<float>();
+  const std::vector<MatrixD> agop = AgopFromPtk(mlp, x);
+  for (int l = 0; l < mlp.num_layers(); ++l) {
+    const MatrixD brute = BruteForceAgop(mlp, x, l);
+    EXPECT_THAT(agop[l], ApproxEq(brute, kFloatTol, kFloatTol * MaxAbs(brute)))
+        << "layer " << l;
+  }
+}
+
+TEST_P(AgopIdentityTest, PlainSumIsNTimesTheMean) {
+  for (int l = 0; l < mlp_->num_layers(); ++l) {
+    const MatrixD mean = BruteForceAgop(*mlp_, x_, l);
+    const MatrixD sum = BruteForceAgop(*mlp_, x_, l, /*normalize_by_n=*/false);
+    const MatrixD expected = mean * static_cast<double>(kSamples);
+    EXPECT_THAT(sum, ApproxEq(expected, 1e-12, 1e-12 * MaxAbs(expected)))
+        << "layer " << l;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ActivationsDepthsOutputs, AgopIdentityTest,
+    ::testing::Combine(::testing::Values("relu", "tanh", "identity"),
+                       ::testing::Values(1, 2, 3), ::testing::Values(1, 3)),
+    AgopParamName);
+
+// The independent check: the AGOP of finite-difference input Jacobians
+// d f / d x_l (the test's own forward pass from layer l, with x_l
+// perturbed) at every layer of a small tanh network with bias and C = 3,
+// and of a relu network with C = 2.
+TEST(AgopFiniteDifferenceTest, MatchesFiniteDifferenceInputJacobians) {
+  Rng rng(TestSeed(21));
+  for (const std::string activation : {"tanh", "relu"}) {
+    const MlpD mlp = MakeMlp(activation, 2, activation == "tanh" ? 3 : 2,
+                             /*bias=*/true, &rng);
+    const MatrixD x = Inputs(mlp, 6, &rng);
+    const std::vector<MatrixD> agop = AgopFromPtk(mlp, x);
+    for (int l = 0; l < mlp.num_layers(); ++l) {
+      const MatrixD fd = FiniteDifferenceAgop(mlp, x, l);
+      const double atol = kFdAtolPerMax * MaxAbs(fd);
+      EXPECT_THAT(agop[l], ApproxEq(fd, kFdRtol, atol))
+          << activation << " layer " << l;
+      EXPECT_THAT(BruteForceAgop(mlp, x, l), ApproxEq(fd, kFdRtol, atol))
+          << activation << " layer " << l;
+    }
+  }
+}
+
+// Hand-written loops for W^T W and W^T K W with a random PSD K, on wide,
+// tall and square W; both results exactly symmetric.
+TEST(FeatureMatricesTest, NfmAndAgopEqualTheirDefinitions) {
+  Rng rng(TestSeed(31));
+  for (const auto& [rows, cols] :
+       std::vector<std::pair<int, int>>{{3, 7}, {8, 4}, {5, 5}}) {
+    const MatrixD w = Gaussian(rows, cols, &rng);
+    const MatrixD a = Gaussian(rows, rows, &rng);
+    const MatrixD k = a * a.transpose();
+    MatrixD nfm = MatrixD::Zero(cols, cols), agop = MatrixD::Zero(cols, cols);
+    for (int i = 0; i < cols; ++i) {
+      for (int j = 0; j < cols; ++j) {
+        for (int r = 0; r < rows; ++r) {
+          nfm(i, j) += w(r, i) * w(r, j);
+          for (int s = 0; s < rows; ++s)
+            agop(i, j) += w(r, i) * k(r, s) * w(s, j);
+        }
+      }
+    }
+    const MatrixD got_nfm = NeuralFeatureMatrix(w);
+    const MatrixD got_agop = AverageGradientOuterProduct(w, k);
+    EXPECT_THAT(got_nfm, ApproxEq(nfm, 1e-12, 1e-12 * MaxAbs(nfm)));
+    EXPECT_THAT(got_agop, ApproxEq(agop, 1e-12, 1e-12 * MaxAbs(agop)));
+    EXPECT_THAT(got_nfm, ApproxEq(MatrixD(got_nfm.transpose()), 0.0, 0.0));
+    EXPECT_THAT(got_agop, ApproxEq(MatrixD(got_agop.transpose()), 0.0, 0.0));
+  }
+}
+
+// With K = I the AGOP is the NFM.
+TEST(FeatureMatricesTest, AgopWithIdentityKernelIsTheNfm) {
+  Rng rng(TestSeed(41));
+  const MatrixD w = Gaussian(6, 4, &rng);
+  EXPECT_THAT(AverageGradientOuterProduct(w, MatrixD::Identity(6, 6)),
+              ApproxEq(NeuralFeatureMatrix(w), 1e-14, 1e-14));
+}
+
+}  // namespace
+}  // namespace nfalab

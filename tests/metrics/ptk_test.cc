@@ -1,0 +1,315 @@
+// ComputePtk (paper §2.3): K_l = (1/n) sum_{i,c} g_{l,ic} g_{l,ic}^T against
+// a naive double loop over finite-difference PTFs (each row checked against
+// the test's own forward pass), K's symmetry, invariance to the chunk size,
+// the plain sum, the readout's closed form K = I, the errors, and the float
+// network against its double cast.
+#include "metrics/ptk.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/random.h"
+#include "core/tensor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/mlp.h"
+#include "layers/model_config.pb.h"
+#include "tests/matrix_matchers.h"
+#include "tests/status_matchers.h"
+#include "tests/test_seed.h"
+
+namespace nfalab {
+namespace {
+
+using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::StatusIs;
+using ::nfalab::testing::TestSeed;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+// Central differences, step 1e-6, in double: each PTF entry is within ~1e-10
+// of the exact derivative (see tests/layers/tangent_features_test.cc), so
+// the naive K built from them is within ~1e-9 of the exact K relative to its
+// largest entry. Tolerance: 1e-6 relative per entry plus 1e-7 times the
+// largest entry. A wrong normalisation (C, n), a missing output c or a
+// wrong layer is off by O(1).
+constexpr double kStep = 1e-6;
+constexpr double kFdRtol = 1e-6;
+constexpr double kFdAtolPerMax = 1e-7;
+constexpr double kKinkMargin = 1e-3;  // |h| of every hidden pre-activation.
+
+constexpr int kInputDim = 4;
+
+MatrixD ReferenceForward(const MlpD& mlp, const MatrixD& input, int perturbed,
+                         const MatrixD& perturbation) {
+  MatrixD a = input;
+  MatrixD h;
+  for (int l = 0; l < mlp.num_layers(); ++l) {
+    const LinearD& layer = mlp.layer(l);
+    h = a * layer.weight().transpose();
+    if (layer.has_bias()) h += layer.bias().transpose();
+    if (l == perturbed) h += perturbation;
+    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
+  }
+  return h;
+}
+
+bool AwayFromKinks(const MlpD& mlp, const MatrixD& x) {
+  MatrixD a = x;
+  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
+    const LinearD& layer = mlp.layer(l);
+    MatrixD h = a * layer.weight().transpose();
+    if (layer.has_bias()) h += layer.bias().transpose();
+    if (h.cwiseAbs().minCoeff() < kKinkMargin) return false;
+    mlp.activation().Apply(h, &a);
+  }
+  return true;
+}
+
+// g_{l, c}(x) = d f_c(x) / d h_l for every c: [C, k_{l+1}].
+MatrixD FiniteDifferencePtf(const MlpD& mlp, const MatrixD& x, int layer) {
+  const int k = mlp.layer(layer).output_dim();
+  MatrixD g(mlp.output_dim(), k);
+  for (int j = 0; j < k; ++j) {
+    MatrixD p = MatrixD::Zero(1, k);
+    p(0, j) = kStep;
+    g.col(j) = ((ReferenceForward(mlp, x, layer, p) -
+                 ReferenceForward(mlp, x, layer, -p)) /
+                (2 * kStep))
+                   .transpose();
+  }
+  return g;
+}
+
+// (1/n) sum_i sum_c g g^T, entry by entry.
+MatrixD NaivePtk(const MlpD& mlp, const MatrixD& x, int layer) {
+  const int k = mlp.layer(layer).output_dim();
+  MatrixD total = MatrixD::Zero(k, k);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const MatrixD g = FiniteDifferencePtf(mlp, x.row(i), layer);
+    for (int c = 0; c < g.rows(); ++c) {
+      for (int a = 0; a < k; ++a) {
+        for (int b = 0; b < k; ++b) total(a, b) += g(c, a) * g(c, b);
+      }
+    }
+  }
+  return total / static_cast<double>(x.rows());
+}
+
+MlpD MakeMlp(const std::string& activation, const std::vector<int>& widths,
+             int outputs, bool bias, Rng* rng) {
+  ModelConfig config;
+  config.set_depth(static_cast<int>(widths.size()));
+  for (int width : widths) config.add_widths(width);
+  config.set_activation(activation);
+  config.set_bias(bias);
+  config.set_init(ModelConfig::GAUSSIAN);
+  absl::StatusOr<MlpD> mlp = MlpD::Create(config, kInputDim, outputs, rng);
+  EXPECT_TRUE(mlp.ok()) << mlp.status();
+  MlpD result = std::move(mlp).value();
+  for (int l = 0; l < result.num_layers(); ++l) {
+    VectorD& b = result.layer(l).bias();
+    for (Eigen::Index j = 0; j < b.size(); ++j) b[j] = 0.5 * rng->Normal();
+  }
+  return result;
+}
+
+// n rows, each away from the relu kinks.
+MatrixD Inputs(const MlpD& mlp, int n, Rng* rng) {
+  MatrixD x(n, kInputDim);
+  for (int i = 0; i < n; ++i) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      MatrixD row(1, kInputDim);
+      for (int j = 0; j < kInputDim; ++j) row(0, j) = rng->Normal();
+      x.row(i) = row;
+      if (AwayFromKinks(mlp, row)) break;
+    }
+  }
+  return x;
+}
+
+double MaxAbs(const MatrixD& m) { return m.cwiseAbs().maxCoeff(); }
+
+using PtkParam = std::tuple</*activation=*/std::string, /*outputs=*/int,
+                            /*bias=*/bool>;
+
+std::string PtkParamName(const ::testing::TestParamInfo<PtkParam>& info) {
+  const auto& [activation, outputs, bias] = info.param;
+  return absl::StrCat(activation, "C", outputs, bias ? "Bias" : "NoBias");
+}
+
+class PtkTest : public ::testing::TestWithParam<PtkParam> {
+ protected:
+  static constexpr int kSamples = 7;
+
+  void SetUp() override {
+    const auto& [activation, outputs, bias] = GetParam();
+    Rng rng(TestSeed(std::hash<std::string>()(
+        PtkParamName(::testing::TestParamInfo<PtkParam>(GetParam(), 0)))));
+    mlp_ = MakeMlp(activation, {5, 3, 6}, outputs, bias, &rng);
+    x_ = Inputs(*mlp_, kSamples, &rng);
+  }
+
+  std::vector<int> AllLayers() const {
+    std::vector<int> layers(mlp_->num_layers());
+    for (int l = 0; l < mlp_->num_layers(); ++l) layers[l] = l;
+    return layers;
+  }
+
+  std::optional<MlpD> mlp_;
+  MatrixD x_;
+};
+
+TEST_P(PtkTest, EqualsMeanOfFiniteDifferenceFeatureOuterProducts) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
+                              ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
+  ASSERT_THAT(k, SizeIs(mlp_->num_layers()));
+  for (int l = 0; l < mlp_->num_layers(); ++l) {
+    const MatrixD naive = NaivePtk(*mlp_, x_, l);
+    EXPECT_THAT(k[l], ApproxEq(naive, kFdRtol, kFdAtolPerMax * MaxAbs(naive)))
+        << "layer " << l;
+  }
+}
+
+// Each sample contributes sum_c e_c e_c^T = I at the readout.
+TEST_P(PtkTest, ReadoutKernelIsTheIdentity) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> k,
+      ComputePtk(*mlp_, x_, {mlp_->num_layers() - 1}, PtkOptions()));
+  const int c = mlp_->output_dim();
+  EXPECT_THAT(k[0], ApproxEq(MatrixD(MatrixD::Identity(c, c)), 1e-15, 1e-15));
+}
+
+TEST_P(PtkTest, IsExactlySymmetric) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
+                              ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
+  for (const MatrixD& kl : k) {
+    EXPECT_THAT(kl, ApproxEq(MatrixD(kl.transpose()), 0.0, 0.0));
+  }
+}
+
+// Layers come back in the order asked for, and a layer's K does not depend
+// on which other layers are computed with it.
+TEST_P(PtkTest, ReturnsLayersInTheRequestedOrder) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> all,
+                              ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> some,
+                              ComputePtk(*mlp_, x_, {2, 0, 2}, PtkOptions()));
+  ASSERT_THAT(some, SizeIs(3));
+  EXPECT_THAT(some[0], ApproxEq(all[2], 0.0, 0.0));
+  EXPECT_THAT(some[1], ApproxEq(all[0], 0.0, 0.0));
+  EXPECT_THAT(some[2], ApproxEq(all[2], 0.0, 0.0));
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> none,
+                              ComputePtk(*mlp_, x_, {}, PtkOptions()));
+  EXPECT_THAT(none, SizeIs(0));
+}
+
+// Chunks only regroup the same sum: 1e-12 relative to the largest entry
+// (summation order only; double rounding is ~1e-16 per term).
+TEST_P(PtkTest, IsInvariantToTheChunkSize) {
+  PtkOptions whole;
+  whole.chunk_size = kSamples;
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> reference,
+                              ComputePtk(*mlp_, x_, AllLayers(), whole));
+  for (int chunk : {1, 3, kSamples, kSamples + 5, 1024}) {
+    PtkOptions options;
+    options.chunk_size = chunk;
+    NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
+                                ComputePtk(*mlp_, x_, AllLayers(), options));
+    for (size_t l = 0; l < k.size(); ++l) {
+      EXPECT_THAT(k[l],
+                  ApproxEq(reference[l], 1e-12, 1e-12 * MaxAbs(reference[l])))
+          << "chunk " << chunk << ", layer " << l;
+    }
+  }
+}
+
+TEST_P(PtkTest, PlainSumIsNTimesTheMean) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> mean,
+                              ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
+  PtkOptions plain;
+  plain.normalize_by_n = false;
+  plain.chunk_size = 2;
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> sum,
+                              ComputePtk(*mlp_, x_, AllLayers(), plain));
+  for (size_t l = 0; l < sum.size(); ++l) {
+    const MatrixD expected = mean[l] * static_cast<double>(kSamples);
+    EXPECT_THAT(sum[l], ApproxEq(expected, 1e-12, 1e-12 * MaxAbs(expected)))
+        << "layer " << l;
+  }
+}
+
+// The float network against the same weights and inputs in double. The
+// float PTFs carry ~1e-6 relative rounding; K sums n C products of them,
+// so 1e-4 relative to the largest entry of K is a wide margin (an error
+// in the float path would be O(1)).
+TEST_P(PtkTest, FloatModelMatchesItsDoubleCast) {
+  const Mlp mlp_float = mlp_->Cast<float>();
+  const Matrix x_float = x_.cast<float>();
+  const MlpD mlp_double = mlp_float.Cast<double>();
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> k_float,
+      ComputePtk(mlp_float, x_float, AllLayers(), PtkOptions()));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> k_double,
+      ComputePtk(mlp_double, MatrixD(x_float.cast<double>()), AllLayers(),
+                 PtkOptions()));
+  for (size_t l = 0; l < k_float.size(); ++l) {
+    EXPECT_THAT(k_float[l],
+                ApproxEq(k_double[l], 1e-4, 1e-4 * MaxAbs(k_double[l])))
+        << "layer " << l;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Activations, PtkTest,
+    ::testing::Combine(::testing::Values("relu", "tanh", "identity"),
+                       ::testing::Values(1, 3), ::testing::Bool()),
+    PtkParamName);
+
+class PtkErrorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Rng rng(TestSeed(11));
+    mlp_ = MakeMlp("relu", {3, 4}, 2, false, &rng);
+    x_ = Inputs(*mlp_, 3, &rng);
+  }
+  std::optional<MlpD> mlp_;
+  MatrixD x_;
+};
+
+TEST_F(PtkErrorTest, RejectsAnEmptyInput) {
+  EXPECT_THAT(ComputePtk(*mlp_, MatrixD(0, kInputDim), {0}, PtkOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("at least one sample")));
+}
+
+TEST_F(PtkErrorTest, RejectsALayerOutsideTheNetwork) {
+  for (int layer : {-1, 3, 7}) {
+    EXPECT_THAT(ComputePtk(*mlp_, x_, {0, layer}, PtkOptions()),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat("layer index ", layer))))
+        << layer;
+  }
+}
+
+TEST_F(PtkErrorTest, RejectsANonPositiveChunkSize) {
+  for (int chunk : {0, -4}) {
+    PtkOptions options;
+    options.chunk_size = chunk;
+    EXPECT_THAT(
+        ComputePtk(*mlp_, x_, {0}, options),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chunk size")))
+        << chunk;
+  }
+}
+
+}  // namespace
+}  // namespace nfalab
