@@ -72,7 +72,7 @@ class SqrtNfc : public AlignmentMeasure {
   }
 };
 
-// |W - W0|_F / |W|_F.
+// |W - W0|_F / |W|_F (infinite or NaN for W = 0).
 class WeightChange : public AlignmentMeasure {
  public:
   absl::StatusOr<std::vector<MeasureValue>> Compute(

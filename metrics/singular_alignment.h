@@ -21,7 +21,8 @@ namespace nfalab {
 struct SingularAlignment {
   // s_1 >= s_2 >= ... (min(k_out, k_in) of them).
   VectorD singular_values;
-  // u_i^T K u_i / (tr K / k_out), in the order of singular_values.
+  // u_i^T K u_i / (tr K / k_out), in the order of singular_values (NaN or
+  // infinite if tr K = 0).
   VectorD direction_alignment;
   // The cosine NFC_1 recomputed from S and M (NaN if W or K is zero).
   double nfc_cos = 0;
