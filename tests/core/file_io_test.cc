@@ -1,7 +1,6 @@
 #include "core/file_io.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,10 +13,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
 
 namespace nfalab {
 namespace {
@@ -27,31 +26,10 @@ using ::nfalab::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// A fresh, empty directory per test under TEST_TMPDIR (Bazel) or /tmp.
-class FileIoTest : public ::testing::Test {
+// A fresh, empty directory per test (see tests/temp_dir.h).
+class FileIoTest : public ::nfalab::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string base = ::testing::TempDir();
-    if (base.empty() || base.back() != '/') base += '/';
-    const ::testing::TestInfo* info =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(base, "file_io_test_", info->name(), "_", getpid());
-    ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0) << dir_;
-  }
-
-  void TearDown() override {
-    // Removes the test directory bottom-up, without following symlinks.
-    nftw(
-        dir_.c_str(),
-        [](const char* path, const struct stat*, int, struct FTW*) {
-          return remove(path);
-        },
-        /*nopenfd=*/16, FTW_DEPTH | FTW_PHYS);
-  }
-
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
+  FileIoTest() : TempDirTest("file_io_test") {}
 
   // Names in `dir` other than "." and "..".
   static std::vector<std::string> ListDir(const std::string& dir) {
@@ -77,8 +55,6 @@ class FileIoTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in),
                        std::istreambuf_iterator<char>());
   }
-
-  std::string dir_;
 };
 
 TEST_F(FileIoTest, WriteFileAtomicallyWritesExactBytes) {
@@ -128,7 +104,7 @@ TEST_F(FileIoTest, WriteFileAtomicallyLeavesNoTemporaryFile) {
   ASSERT_THAT(WriteFileAtomically(Path("a.csv"), "1,2\n"), IsOk());
   ASSERT_THAT(WriteFileAtomically(Path("a.csv"), "3,4\n"), IsOk());
   ASSERT_THAT(WriteFileAtomically(Path("b.csv"), "5\n"), IsOk());
-  std::vector<std::string> names = ListDir(dir_);
+  std::vector<std::string> names = ListDir(dir());
   std::sort(names.begin(), names.end());
   EXPECT_THAT(names, ::testing::ElementsAre("a.csv", "b.csv"));
   for (const std::string& name : names) {
@@ -164,7 +140,7 @@ TEST_F(FileIoTest, WriteFileAtomicallyFailsForMissingDirectory) {
   const absl::Status status = WriteFileAtomically(path, "data");
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
   EXPECT_THAT(status.message(), HasSubstr("No such file or directory"));
-  EXPECT_THAT(ListDir(dir_), IsEmpty());
+  EXPECT_THAT(ListDir(dir()), IsEmpty());
 }
 
 TEST_F(FileIoTest, WriteFileAtomicallyOntoADirectoryFailsAndCleansUp) {
@@ -175,7 +151,7 @@ TEST_F(FileIoTest, WriteFileAtomicallyOntoADirectoryFailsAndCleansUp) {
   EXPECT_THAT(status.message(), HasSubstr(path));
   // The directory is intact and the temporary file was removed.
   EXPECT_TRUE(IsDirectory(path));
-  EXPECT_THAT(ListDir(dir_), ::testing::ElementsAre("a_directory"));
+  EXPECT_THAT(ListDir(dir()), ::testing::ElementsAre("a_directory"));
 }
 
 TEST_F(FileIoTest, ReadFileReturnsContents) {
@@ -202,9 +178,9 @@ TEST_F(FileIoTest, ReadFileOfMissingFileIsNotFoundNamingThePath) {
 // read only sets failbit, not badbit. Enable once ReadFile rejects
 // non-regular files.
 TEST_F(FileIoTest, ReadFileOfADirectoryIsFailedPrecondition) {
-  const absl::StatusOr<std::string> result = ReadFile(dir_);
+  const absl::StatusOr<std::string> result = ReadFile(dir());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(result.status().message(), HasSubstr(dir_));
+  EXPECT_THAT(result.status().message(), HasSubstr(dir()));
 }
 
 TEST_F(FileIoTest, MakeDirectoriesCreatesNestedDirectories) {
@@ -223,7 +199,7 @@ TEST_F(FileIoTest, MakeDirectoriesIsIdempotent) {
   ASSERT_THAT(WriteFileAtomically(Path("x/y/keep.txt"), "kept"), IsOk());
   EXPECT_THAT(MakeDirectories(path), IsOk());
   EXPECT_THAT(MakeDirectories(Path("x")), IsOk());
-  EXPECT_THAT(MakeDirectories(dir_), IsOk());
+  EXPECT_THAT(MakeDirectories(dir()), IsOk());
   EXPECT_EQ(Slurp(Path("x/y/keep.txt")), "kept");
 }
 

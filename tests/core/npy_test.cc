@@ -1,9 +1,5 @@
 #include "core/npy.h"
 
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
@@ -91,30 +88,10 @@ std::string CountingFloats(int n) {
   return out;
 }
 
-// A fresh, empty directory per test under TEST_TMPDIR (Bazel) or /tmp.
-class NpyTest : public ::testing::Test {
+// A fresh, empty directory per test (see tests/temp_dir.h).
+class NpyTest : public ::nfalab::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string base = ::testing::TempDir();
-    if (base.empty() || base.back() != '/') base += '/';
-    const ::testing::TestInfo* info =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(base, "npy_test_", info->name(), "_", getpid());
-    ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0) << dir_;
-  }
-
-  void TearDown() override {
-    nftw(
-        dir_.c_str(),
-        [](const char* path, const struct stat*, int, struct FTW*) {
-          return remove(path);
-        },
-        /*nopenfd=*/16, FTW_DEPTH | FTW_PHYS);
-  }
-
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
+  NpyTest() : TempDirTest("npy_test") {}
 
   // Writes `bytes` to `name` (plainly, no fsync) and returns the path.
   std::string WriteBytes(absl::string_view name, absl::string_view bytes) {
@@ -133,7 +110,6 @@ class NpyTest : public ::testing::Test {
     return ReadNpy(last_path_);
   }
 
-  std::string dir_;
   std::string last_path_;
 };
 
@@ -455,9 +431,9 @@ TEST_F(NpyTest, MissingFileIsNotFound) {
 }
 
 TEST_F(NpyTest, DirectoryIsFailedPrecondition) {
-  EXPECT_THAT(ReadNpy(dir_), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                      AllOf(HasSubstr(dir_),
-                                            HasSubstr("not a regular file"))));
+  EXPECT_THAT(ReadNpy(dir()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       AllOf(HasSubstr(dir()),
+                                             HasSubstr("not a regular file"))));
 }
 
 TEST_F(NpyTest, EmptyFileIsTooShort) {

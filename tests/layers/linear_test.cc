@@ -10,12 +10,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/matrix_matchers.h"
+#include "tests/random_matrix.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::TestSeed;
 
 template <typename Scalar>
@@ -93,12 +95,6 @@ TYPED_TEST(LinearTest, BackwardMatchesHandComputedExample) {
   EXPECT_EQ(untouched, V{{7}});
 }
 
-MatrixD RandomMatrix(int rows, int cols, Rng* rng) {
-  MatrixD m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
-  return m;
-}
-
 // Central difference of f with respect to every entry of *values.
 template <typename Values>
 Values NumericGradient(const std::function<double()>& f, Values* values,
@@ -129,10 +125,10 @@ TEST(LinearGradientTest, BackwardMatchesCentralDifferencesInDouble) {
     SCOPED_TRACE(has_bias ? "with bias" : "without bias");
     const int n = 5, k_in = 7, k_out = 3;
     LinearD linear(k_in, k_out, has_bias);
-    linear.weight() = RandomMatrix(k_out, k_in, &rng);
-    if (has_bias) linear.bias() = RandomMatrix(k_out, 1, &rng);
-    MatrixD x = RandomMatrix(n, k_in, &rng);
-    const MatrixD g = RandomMatrix(n, k_out, &rng);
+    linear.weight() = GaussianMatrix(k_out, k_in, &rng);
+    if (has_bias) linear.bias() = GaussianMatrix(k_out, 1, &rng);
+    MatrixD x = GaussianMatrix(n, k_in, &rng);
+    const MatrixD g = GaussianMatrix(n, k_out, &rng);
     const auto loss = [&]() {
       MatrixD h;
       linear.Forward(x, &h);

@@ -12,12 +12,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/matrix_matchers.h"
+#include "tests/random_matrix.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::TestSeed;
 
 template <typename Scalar>
@@ -87,12 +89,6 @@ TYPED_TEST(LossTest, CountCorrectCountsArgMaxMatches) {
   EXPECT_EQ(CountCorrect(output, std::vector<int>{0, 1, 2, 0}), 0);
 }
 
-MatrixD RandomMatrix(int rows, int cols, Rng* rng) {
-  MatrixD m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
-  return m;
-}
-
 MatrixD NumericGradient(const std::function<double(const MatrixD&)>& loss,
                         MatrixD output, double step) {
   MatrixD gradient(output.rows(), output.cols());
@@ -119,8 +115,8 @@ TEST(LossGradientTest, BothLossesMatchCentralDifferencesInDouble) {
   for (int classes : {1, 3}) {
     SCOPED_TRACE(::testing::Message() << "C = " << classes);
     const int n = 5;
-    const MatrixD output = RandomMatrix(n, classes, &rng);
-    const MatrixD targets = RandomMatrix(n, classes, &rng);
+    const MatrixD output = GaussianMatrix(n, classes, &rng);
+    const MatrixD targets = GaussianMatrix(n, classes, &rng);
     MatrixD d_output;
     MseLoss(output, targets, &d_output);
     EXPECT_THAT(d_output, ApproxEq(NumericGradient(
@@ -148,8 +144,8 @@ TEST(LossGradientTest, BothLossesMatchCentralDifferencesInDouble) {
 // 1e-6 relative (+ 1e-7 absolute for the gradients).
 TEST(LossGradientTest, FloatAgreesWithDouble) {
   Rng rng(7);
-  const Matrix output = RandomMatrix(6, 4, &rng).cast<float>();
-  const Matrix targets = RandomMatrix(6, 4, &rng).cast<float>();
+  const Matrix output = GaussianMatrix(6, 4, &rng).cast<float>();
+  const Matrix targets = GaussianMatrix(6, 4, &rng).cast<float>();
   const std::vector<int> labels = {0, 3, 2, 1, 1, 3};
   Matrix d_float;
   MatrixD d_double;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <tuple>
@@ -23,6 +24,8 @@
 #include "layers/mlp.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/mlp_test_util.h"
+#include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
@@ -30,6 +33,12 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateMlpWithRandomBiases;
+using ::nfalab::testing::GaussianInputsAwayFromKinks;
+using ::nfalab::testing::GaussianMatrix;
+using ::nfalab::testing::GaussianMlpConfig;
+using ::nfalab::testing::KinkAvoidance;
+using ::nfalab::testing::ReferenceForward;
 using ::nfalab::testing::TestSeed;
 
 // Central differences with step 1e-6 in double. Truncation error is
@@ -44,6 +53,13 @@ constexpr double kStep = 1e-6;
 constexpr double kRtol = 1e-5;
 constexpr double kAtol = 1e-6;
 constexpr double kAtolPerLoss = 1e-8;
+
+// Every hidden pre-activation of the inputs has |h| >= 1e-4, so that the
+// finite-difference perturbations (which move any h by at most ~1e-5) never
+// cross a kink of relu or leaky_relu, and no pre-activation sits exactly on
+// one (a dead relu layer gives h = 0 in the next). Each input row is drawn
+// independently until it qualifies, at most 10000 times.
+constexpr KinkAvoidance kAvoidKinks{/*margin=*/1e-4, /*max_attempts=*/10000};
 
 // Float vs double gradients of the same network on the same inputs, compared
 // relative to each matrix's largest entry:
@@ -96,41 +112,18 @@ class MlpGradientTest : public ::testing::TestWithParam<GradientParam> {
   void SetUp() override {
     const auto& [loss, bias, widths_index, activation] = GetParam();
     loss_ = loss;
-    const std::vector<int>& widths = HiddenWidths()[widths_index];
-    config_.set_depth(static_cast<int>(widths.size()));
-    for (int width : widths) config_.add_widths(width);
-    config_.set_activation(activation);
-    config_.set_bias(bias);
     // Gaussian weights keep pre-activations spread out, away from relu kinks.
-    config_.set_init(ModelConfig::GAUSSIAN);
+    config_ = GaussianMlpConfig(activation, HiddenWidths()[widths_index], bias);
     config_.set_init_scale(1.0);
 
     // A different network for every parameter combination.
     rng_seed_ = TestSeed(std::hash<std::string>()(GradientParamName(
         ::testing::TestParamInfo<GradientParam>(GetParam(), 0))));
     Rng rng(rng_seed_);
-    targets_ = RandomMatrix(kSamples, loss_.classes, &rng);
+    targets_ = GaussianMatrix(kSamples, loss_.classes, &rng);
     labels_.resize(kSamples);
     for (int& label : labels_) {
       label = static_cast<int>(rng.UniformInt(loss_.classes));
-    }
-  }
-
-  static MatrixD RandomMatrix(int rows, int cols, Rng* rng) {
-    MatrixD m(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
-    return m;
-  }
-
-  // GAUSSIAN init sets biases to 0; give them random values so that a bias
-  // dropped from the forward pass changes the gradients.
-  template <typename Scalar>
-  static void RandomiseBiases(BasicMlp<Scalar>* mlp, Rng* rng) {
-    for (int i = 0; i < mlp->num_layers(); ++i) {
-      VectorT<Scalar>& bias = mlp->layer(i).bias();
-      for (Eigen::Index j = 0; j < bias.size(); ++j) {
-        bias[j] = static_cast<Scalar>(0.5 * rng->Normal());
-      }
     }
   }
 
@@ -142,32 +135,19 @@ class MlpGradientTest : public ::testing::TestWithParam<GradientParam> {
     return SoftmaxCrossEntropyLoss<Scalar>(output, labels_, d_output);
   }
 
-  // A batch x: [n, d] whose hidden pre-activations all have |h| >= 1e-4, so
-  // that the finite-difference perturbations (which move any h by at most
-  // ~1e-5) never cross a kink of relu or leaky_relu, and no pre-activation
-  // sits exactly on one (a dead relu layer gives h = 0 in the next). Each row
-  // is drawn independently until it qualifies.
-  MatrixD InputAwayFromKinks(const MlpD& mlp, Rng* rng) const {
-    constexpr double kMargin = 1e-4;
-    MatrixD x(kSamples, kInputDim);
-    for (int row = 0; row < kSamples; ++row) {
-      for (int attempt = 0;; ++attempt) {
-        if (attempt == 10000) {
-          ADD_FAILURE() << "no input row away from the kinks";
-          return x;
-        }
-        x.row(row) = RandomMatrix(1, kInputDim, rng);
-        BasicMlpCache<double> cache;
-        mlp.Forward(x.row(row), &cache);
-        bool clear = true;
-        for (int i = 0; i < mlp.depth(); ++i) {
-          clear =
-              clear && cache.preactivations[i].cwiseAbs().minCoeff() >= kMargin;
-        }
-        if (clear) break;
-      }
-    }
-    return x;
+  // The double network (with random biases) and inputs of one test, drawn
+  // from Rng(rng_seed_ + salt), the forward pass on them, L, dL/df and the
+  // tolerance for L.
+  void SetUpDoubleNetwork(uint64_t salt) {
+    Rng rng(rng_seed_ + salt);
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        mlp_,
+        CreateMlpWithRandomBiases(config_, kInputDim, loss_.classes, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        x_, GaussianInputsAwayFromKinks(*mlp_, kSamples, &rng, kAvoidKinks));
+    mlp_->Forward(x_, &cache_);
+    loss_value_ = Loss(cache_.output(), &d_output_);
+    atol_ = kAtol + kAtolPerLoss * std::abs(loss_value_);
   }
 
   ModelConfig config_;
@@ -175,6 +155,14 @@ class MlpGradientTest : public ::testing::TestWithParam<GradientParam> {
   uint64_t rng_seed_ = 0;
   MatrixD targets_;
   std::vector<int> labels_;
+
+  // Set by SetUpDoubleNetwork.
+  std::optional<MlpD> mlp_;
+  MatrixD x_;
+  BasicMlpCache<double> cache_;
+  MatrixD d_output_;
+  double loss_value_ = 0;
+  double atol_ = 0;
 };
 
 // Central difference of f with respect to every entry of *values.
@@ -194,37 +182,28 @@ Values NumericGradient(const std::function<double()>& f, Values* values) {
 }
 
 TEST_P(MlpGradientTest, BackwardMatchesCentralDifferencesForEveryParameter) {
-  Rng rng(rng_seed_ + 100);
-  NFALAB_ASSERT_OK_AND_ASSIGN(
-      MlpD mlp, MlpD::Create(config_, kInputDim, loss_.classes, &rng));
-  RandomiseBiases(&mlp, &rng);
-  const MatrixD x = InputAwayFromKinks(mlp, &rng);
-
-  BasicMlpCache<double> cache;
-  mlp.Forward(x, &cache);
-  MatrixD d_output;
-  const double loss_value = Loss(cache.output(), &d_output);
-  const double atol = kAtol + kAtolPerLoss * std::abs(loss_value);
-  SCOPED_TRACE(absl::StrCat("L = ", loss_value));
+  ASSERT_NO_FATAL_FAILURE(SetUpDoubleNetwork(100));
+  SCOPED_TRACE(absl::StrCat("L = ", loss_value_));
+  MlpD& mlp = *mlp_;
   BasicGradients<double> gradients;
-  mlp.Backward(cache, d_output, &gradients);
+  mlp.Backward(cache_, d_output_, &gradients);
   ASSERT_EQ(static_cast<int>(gradients.weight.size()), mlp.num_layers());
   ASSERT_EQ(static_cast<int>(gradients.bias.size()), mlp.num_layers());
 
   const auto loss = [&]() {
     BasicMlpCache<double> perturbed;
-    mlp.Forward(x, &perturbed);
+    mlp.Forward(x_, &perturbed);
     return Loss<double>(perturbed.output(), nullptr);
   };
   for (int i = 0; i < mlp.num_layers(); ++i) {
     SCOPED_TRACE(absl::StrCat("layer ", i, " of ", mlp.num_layers()));
     EXPECT_THAT(
         gradients.weight[i],
-        ApproxEq(NumericGradient(loss, &mlp.layer(i).weight()), kRtol, atol));
+        ApproxEq(NumericGradient(loss, &mlp.layer(i).weight()), kRtol, atol_));
     if (config_.bias()) {
       EXPECT_THAT(
           gradients.bias[i],
-          ApproxEq(NumericGradient(loss, &mlp.layer(i).bias()), kRtol, atol));
+          ApproxEq(NumericGradient(loss, &mlp.layer(i).bias()), kRtol, atol_));
     } else {
       EXPECT_EQ(gradients.bias[i].size(), 0);
     }
@@ -232,52 +211,40 @@ TEST_P(MlpGradientTest, BackwardMatchesCentralDifferencesForEveryParameter) {
 }
 
 // dL/dh_l against central differences of L with respect to a perturbation
-// added to h_l, using a forward pass written out here.
+// added to h_l, using the reference forward pass of tests/mlp_test_util.h
+// (written independently of Mlp::Forward).
 TEST_P(MlpGradientTest, PreactivationGradientsMatchCentralDifferences) {
-  Rng rng(rng_seed_ + 200);
-  NFALAB_ASSERT_OK_AND_ASSIGN(
-      MlpD mlp, MlpD::Create(config_, kInputDim, loss_.classes, &rng));
-  RandomiseBiases(&mlp, &rng);
-  const MatrixD x = InputAwayFromKinks(mlp, &rng);
-
-  BasicMlpCache<double> cache;
-  mlp.Forward(x, &cache);
-  MatrixD d_output;
-  const double loss_value = Loss(cache.output(), &d_output);
-  const double atol = kAtol + kAtolPerLoss * std::abs(loss_value);
-  SCOPED_TRACE(absl::StrCat("L = ", loss_value));
+  ASSERT_NO_FATAL_FAILURE(SetUpDoubleNetwork(200));
+  SCOPED_TRACE(absl::StrCat("L = ", loss_value_));
+  const MlpD& mlp = *mlp_;
   BasicGradients<double> gradients;
   std::vector<MatrixD> d_preactivations;
-  mlp.Backward(cache, d_output, &gradients, &d_preactivations);
+  mlp.Backward(cache_, d_output_, &gradients, &d_preactivations);
   ASSERT_EQ(static_cast<int>(d_preactivations.size()), mlp.num_layers());
 
   for (int l = 0; l < mlp.num_layers(); ++l) {
     SCOPED_TRACE(absl::StrCat("h_", l, " of ", mlp.num_layers(), " layers"));
     MatrixD delta = MatrixD::Zero(kSamples, mlp.layer(l).output_dim());
     const auto loss = [&]() {
-      MatrixD a = x, h;
-      for (int i = 0; i < mlp.num_layers(); ++i) {
-        h = a * mlp.layer(i).weight().transpose();
-        if (mlp.layer(i).has_bias()) {
-          h.rowwise() += mlp.layer(i).bias().transpose();
-        }
-        if (i == l) h += delta;
-        if (i + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
-      }
-      return Loss<double>(h, nullptr);
+      return Loss<double>(
+          ReferenceForward(mlp, x_, /*start=*/0, /*perturbed=*/l, delta),
+          nullptr);
     };
     EXPECT_THAT(d_preactivations[l],
-                ApproxEq(NumericGradient(loss, &delta), kRtol, atol));
+                ApproxEq(NumericGradient(loss, &delta), kRtol, atol_));
   }
 }
 
 TEST_P(MlpGradientTest, FloatGradientsAgreeWithDouble) {
   Rng rng(rng_seed_ + 300);
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Mlp mlp, Mlp::Create(config_, kInputDim, loss_.classes, &rng));
-  RandomiseBiases(&mlp, &rng);
+      Mlp mlp, CreateMlpWithRandomBiases<float>(config_, kInputDim,
+                                                loss_.classes, &rng));
   const MlpD mlp_double = mlp.Cast<double>();
-  const Matrix x = InputAwayFromKinks(mlp_double, &rng).cast<float>();
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      const MatrixD x_double,
+      GaussianInputsAwayFromKinks(mlp_double, kSamples, &rng, kAvoidKinks));
+  const Matrix x = x_double.cast<float>();
 
   MlpCache cache;
   mlp.Forward(x, &cache);

@@ -17,12 +17,14 @@
 #include "gtest/gtest.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::IsOk;
 using ::nfalab::testing::StatusIs;
 using ::testing::AllOf;
@@ -36,14 +38,6 @@ ModelConfig Config(std::vector<int> widths, const std::string& activation,
   config.set_activation(activation);
   config.set_bias(bias);
   return config;
-}
-
-Matrix RandomMatrix(int rows, int cols, Rng* rng) {
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) {
-    m.data()[i] = static_cast<float>(rng->Normal());
-  }
-  return m;
 }
 
 absl::Status CreateStatus(const ModelConfig& config, int input_dim = 4,
@@ -295,7 +289,7 @@ TEST(MlpForwardTest, MatchesNaiveDoubleLoop) {
       NFALAB_ASSERT_OK_AND_ASSIGN(
           Mlp mlp,
           Mlp::Create(Config({7, 3, 5}, activation, bias), 5, 3, &rng));
-      const Matrix x = RandomMatrix(6, 5, &rng);
+      const Matrix x = GaussianMatrix<float>(6, 5, &rng);
       MlpCache cache;
       mlp.Forward(x, &cache);
       EXPECT_THAT(cache.output(), ApproxEq(NaiveForward(mlp, x), 1e-5, 1e-5));
@@ -307,7 +301,7 @@ TEST(MlpForwardTest, CacheHoldsEveryLayersInputAndPreactivation) {
   Rng rng(23);
   NFALAB_ASSERT_OK_AND_ASSIGN(
       Mlp mlp, Mlp::Create(Config({7, 3, 4}, "tanh", true), 5, 2, &rng));
-  const Matrix x = RandomMatrix(6, 5, &rng);
+  const Matrix x = GaussianMatrix<float>(6, 5, &rng);
   MlpCache cache;
   mlp.Forward(x, &cache);
   ASSERT_EQ(static_cast<int>(cache.inputs.size()), mlp.num_layers());
@@ -341,7 +335,7 @@ TEST(MlpForwardTest, PredictMatchesForwardForAnyChunkSize) {
   Rng rng(29);
   NFALAB_ASSERT_OK_AND_ASSIGN(
       Mlp mlp, Mlp::Create(Config({7, 3}, "gelu", true), 5, 3, &rng));
-  const Matrix x = RandomMatrix(10, 5, &rng);
+  const Matrix x = GaussianMatrix<float>(10, 5, &rng);
   MlpCache cache;
   mlp.Forward(x, &cache);
   for (int chunk_rows : {3, 1, 4, 10, 11, 4096}) {
@@ -374,7 +368,7 @@ TEST(MlpCastTest, PreservesWeightsInitialWeightsAndActivation) {
     EXPECT_NE(cast.initial_weight(i), cast.layer(i).weight());
   }
   // And it computes the same function (double vs float rounding).
-  const Matrix x = RandomMatrix(4, 4, &rng);
+  const Matrix x = GaussianMatrix<float>(4, 4, &rng);
   EXPECT_THAT(mlp.Predict(x),
               ApproxEq(cast.Predict(x.cast<double>()), 1e-5, 1e-6));
   // Back to float gives the original weights exactly.

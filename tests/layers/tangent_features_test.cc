@@ -26,6 +26,7 @@
 #include "layers/mlp.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/mlp_test_util.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
@@ -33,6 +34,11 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateMlpWithRandomBiases;
+using ::nfalab::testing::FiniteDifferencePtf;
+using ::nfalab::testing::GaussianInputsAwayFromKinks;
+using ::nfalab::testing::GaussianMlpConfig;
+using ::nfalab::testing::ReferenceForward;
 using ::nfalab::testing::TestSeed;
 
 // Central differences with step 1e-6 in double: the truncation error is
@@ -44,10 +50,6 @@ using ::nfalab::testing::TestSeed;
 constexpr double kStep = 1e-6;
 constexpr double kFdRtol = 1e-6;
 constexpr double kFdAtol = 1e-7;
-// Relu kinks: every hidden pre-activation of the test inputs has
-// |h| >= kKinkMargin, far more than the ~1e-5 a finite-difference
-// perturbation can move it, so no difference quotient straddles a kink.
-constexpr double kKinkMargin = 1e-3;
 
 constexpr int kInputDim = 4;
 constexpr int kSamples = 4;  // m, the rows of the chunk.
@@ -65,52 +67,6 @@ std::vector<int> WidthsForDepth(int depth) {
   }
 }
 
-// The output f(x) of one sample x: [1, k_start] fed to layer `start`, with
-// `perturbation` added to the pre-activation h of layer `perturbed` (0-based;
-// ignored unless start <= perturbed). Written independently of Mlp::Forward:
-// h = a W^T + b, a = phi(h), in double.
-MatrixD ReferenceForward(const MlpD& mlp, const MatrixD& input, int start,
-                         int perturbed, const MatrixD& perturbation) {
-  MatrixD a = input;
-  MatrixD h;
-  for (int l = start; l < mlp.num_layers(); ++l) {
-    const LinearD& layer = mlp.layer(l);
-    h = a * layer.weight().transpose();
-    if (layer.has_bias()) h += layer.bias().transpose();
-    if (l == perturbed) h += perturbation;
-    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
-  }
-  return h;
-}
-
-// The hidden pre-activations h_l (l < depth) of one sample.
-std::vector<MatrixD> HiddenPreactivations(const MlpD& mlp, const MatrixD& x) {
-  std::vector<MatrixD> result;
-  MatrixD a = x;
-  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
-    const LinearD& layer = mlp.layer(l);
-    MatrixD h = a * layer.weight().transpose();
-    if (layer.has_bias()) h += layer.bias().transpose();
-    mlp.activation().Apply(h, &a);
-    result.push_back(std::move(h));
-  }
-  return result;
-}
-
-// d f_c(x) / d h_l for every c: [C, k_{l+1}] by central differences.
-MatrixD FiniteDifferencePtf(const MlpD& mlp, const MatrixD& x, int layer) {
-  const int k = mlp.layer(layer).output_dim();
-  MatrixD g(mlp.output_dim(), k);
-  for (int j = 0; j < k; ++j) {
-    MatrixD p = MatrixD::Zero(1, k);
-    p(0, j) = kStep;
-    const MatrixD plus = ReferenceForward(mlp, x, 0, layer, p);
-    const MatrixD minus = ReferenceForward(mlp, x, 0, layer, -p);
-    g.col(j) = ((plus - minus) / (2 * kStep)).transpose();
-  }
-  return g;
-}
-
 using TangentParam = std::tuple</*activation=*/std::string, /*depth=*/int,
                                 /*outputs=*/int, /*bias=*/bool>;
 
@@ -126,39 +82,19 @@ class TangentFeaturesTest : public ::testing::TestWithParam<TangentParam> {
   void SetUp() override {
     const auto& [activation, depth, outputs, bias] = GetParam();
     outputs_ = outputs;
-    ModelConfig config;
-    config.set_depth(depth);
-    for (int width : WidthsForDepth(depth)) config.add_widths(width);
-    config.set_activation(activation);
-    config.set_bias(bias);
-    // Gaussian weights keep pre-activations spread out.
-    config.set_init(ModelConfig::GAUSSIAN);
     Rng rng(TestSeed(std::hash<std::string>()(TangentParamName(
         ::testing::TestParamInfo<TangentParam>(GetParam(), 0)))));
-    NFALAB_ASSERT_OK_AND_ASSIGN(mlp_,
-                                MlpD::Create(config, kInputDim, outputs, &rng));
-    // Gaussian init zeroes biases; random ones make a dropped bias visible.
-    for (int l = 0; l < mlp_->num_layers(); ++l) {
-      VectorD& b = mlp_->layer(l).bias();
-      for (Eigen::Index j = 0; j < b.size(); ++j) b[j] = 0.5 * rng.Normal();
-    }
-    // Rows drawn until every hidden pre-activation is away from relu kinks.
-    x_.resize(kSamples, kInputDim);
-    for (int i = 0; i < kSamples; ++i) {
-      for (int attempt = 0;; ++attempt) {
-        ASSERT_LT(attempt, 1000) << "no input away from the kinks";
-        MatrixD row(1, kInputDim);
-        for (int j = 0; j < kInputDim; ++j) row(0, j) = rng.Normal();
-        bool clear = true;
-        for (const MatrixD& h : HiddenPreactivations(*mlp_, row)) {
-          clear = clear && h.cwiseAbs().minCoeff() >= kKinkMargin;
-        }
-        if (clear) {
-          x_.row(i) = row;
-          break;
-        }
-      }
-    }
+    // Gaussian weights keep pre-activations spread out; random biases make a
+    // dropped bias visible.
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        mlp_, CreateMlpWithRandomBiases(
+                  GaussianMlpConfig(activation, WidthsForDepth(depth), bias),
+                  kInputDim, outputs, &rng));
+    // Relu kinks: every hidden pre-activation of the inputs has |h| >= 1e-3
+    // (the default KinkAvoidance), far more than the ~1e-5 a finite-difference
+    // perturbation can move it, so no difference quotient straddles a kink.
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        x_, GaussianInputsAwayFromKinks(*mlp_, kSamples, &rng));
   }
 
   int outputs_ = 0;
@@ -172,7 +108,7 @@ TEST_P(TangentFeaturesTest, EveryRowMatchesFiniteDifferencesOfTheOutput) {
   ASSERT_EQ(static_cast<int>(features.size()), mlp_->num_layers());
   for (int l = 0; l < mlp_->num_layers(); ++l) {
     for (int i = 0; i < kSamples; ++i) {
-      const MatrixD fd = FiniteDifferencePtf(*mlp_, x_.row(i), l);
+      const MatrixD fd = FiniteDifferencePtf(*mlp_, x_.row(i), l, kStep);
       // Rows i * C .. i * C + C - 1 are g_{l, i c} for c = 0..C-1.
       EXPECT_THAT(MatrixD(features[l].middleRows(i * outputs_, outputs_)),
                   ApproxEq(fd, kFdRtol, kFdAtol))

@@ -21,12 +21,14 @@
 #include "metrics/alignment_measure.h"
 #include "metrics/correlation.h"
 #include "metrics/singular_alignment.h"
+#include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::TestSeed;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -38,16 +40,8 @@ constexpr double kTol = 1e-12;
 constexpr Correlation kBothKinds[] = {Correlation::kPearson,
                                       Correlation::kCosine};
 
-Matrix Gaussian(int rows, int cols, double scale, Rng* rng) {
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) {
-    m.data()[i] = static_cast<float>(scale * rng->Normal());
-  }
-  return m;
-}
-
 MatrixD RandomPsd(int k, Rng* rng) {
-  const MatrixD a = Gaussian(k, k, 1.0, rng).cast<double>();
+  const MatrixD a = GaussianMatrix<float>(k, k, 1.0, rng).cast<double>();
   return a * a.transpose();
 }
 
@@ -120,8 +114,8 @@ TEST(BuiltinMeasuresTest, OutputNamesAreAsDocumented) {
   // min(k_out, k_in) = 8 > 5 directions, then 3 < 5.
   for (const auto& [k_out, k_in] :
        std::vector<std::pair<int, int>>{{8, 10}, {3, 6}}) {
-    const Matrix w0 = Gaussian(k_out, k_in, 1.0, &rng);
-    const Matrix w = w0 + Gaussian(k_out, k_in, 0.5, &rng);
+    const Matrix w0 = GaussianMatrix<float>(k_out, k_in, 1.0, &rng);
+    const Matrix w = w0 + GaussianMatrix<float>(k_out, k_in, 0.5, &rng);
     const MatrixD k = RandomPsd(k_out, &rng);
     const int directions = std::min({5, k_out, k_in});
     std::vector<std::string> singular, c_singular;
@@ -155,8 +149,8 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
   Rng rng(TestSeed(2));
   // Tall (k_out > k_in) so W^T K W is positive definite and its square root
   // is well conditioned.
-  const Matrix w0 = Gaussian(9, 6, 0.3, &rng);
-  const Matrix w = w0 + Gaussian(9, 6, 0.2, &rng);
+  const Matrix w0 = GaussianMatrix<float>(9, 6, 0.3, &rng);
+  const Matrix w = w0 + GaussianMatrix<float>(9, 6, 0.2, &rng);
   const MatrixD k = RandomPsd(9, &rng);
   const MatrixD wd = w.cast<double>();
   const MatrixD dw = (w - w0).cast<double>();
@@ -188,8 +182,8 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
 
 TEST(BuiltinMeasuresTest, SingularAlignmentValuesMatchTheDecomposition) {
   Rng rng(TestSeed(3));
-  const Matrix w0 = Gaussian(7, 8, 0.3, &rng);
-  const Matrix w = w0 + Gaussian(7, 8, 0.2, &rng);
+  const Matrix w0 = GaussianMatrix<float>(7, 8, 0.3, &rng);
+  const Matrix w = w0 + GaussianMatrix<float>(7, 8, 0.2, &rng);
   const MatrixD k = RandomPsd(7, &rng);
   const std::map<std::string, double> values = AllValues(w, w0, k);
   const SingularAlignment full = ComputeSingularAlignment(w.cast<double>(), k);
@@ -208,8 +202,8 @@ TEST(BuiltinMeasuresTest, SingularAlignmentValuesMatchTheDecomposition) {
 
 TEST(BuiltinMeasuresTest, WeightChangeIsRelativeFrobeniusNorm) {
   Rng rng(TestSeed(4));
-  const Matrix w0 = Gaussian(5, 4, 1.0, &rng);
-  const Matrix w = w0 + Gaussian(5, 4, 0.1, &rng);
+  const Matrix w0 = GaussianMatrix<float>(5, 4, 1.0, &rng);
+  const Matrix w = w0 + GaussianMatrix<float>(5, 4, 0.1, &rng);
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::vector<MeasureValue> values,
       RunMeasure("weight_change", w, w0, MatrixD::Identity(5, 5)));
@@ -235,8 +229,8 @@ TEST(BuiltinMeasuresTest, WeightChangeIsRelativeFrobeniusNorm) {
 // 1e-5. Scaling K (double) is exact up to rounding: 1e-12.
 TEST(BuiltinMeasuresTest, CNfcIsInvariantToScalingTheChangeAndTheKernel) {
   Rng rng(TestSeed(5));
-  const Matrix w0 = Gaussian(6, 5, 1.0, &rng);
-  const Matrix dw = Gaussian(6, 5, 1.0, &rng);
+  const Matrix w0 = GaussianMatrix<float>(6, 5, 1.0, &rng);
+  const Matrix dw = GaussianMatrix<float>(6, 5, 1.0, &rng);
   const MatrixD k = RandomPsd(6, &rng);
   const std::map<std::string, double> reference =
       Measure("c_nfc", w0 + dw, w0, k);
@@ -267,18 +261,18 @@ TEST(BuiltinMeasuresTest, CNfcIsInvariantToScalingTheChangeAndTheKernel) {
 // 1e-9. A non-rank-1 change on the same K gives C-NFC < 0.999 (checked).
 TEST(BuiltinMeasuresTest, RankOneChangeGivesCNfcOne) {
   Rng rng(TestSeed(6));
-  const Matrix w0 = Gaussian(7, 5, 1.0, &rng);
+  const Matrix w0 = GaussianMatrix<float>(7, 5, 1.0, &rng);
   const MatrixD k = RandomPsd(7, &rng);
   for (const double s : {0.01, 1.0, 30.0}) {
-    const Matrix u = Gaussian(7, 1, 1.0, &rng);
-    const Matrix v = Gaussian(5, 1, 1.0, &rng);
+    const Matrix u = GaussianMatrix<float>(7, 1, 1.0, &rng);
+    const Matrix v = GaussianMatrix<float>(5, 1, 1.0, &rng);
     const Matrix w = w0 + static_cast<float>(s) * u * v.transpose();
     const std::map<std::string, double> values = AllValues(w, w0, k);
     EXPECT_NEAR(values.at("c_nfc"), 1.0, 1e-9) << "s = " << s;
     EXPECT_NEAR(values.at("c_nfc_cos"), 1.0, 1e-9) << "s = " << s;
     EXPECT_NEAR(values.at("svd_c_nfc_cos"), 1.0, 1e-9) << "s = " << s;
   }
-  const Matrix w = w0 + Gaussian(7, 5, 1.0, &rng);
+  const Matrix w = w0 + GaussianMatrix<float>(7, 5, 1.0, &rng);
   const std::map<std::string, double> full_rank = AllValues(w, w0, k);
   EXPECT_LT(full_rank.at("c_nfc"), 0.999);
   EXPECT_LT(full_rank.at("c_nfc_cos"), 0.999);
@@ -289,7 +283,7 @@ TEST(BuiltinMeasuresTest, RankOneChangeGivesCNfcOne) {
 // Pearson); so is the SVD form.
 TEST(BuiltinMeasuresTest, CNfcOfUnchangedWeightsIsNan) {
   Rng rng(TestSeed(7));
-  const Matrix w0 = Gaussian(4, 6, 1.0, &rng);
+  const Matrix w0 = GaussianMatrix<float>(4, 6, 1.0, &rng);
   const MatrixD k = RandomPsd(4, &rng);
   const std::map<std::string, double> values = AllValues(w0, w0, k);
   EXPECT_TRUE(std::isnan(values.at("c_nfc")));

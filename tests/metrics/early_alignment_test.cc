@@ -39,12 +39,14 @@
 #include "metrics/ptk.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
+#include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::TestSeed;
 
 constexpr Correlation kBothKinds[] = {Correlation::kPearson,
@@ -52,15 +54,6 @@ constexpr Correlation kBothKinds[] = {Correlation::kPearson,
 
 const char* KindName(Correlation kind) {
   return kind == Correlation::kPearson ? "pearson" : "cosine";
-}
-
-template <typename Scalar>
-MatrixT<Scalar> Gaussian(int rows, int cols, double scale, Rng* rng) {
-  MatrixT<Scalar> m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) {
-    m.data()[i] = static_cast<Scalar>(scale * rng->Normal());
-  }
-  return m;
 }
 
 // A regression task: x ~ N(0, I_d), y = tanh(x B) with B ~ N(0, 1/d).
@@ -83,7 +76,7 @@ struct Task {
 
 Task MakeTask(int n, int d, int outputs, Rng* rng) {
   Task task;
-  task.teacher = Gaussian<double>(d, outputs, 1.0 / std::sqrt(d), rng);
+  task.teacher = GaussianMatrix<double>(d, outputs, 1.0 / std::sqrt(d), rng);
   task.x.resize(n, d);
   task.y.resize(n, outputs);
   for (int i = 0; i < n; ++i) task.DrawRow(i, rng);

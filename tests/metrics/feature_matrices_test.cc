@@ -24,6 +24,8 @@
 #include "layers/model_config.pb.h"
 #include "metrics/ptk.h"
 #include "tests/matrix_matchers.h"
+#include "tests/mlp_test_util.h"
+#include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
@@ -31,6 +33,12 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateMlpWithRandomBiases;
+using ::nfalab::testing::GaussianInputsAwayFromKinks;
+using ::nfalab::testing::GaussianMatrix;
+using ::nfalab::testing::GaussianMlpConfig;
+using ::nfalab::testing::ReferenceForward;
+using ::nfalab::testing::ReferencePreactivation;
 using ::nfalab::testing::TestSeed;
 
 constexpr int kInputDim = 5;
@@ -53,7 +61,6 @@ constexpr double kFloatTol = 1e-4;
 constexpr double kStep = 1e-6;
 constexpr double kFdRtol = 1e-6;
 constexpr double kFdAtolPerMax = 1e-7;
-constexpr double kKinkMargin = 1e-3;
 
 std::vector<int> WidthsForDepth(int depth) {
   switch (depth) {
@@ -68,37 +75,14 @@ std::vector<int> WidthsForDepth(int depth) {
 
 double MaxAbs(const MatrixD& m) { return m.cwiseAbs().maxCoeff(); }
 
-// Layers [start, L] applied to `input` (the input x_start of layer `start`,
-// one row): the test's own forward pass, h = a W^T + b, a = phi(h).
-MatrixD ForwardFrom(const MlpD& mlp, int start, const MatrixD& input) {
-  MatrixD a = input;
-  MatrixD h;
-  for (int l = start; l < mlp.num_layers(); ++l) {
-    const LinearD& layer = mlp.layer(l);
-    h = a * layer.weight().transpose();
-    if (layer.has_bias()) h += layer.bias().transpose();
-    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
-  }
-  return h;
-}
-
-// x_l of one sample and whether every hidden pre-activation is away from
-// the relu kinks.
-MatrixD LayerInput(const MlpD& mlp, const MatrixD& x, int layer,
-                   bool* away_from_kinks) {
+// x_l of one sample: the input of layer `layer`, from the test's own forward
+// pass (h = a W^T + b, a = phi(h)).
+MatrixD LayerInput(const MlpD& mlp, const MatrixD& x, int layer) {
   MatrixD a = x;
-  MatrixD layer_input = x;
-  *away_from_kinks = true;
-  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
-    const LinearD& w = mlp.layer(l);
-    MatrixD h = a * w.weight().transpose();
-    if (w.has_bias()) h += w.bias().transpose();
-    *away_from_kinks =
-        *away_from_kinks && h.cwiseAbs().minCoeff() >= kKinkMargin;
-    mlp.activation().Apply(h, &a);
-    if (l + 1 == layer) layer_input = a;
+  for (int l = 0; l < layer; ++l) {
+    mlp.activation().Apply(ReferencePreactivation(mlp.layer(l), a), &a);
   }
-  return layer_input;
+  return a;
 }
 
 // (1/n) sum_i J_i^T J_i with J_i = d f(x_i) / d x_l by central differences.
@@ -106,60 +90,20 @@ MatrixD FiniteDifferenceAgop(const MlpD& mlp, const MatrixD& x, int layer) {
   const int k_in = mlp.layer(layer).input_dim();
   MatrixD agop = MatrixD::Zero(k_in, k_in);
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    bool clear;
-    const MatrixD x_l = LayerInput(mlp, x.row(i), layer, &clear);
+    const MatrixD x_l = LayerInput(mlp, x.row(i), layer);
     MatrixD jacobian(mlp.output_dim(), k_in);
     for (int j = 0; j < k_in; ++j) {
       MatrixD plus = x_l, minus = x_l;
       plus(0, j) += kStep;
       minus(0, j) -= kStep;
-      jacobian.col(j) =
-          ((ForwardFrom(mlp, layer, plus) - ForwardFrom(mlp, layer, minus)) /
-           (2 * kStep))
-              .transpose();
+      jacobian.col(j) = ((ReferenceForward(mlp, plus, layer) -
+                          ReferenceForward(mlp, minus, layer)) /
+                         (2 * kStep))
+                            .transpose();
     }
     agop += jacobian.transpose() * jacobian;
   }
   return agop / static_cast<double>(x.rows());
-}
-
-MlpD MakeMlp(const std::string& activation, int depth, int outputs, bool bias,
-             Rng* rng) {
-  ModelConfig config;
-  config.set_depth(depth);
-  for (int width : WidthsForDepth(depth)) config.add_widths(width);
-  config.set_activation(activation);
-  config.set_bias(bias);
-  config.set_init(ModelConfig::GAUSSIAN);
-  absl::StatusOr<MlpD> mlp = MlpD::Create(config, kInputDim, outputs, rng);
-  EXPECT_TRUE(mlp.ok()) << mlp.status();
-  MlpD result = std::move(mlp).value();
-  for (int l = 0; l < result.num_layers(); ++l) {
-    VectorD& b = result.layer(l).bias();
-    for (Eigen::Index j = 0; j < b.size(); ++j) b[j] = 0.5 * rng->Normal();
-  }
-  return result;
-}
-
-MatrixD Inputs(const MlpD& mlp, int n, Rng* rng) {
-  MatrixD x(n, kInputDim);
-  for (int i = 0; i < n; ++i) {
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      MatrixD row(1, kInputDim);
-      for (int j = 0; j < kInputDim; ++j) row(0, j) = rng->Normal();
-      x.row(i) = row;
-      bool clear;
-      LayerInput(mlp, row, 0, &clear);
-      if (clear) break;
-    }
-  }
-  return x;
-}
-
-MatrixD Gaussian(int rows, int cols, Rng* rng) {
-  MatrixD m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
-  return m;
 }
 
 // The AGOP of every layer as W^T K W.
@@ -193,8 +137,13 @@ class AgopIdentityTest : public ::testing::TestWithParam<AgopParam> {
     const auto& [activation, depth, outputs] = GetParam();
     Rng rng(TestSeed(std::hash<std::string>()(
         AgopParamName(::testing::TestParamInfo<AgopParam>(GetParam(), 0)))));
-    mlp_ = MakeMlp(activation, depth, outputs, /*bias=*/false, &rng);
-    x_ = Inputs(*mlp_, kSamples, &rng);
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        mlp_, CreateMlpWithRandomBiases(
+                  GaussianMlpConfig(activation, WidthsForDepth(depth),
+                                    /*bias=*/false),
+                  kInputDim, outputs, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        x_, GaussianInputsAwayFromKinks(*mlp_, kSamples, &rng));
   }
 
   std::optional<MlpD> mlp_;
@@ -245,9 +194,13 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(AgopFiniteDifferenceTest, MatchesFiniteDifferenceInputJacobians) {
   Rng rng(TestSeed(21));
   for (const std::string activation : {"tanh", "relu"}) {
-    const MlpD mlp = MakeMlp(activation, 2, activation == "tanh" ? 3 : 2,
-                             /*bias=*/true, &rng);
-    const MatrixD x = Inputs(mlp, 6, &rng);
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        const MlpD mlp,
+        CreateMlpWithRandomBiases(
+            GaussianMlpConfig(activation, WidthsForDepth(2), /*bias=*/true),
+            kInputDim, activation == "tanh" ? 3 : 2, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        const MatrixD x, GaussianInputsAwayFromKinks(mlp, /*n=*/6, &rng));
     const std::vector<MatrixD> agop = AgopFromPtk(mlp, x);
     for (int l = 0; l < mlp.num_layers(); ++l) {
       const MatrixD fd = FiniteDifferenceAgop(mlp, x, l);
@@ -266,8 +219,8 @@ TEST(FeatureMatricesTest, NfmAndAgopEqualTheirDefinitions) {
   Rng rng(TestSeed(31));
   for (const auto& [rows, cols] :
        std::vector<std::pair<int, int>>{{3, 7}, {8, 4}, {5, 5}}) {
-    const MatrixD w = Gaussian(rows, cols, &rng);
-    const MatrixD a = Gaussian(rows, rows, &rng);
+    const MatrixD w = GaussianMatrix(rows, cols, &rng);
+    const MatrixD a = GaussianMatrix(rows, rows, &rng);
     const MatrixD k = a * a.transpose();
     MatrixD nfm = MatrixD::Zero(cols, cols), agop = MatrixD::Zero(cols, cols);
     for (int i = 0; i < cols; ++i) {
@@ -291,7 +244,7 @@ TEST(FeatureMatricesTest, NfmAndAgopEqualTheirDefinitions) {
 // With K = I the AGOP is the NFM.
 TEST(FeatureMatricesTest, AgopWithIdentityKernelIsTheNfm) {
   Rng rng(TestSeed(41));
-  const MatrixD w = Gaussian(6, 4, &rng);
+  const MatrixD w = GaussianMatrix(6, 4, &rng);
   EXPECT_THAT(AverageGradientOuterProduct(w, MatrixD::Identity(6, 6)),
               ApproxEq(NeuralFeatureMatrix(w), 1e-14, 1e-14));
 }

@@ -22,6 +22,7 @@
 #include "layers/mlp.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/mlp_test_util.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
@@ -29,6 +30,10 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateMlpWithRandomBiases;
+using ::nfalab::testing::FiniteDifferencePtf;
+using ::nfalab::testing::GaussianInputsAwayFromKinks;
+using ::nfalab::testing::GaussianMlpConfig;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::TestSeed;
 using ::testing::HasSubstr;
@@ -43,57 +48,15 @@ using ::testing::SizeIs;
 constexpr double kStep = 1e-6;
 constexpr double kFdRtol = 1e-6;
 constexpr double kFdAtolPerMax = 1e-7;
-constexpr double kKinkMargin = 1e-3;  // |h| of every hidden pre-activation.
 
 constexpr int kInputDim = 4;
-
-MatrixD ReferenceForward(const MlpD& mlp, const MatrixD& input, int perturbed,
-                         const MatrixD& perturbation) {
-  MatrixD a = input;
-  MatrixD h;
-  for (int l = 0; l < mlp.num_layers(); ++l) {
-    const LinearD& layer = mlp.layer(l);
-    h = a * layer.weight().transpose();
-    if (layer.has_bias()) h += layer.bias().transpose();
-    if (l == perturbed) h += perturbation;
-    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
-  }
-  return h;
-}
-
-bool AwayFromKinks(const MlpD& mlp, const MatrixD& x) {
-  MatrixD a = x;
-  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
-    const LinearD& layer = mlp.layer(l);
-    MatrixD h = a * layer.weight().transpose();
-    if (layer.has_bias()) h += layer.bias().transpose();
-    if (h.cwiseAbs().minCoeff() < kKinkMargin) return false;
-    mlp.activation().Apply(h, &a);
-  }
-  return true;
-}
-
-// g_{l, c}(x) = d f_c(x) / d h_l for every c: [C, k_{l+1}].
-MatrixD FiniteDifferencePtf(const MlpD& mlp, const MatrixD& x, int layer) {
-  const int k = mlp.layer(layer).output_dim();
-  MatrixD g(mlp.output_dim(), k);
-  for (int j = 0; j < k; ++j) {
-    MatrixD p = MatrixD::Zero(1, k);
-    p(0, j) = kStep;
-    g.col(j) = ((ReferenceForward(mlp, x, layer, p) -
-                 ReferenceForward(mlp, x, layer, -p)) /
-                (2 * kStep))
-                   .transpose();
-  }
-  return g;
-}
 
 // (1/n) sum_i sum_c g g^T, entry by entry.
 MatrixD NaivePtk(const MlpD& mlp, const MatrixD& x, int layer) {
   const int k = mlp.layer(layer).output_dim();
   MatrixD total = MatrixD::Zero(k, k);
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    const MatrixD g = FiniteDifferencePtf(mlp, x.row(i), layer);
+    const MatrixD g = FiniteDifferencePtf(mlp, x.row(i), layer, kStep);
     for (int c = 0; c < g.rows(); ++c) {
       for (int a = 0; a < k; ++a) {
         for (int b = 0; b < k; ++b) total(a, b) += g(c, a) * g(c, b);
@@ -101,38 +64,6 @@ MatrixD NaivePtk(const MlpD& mlp, const MatrixD& x, int layer) {
     }
   }
   return total / static_cast<double>(x.rows());
-}
-
-MlpD MakeMlp(const std::string& activation, const std::vector<int>& widths,
-             int outputs, bool bias, Rng* rng) {
-  ModelConfig config;
-  config.set_depth(static_cast<int>(widths.size()));
-  for (int width : widths) config.add_widths(width);
-  config.set_activation(activation);
-  config.set_bias(bias);
-  config.set_init(ModelConfig::GAUSSIAN);
-  absl::StatusOr<MlpD> mlp = MlpD::Create(config, kInputDim, outputs, rng);
-  EXPECT_TRUE(mlp.ok()) << mlp.status();
-  MlpD result = std::move(mlp).value();
-  for (int l = 0; l < result.num_layers(); ++l) {
-    VectorD& b = result.layer(l).bias();
-    for (Eigen::Index j = 0; j < b.size(); ++j) b[j] = 0.5 * rng->Normal();
-  }
-  return result;
-}
-
-// n rows, each away from the relu kinks.
-MatrixD Inputs(const MlpD& mlp, int n, Rng* rng) {
-  MatrixD x(n, kInputDim);
-  for (int i = 0; i < n; ++i) {
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      MatrixD row(1, kInputDim);
-      for (int j = 0; j < kInputDim; ++j) row(0, j) = rng->Normal();
-      x.row(i) = row;
-      if (AwayFromKinks(mlp, row)) break;
-    }
-  }
-  return x;
 }
 
 double MaxAbs(const MatrixD& m) { return m.cwiseAbs().maxCoeff(); }
@@ -153,8 +84,12 @@ class PtkTest : public ::testing::TestWithParam<PtkParam> {
     const auto& [activation, outputs, bias] = GetParam();
     Rng rng(TestSeed(std::hash<std::string>()(
         PtkParamName(::testing::TestParamInfo<PtkParam>(GetParam(), 0)))));
-    mlp_ = MakeMlp(activation, {5, 3, 6}, outputs, bias, &rng);
-    x_ = Inputs(*mlp_, kSamples, &rng);
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        mlp_, CreateMlpWithRandomBiases(
+                  GaussianMlpConfig(activation, {5, 3, 6}, bias), kInputDim,
+                  outputs, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        x_, GaussianInputsAwayFromKinks(*mlp_, kSamples, &rng));
   }
 
   std::vector<int> AllLayers() const {
@@ -278,8 +213,12 @@ class PtkErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Rng rng(TestSeed(11));
-    mlp_ = MakeMlp("relu", {3, 4}, 2, false, &rng);
-    x_ = Inputs(*mlp_, 3, &rng);
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        mlp_, CreateMlpWithRandomBiases(
+                  GaussianMlpConfig("relu", {3, 4}, /*bias=*/false), kInputDim,
+                  /*output_dim=*/2, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        x_, GaussianInputsAwayFromKinks(*mlp_, /*n=*/3, &rng));
   }
   std::optional<MlpD> mlp_;
   MatrixD x_;

@@ -18,12 +18,14 @@
 #include "gtest/gtest.h"
 #include "metrics/correlation.h"
 #include "tests/matrix_matchers.h"
+#include "tests/random_matrix.h"
 #include "tests/test_seed.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::TestSeed;
 
 // Both sides are O(1) ratios of sums of a few hundred products of O(1)
@@ -32,15 +34,9 @@ using ::nfalab::testing::TestSeed;
 // a K entry in the wrong basis moves nfc_cos by > 1e-3.
 constexpr double kTol = 1e-10;
 
-MatrixD Gaussian(int rows, int cols, Rng* rng) {
-  MatrixD m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Normal();
-  return m;
-}
-
 // A A^T with A: [k, rank].
 MatrixD RandomPsd(int k, int rank, Rng* rng) {
-  const MatrixD a = Gaussian(k, rank, rng);
+  const MatrixD a = GaussianMatrix(k, rank, rng);
   return a * a.transpose();
 }
 
@@ -55,7 +51,7 @@ TEST(SingularAlignmentTest, SvdFormulaEqualsDirectCosineNfc) {
   Rng rng(TestSeed(1));
   for (const auto& [k_out, k_in] : Shapes()) {
     for (int rank : {k_out, std::max(1, k_out / 2)}) {
-      const MatrixD w = Gaussian(k_out, k_in, &rng);
+      const MatrixD w = GaussianMatrix(k_out, k_in, &rng);
       const MatrixD k = RandomPsd(k_out, rank, &rng);
       const SingularAlignment alignment = ComputeSingularAlignment(w, k);
       const double direct =
@@ -74,7 +70,7 @@ TEST(SingularAlignmentTest,
      DirectionAlignmentIsUTransposeKUOverMeanEigenvalue) {
   Rng rng(TestSeed(2));
   for (const auto& [k_out, k_in] : Shapes()) {
-    const MatrixD w = Gaussian(k_out, k_in, &rng);
+    const MatrixD w = GaussianMatrix(k_out, k_in, &rng);
     const MatrixD k = RandomPsd(k_out, k_out, &rng);
     const SingularAlignment alignment = ComputeSingularAlignment(w, k);
     const Eigen::MatrixXd w_col = w;
@@ -107,7 +103,7 @@ TEST(SingularAlignmentTest,
 TEST(SingularAlignmentTest, IsotropicKernelGivesAlignmentOneEverywhere) {
   Rng rng(TestSeed(3));
   for (const auto& [k_out, k_in] : Shapes()) {
-    const MatrixD w = Gaussian(k_out, k_in, &rng);
+    const MatrixD w = GaussianMatrix(k_out, k_in, &rng);
     const MatrixD k = 2.5 * MatrixD::Identity(k_out, k_out);
     const SingularAlignment alignment = ComputeSingularAlignment(w, k);
     const int count = std::min(k_out, k_in);
@@ -120,8 +116,8 @@ TEST(SingularAlignmentTest, IsotropicKernelGivesAlignmentOneEverywhere) {
 TEST(SingularAlignmentTest, RankOneWeightGivesNfcOneForAnyPsdKernel) {
   Rng rng(TestSeed(4));
   for (const auto& [k_out, k_in] : Shapes()) {
-    const MatrixD u = Gaussian(k_out, 1, &rng);
-    const MatrixD v = Gaussian(k_in, 1, &rng);
+    const MatrixD u = GaussianMatrix(k_out, 1, &rng);
+    const MatrixD v = GaussianMatrix(k_in, 1, &rng);
     const MatrixD w = 3.0 * u * v.transpose();
     for (int rank : {k_out, 1}) {
       // Any PSD K with u^T K u > 0: redraw the (rare) K nearly orthogonal
