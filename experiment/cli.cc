@@ -20,6 +20,7 @@ constexpr char kUsage[] = R"(nfalab: feature learning as alignment, measured.
 
 usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
+  nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
   nfalab help
 
 train   Trains the MLP described by an ExperimentConfig (text protobuf),
@@ -42,6 +43,11 @@ flags:
                        the measurement inputs X) to DIR at the end of the
                        run; --export_every_measurement=true adds one
                        DIR/epoch_<e>/ per measurement.
+  --checkpoint_every=N save DIR/checkpoint.pb (model, W0, optimizer and RNG
+                       state, metrics so far) every N epochs.
+  --resume=DIR         continue the run in DIR from its checkpoint; its
+                       metrics.csv ends up as if never interrupted.
+                       Overrides apply on top (e.g. more training.epochs).
   --help               prints this text.
 
 Relative paths are taken from the directory bazel run was started in.
@@ -60,6 +66,7 @@ std::string ResolvePath(const std::string& path) {
 struct TrainArgs {
   std::string config_path;
   std::string out_dir;
+  std::string resume_dir;
   std::vector<std::string> overrides;
   bool help = false;
 };
@@ -75,8 +82,13 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
     const bool dashed = absl::ConsumePrefix(&arg, "--");
     const size_t equals = arg.find('=');
     const absl::string_view key = arg.substr(0, equals);
+    if (dashed && key == "resume" && equals == absl::string_view::npos &&
+        i + 1 < args.size()) {
+      parsed.resume_dir = args[++i];  // "--resume DIR"
+      continue;
+    }
     if (equals == absl::string_view::npos) {
-      if (key == "config" || key == "out") {
+      if (key == "config" || key == "out" || key == "resume") {
         return absl::InvalidArgumentError(
             absl::StrCat("--", key, " needs a value: --", key, "=..."));
       }
@@ -89,6 +101,8 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
       parsed.config_path = value;
     } else if (dashed && key == "out") {
       parsed.out_dir = value;
+    } else if (dashed && key == "resume") {
+      parsed.resume_dir = value;
     } else {
       parsed.overrides.emplace_back(arg);
     }
@@ -96,9 +110,18 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
   return parsed;
 }
 
-absl::Status Train(const TrainArgs& args, std::ostream& out) {
+absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   ExperimentConfig config;
-  if (!args.config_path.empty()) {
+  const bool resume = !args.resume_dir.empty();
+  if (resume && (!args.config_path.empty() || !args.out_dir.empty())) {
+    return absl::InvalidArgumentError(
+        "--resume=DIR continues the run in DIR with its saved config; it "
+        "does not take --config or --out");
+  }
+  if (resume) {
+    NFALAB_ASSIGN_OR_RETURN(config,
+                            LoadResumeConfig(ResolvePath(args.resume_dir)));
+  } else if (!args.config_path.empty()) {
     NFALAB_ASSIGN_OR_RETURN(config, LoadConfig(ResolvePath(args.config_path)));
   }
   for (const std::string& assignment : args.overrides) {
@@ -108,14 +131,17 @@ absl::Status Train(const TrainArgs& args, std::ostream& out) {
     config.set_export_dir(ResolvePath(config.export_dir()));
   }
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
-  const std::string out_dir =
-      ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", config.name())
-                                       : args.out_dir);
+  const std::string out_dir = ResolvePath(
+      resume ? args.resume_dir
+             : (args.out_dir.empty() ? absl::StrCat("runs/", config.name())
+                                     : args.out_dir));
   out << "nfalab train: " << config.name() << " -> " << out_dir << "\n";
   const auto start = std::chrono::steady_clock::now();
   RunOptions options;
   options.out_dir = out_dir;
   options.log = &out;
+  options.interactive = interactive;
+  options.resume = resume;
   NFALAB_ASSIGN_OR_RETURN(RunResult result, RunExperiment(config, options));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -123,6 +149,8 @@ absl::Status Train(const TrainArgs& args, std::ostream& out) {
   out << absl::StrFormat("done in %.1fs; final train_loss %.6g\n", seconds,
                          result.final_train_loss);
   out << "metrics: " << out_dir << "/metrics.csv\n";
+  out << "summary: " << out_dir << "/summary.json\n";
+  out << "plot:    " << out_dir << "/nfc.svg\n";
   out << "config:  " << out_dir << "/config.pbtxt\n";
   return absl::OkStatus();
 }
@@ -130,7 +158,7 @@ absl::Status Train(const TrainArgs& args, std::ostream& out) {
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err) {
+           std::ostream& err, bool interactive) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
       args[0] == "-h") {
     out << kUsage;
@@ -150,7 +178,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     out << kUsage;
     return 0;
   }
-  const absl::Status status = Train(*parsed, out);
+  const absl::Status status = Train(*parsed, interactive, out);
   if (!status.ok()) {
     err << "error: " << status.message() << "\n";
     return 1;

@@ -14,9 +14,10 @@
 
 namespace nfalab {
 
-// `args` excludes the program name.
+// `args` excludes the program name. `interactive`: `out` is a terminal, so
+// long phases show a self-updating progress line.
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err);
+           std::ostream& err, bool interactive = false);
 
 }  // namespace nfalab
 

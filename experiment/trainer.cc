@@ -12,9 +12,13 @@
 #include "core/status_macros.h"
 #include "datasets/dataset.h"
 #include "datasets/load_dataset.h"
+#include "experiment/checkpoint.h"
 #include "experiment/config_io.h"
 #include "experiment/measurement.h"
+#include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
+#include "experiment/progress.h"
+#include "experiment/summary.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
 #include "optimizers/learning_rate_schedule.h"
@@ -22,6 +26,12 @@
 
 namespace nfalab {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 struct Evaluation {
   double loss = 0;
@@ -62,19 +72,6 @@ absl::Status CheckLossFits(const ExperimentConfig& config,
   return absl::OkStatus();
 }
 
-void RecordEvaluation(int epoch, int64_t step, const Evaluation& train,
-                      const Evaluation& test, bool has_test,
-                      MetricsTable* table) {
-  table->Add(epoch, step, "train_loss", train.loss);
-  if (train.accuracy >= 0)
-    table->Add(epoch, step, "train_accuracy", train.accuracy);
-  if (has_test) {
-    table->Add(epoch, step, "test_loss", test.loss);
-    if (test.accuracy >= 0)
-      table->Add(epoch, step, "test_accuracy", test.accuracy);
-  }
-}
-
 std::string FormatEvaluation(const Evaluation& train, const Evaluation& test,
                              bool has_test) {
   std::string line = absl::StrFormat("train_loss %.6g", train.loss);
@@ -88,13 +85,260 @@ std::string FormatEvaluation(const Evaluation& train, const Evaluation& test,
   return line;
 }
 
+absl::Status DivergedError(int epoch, int64_t step, double loss,
+                           double learning_rate) {
+  return absl::AbortedError(absl::StrFormat(
+      "training diverged at epoch %d, step %d: the loss is %s (learning "
+      "rate %g); try a smaller optimizer.learning_rate",
+      epoch, step, std::isnan(loss) ? "NaN" : "infinite", learning_rate));
+}
+
+// One training run: its data, model, optimizer, measurement and loop state.
+class Run {
+ public:
+  Run(const ExperimentConfig& config, const RunOptions& options,
+      DatasetSplits data, Mlp model, std::unique_ptr<Optimizer> optimizer,
+      Measurement measurement)
+      : config_(config),
+        options_(options),
+        data_(std::move(data)),
+        model_(std::move(model)),
+        optimizer_(std::move(optimizer)),
+        measurement_(std::move(measurement)),
+        progress_(options.log, options.interactive) {}
+
+  LoopState& state() { return state_; }
+
+  absl::Status RestoreFrom(const Checkpoint& checkpoint) {
+    NFALAB_RETURN_IF_ERROR(
+        RestoreCheckpoint(checkpoint, &model_, optimizer_.get(), &state_));
+    if (static_cast<int>(state_.order.size()) != data_.train.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the checkpoint's example order has ", state_.order.size(),
+          " entries but the training split has ", data_.train.size()));
+    }
+    for (const MetricsTable::Row& row : state_.table.rows()) {
+      if (row.layer != 0) continue;
+      if (row.measure == "train_loss") final_train_loss_ = row.value;
+      if (row.measure == "test_loss") final_test_loss_ = row.value;
+    }
+    return absl::OkStatus();
+  }
+
+  // The epoch -1 rows: losses (and the early predictor) at initialisation.
+  absl::Status RecordInitialState() {
+    const Evaluation train = Evaluate(model_, data_.train, loss_kind());
+    const Evaluation test = Evaluate(model_, data_.test, loss_kind());
+    RecordEvaluation(-1, train, test);
+    if (measurement_.enabled() && config_.measurement().early_predictor()) {
+      NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
+          model_, loss_kind(), &state_.table));
+    }
+    Log(absl::StrFormat("%-14s %s\n", "init",
+                        FormatEvaluation(train, test, has_test())));
+    return absl::OkStatus();
+  }
+
+  // Trains up to `end_epoch`; whatever happens, summary.json and nfc.svg
+  // describe the run as far as it got.
+  absl::Status Train(int end_epoch) {
+    const absl::Status status = TrainEpochs(end_epoch);
+    const absl::Status reports =
+        WriteReports(status.ok() ? "" : std::string(status.message()));
+    return status.ok() ? reports : status;
+  }
+
+ private:
+  // Epochs state_.epochs_done .. end-1, then the final exports.
+  absl::Status TrainEpochs(int end_epoch) {
+    const int epochs = config_.training().epochs();
+    while (state_.epochs_done < end_epoch) {
+      const Clock::time_point start = Clock::now();
+      const int epoch = state_.epochs_done;
+      NFALAB_RETURN_IF_ERROR(TrainEpoch(epoch));
+      const Evaluation train = Evaluate(model_, data_.train, loss_kind());
+      const Evaluation test = Evaluate(model_, data_.test, loss_kind());
+      state_.table.Add(epoch, state_.step, "learning_rate", learning_rate_);
+      RecordEvaluation(epoch, train, test);
+      if (!std::isfinite(train.loss)) {
+        NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+        return DivergedError(epoch, state_.step, train.loss, learning_rate_);
+      }
+      const double train_seconds = SecondsSince(start);
+      std::string alignment;
+      if (measurement_.IsDue(epoch, epochs)) {
+        NFALAB_RETURN_IF_ERROR(Measure(epoch, &alignment));
+      }
+      state_.epochs_done = epoch + 1;
+      state_.elapsed_seconds += SecondsSince(start);
+      NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+      NFALAB_RETURN_IF_ERROR(MaybeCheckpoint(epochs));
+      final_train_loss_ = train.loss;
+      final_test_loss_ = test.loss;
+      Log(absl::StrFormat(
+          "epoch %4d/%-4d %s  lr %g  (%.2fs%s)%s\n", epoch, epochs - 1,
+          FormatEvaluation(train, test, has_test()), learning_rate_,
+          train_seconds,
+          alignment.empty()
+              ? ""
+              : absl::StrFormat(" + %.2fs measuring",
+                                SecondsSince(start) - train_seconds),
+          alignment.empty() ? "" : "  " + alignment));
+    }
+    if (state_.epochs_done == epochs && !config_.export_dir().empty()) {
+      if (ptk_epoch_ != epochs - 1) {
+        NFALAB_ASSIGN_OR_RETURN(ptk_, measurement_.ComputeKernels(model_));
+      }
+      NFALAB_RETURN_IF_ERROR(ExportNpy(config_.export_dir(), model_,
+                                       measurement_.layers(), ptk_,
+                                       measurement_.subset().x));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteReports(const std::string& error) {
+    SummaryInputs inputs;
+    inputs.config = &config_;
+    inputs.data = &data_.provenance;
+    inputs.table = &state_.table;
+    inputs.epochs_done = state_.epochs_done;
+    inputs.steps = state_.step;
+    inputs.wall_clock_seconds = state_.elapsed_seconds;
+    inputs.git_commit = git_commit_;
+    inputs.error = error;
+    NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
+        options_.out_dir + "/summary.json", SummaryJson(inputs)));
+    return WriteFileAtomically(options_.out_dir + "/nfc.svg",
+                               RenderNfcFigure(state_.table, config_.name()));
+  }
+
+ public:
+  RunResult Result() && {
+    return RunResult{std::move(state_.table), std::move(model_),
+                     final_train_loss_, final_test_loss_};
+  }
+
+ private:
+  TrainingConfig::Loss loss_kind() const { return config_.training().loss(); }
+  bool has_test() const { return data_.test.size() > 0; }
+  std::string metrics_path() const { return options_.out_dir + "/metrics.csv"; }
+
+  void Log(const std::string& line) {
+    if (options_.log == nullptr) return;
+    progress_.Clear();
+    *options_.log << line;
+    options_.log->flush();
+  }
+
+  void RecordEvaluation(int epoch, const Evaluation& train,
+                        const Evaluation& test) {
+    MetricsTable& table = state_.table;
+    table.Add(epoch, state_.step, "train_loss", train.loss);
+    if (train.accuracy >= 0) {
+      table.Add(epoch, state_.step, "train_accuracy", train.accuracy);
+    }
+    if (has_test()) {
+      table.Add(epoch, state_.step, "test_loss", test.loss);
+      if (test.accuracy >= 0) {
+        table.Add(epoch, state_.step, "test_accuracy", test.accuracy);
+      }
+    }
+  }
+
+  absl::Status TrainEpoch(int epoch) {
+    const TrainingConfig& training = config_.training();
+    learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
+    optimizer_->set_learning_rate(learning_rate_);
+    if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
+    const int n = data_.train.size();
+    progress_.Start(absl::StrCat("epoch ", epoch), n, "samples");
+    for (int begin = 0; begin < n; begin += training.batch_size()) {
+      const int end = std::min(n, begin + training.batch_size());
+      const Dataset batch = SelectRows(
+          data_.train, absl::MakeConstSpan(state_.order.data() + begin,
+                                           static_cast<size_t>(end - begin)));
+      model_.Forward(batch.x, &cache_);
+      const double loss = Loss(loss_kind(), cache_.output(), batch, &d_output_);
+      if (!std::isfinite(loss)) {
+        progress_.Clear();
+        NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+        return DivergedError(epoch, state_.step + 1, loss, learning_rate_);
+      }
+      model_.Backward(cache_, d_output_, &gradients_);
+      NFALAB_RETURN_IF_ERROR(optimizer_->Step(gradients_, &model_));
+      ++state_.step;
+      progress_.Update(end);
+    }
+    progress_.Clear();
+    return absl::OkStatus();
+  }
+
+  absl::Status Measure(int epoch, std::string* summary) {
+    if (options_.interactive && options_.log != nullptr) {
+      *options_.log << "\r  measuring K on " << measurement_.subset().size()
+                    << " samples..." << std::flush;
+    }
+    NFALAB_ASSIGN_OR_RETURN(ptk_, measurement_.ComputeKernels(model_));
+    ptk_epoch_ = epoch;
+    NFALAB_RETURN_IF_ERROR(measurement_.Record(model_, ptk_, epoch, state_.step,
+                                               &state_.table, summary));
+    progress_.Clear();
+    if (!config_.export_dir().empty() && config_.export_every_measurement()) {
+      NFALAB_RETURN_IF_ERROR(ExportNpy(
+          absl::StrCat(config_.export_dir(), "/epoch_", epoch), model_,
+          measurement_.layers(), ptk_, measurement_.subset().x));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MaybeCheckpoint(int epochs) {
+    const int every = config_.checkpoint_every();
+    if (every <= 0) return absl::OkStatus();
+    if (state_.epochs_done % every != 0 && state_.epochs_done != epochs) {
+      return absl::OkStatus();
+    }
+    return WriteCheckpoint(absl::StrCat(options_.out_dir, "/", kCheckpointFile),
+                           config_, model_, *optimizer_, state_);
+  }
+
+  const ExperimentConfig& config_;
+  const RunOptions& options_;
+  DatasetSplits data_;
+  Mlp model_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Measurement measurement_;
+  ProgressLine progress_;
+  LoopState state_;
+  double learning_rate_ = 0;
+  double final_train_loss_ = 0, final_test_loss_ = 0;
+  std::vector<MatrixD> ptk_;  // K of the measured layers, last measurement.
+  int ptk_epoch_ = -2;
+  const std::string git_commit_ = DetectGitCommit();
+  MlpCache cache_;
+  Gradients gradients_;
+  Matrix d_output_;
+};
+
 }  // namespace
+
+absl::StatusOr<ExperimentConfig> LoadResumeConfig(const std::string& dir) {
+  NFALAB_ASSIGN_OR_RETURN(
+      Checkpoint checkpoint,
+      ReadCheckpoint(absl::StrCat(dir, "/", kCheckpointFile)));
+  return checkpoint.config();
+}
 
 absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                                         const RunOptions& options) {
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   if (options.out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
+  }
+  absl::StatusOr<Checkpoint> checkpoint;
+  if (options.resume) {
+    checkpoint =
+        ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
+    if (!checkpoint.ok()) return checkpoint.status();
   }
   NFALAB_ASSIGN_OR_RETURN(DatasetSplits data, LoadDataset(config.data()));
   NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
@@ -108,120 +352,35 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
                           OptimizerRegistry::Global().Create(
                               config.optimizer().name(), config.optimizer()));
-
   NFALAB_ASSIGN_OR_RETURN(
       Measurement measurement,
       Measurement::Create(config.measurement(), model.depth(), data.train));
+  const int n = data.train.size();
+  Run run(config, options, std::move(data), std::move(model),
+          std::move(optimizer), std::move(measurement));
+
+  if (options.resume) {
+    // RestoreCheckpoint needs the model and optimizer inside `run`.
+    NFALAB_RETURN_IF_ERROR(
+        AnnotateStatus(run.RestoreFrom(*checkpoint),
+                       absl::StrCat("resuming ", options.out_dir)));
+  } else {
+    run.state().order_rng = order_rng;
+    run.state().order.resize(n);
+    std::iota(run.state().order.begin(), run.state().order.end(), 0);
+  }
 
   // Everything the run depends on is valid: only now touch the disk.
   NFALAB_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
-  const std::string metrics_path = options.out_dir + "/metrics.csv";
   NFALAB_RETURN_IF_ERROR(WriteFileAtomically(options.out_dir + "/config.pbtxt",
                                              ConfigToText(config)));
-
-  const TrainingConfig& training = config.training();
-  const TrainingConfig::Loss loss_kind = training.loss();
-  const bool has_test = data.test.size() > 0;
-  const int n = data.train.size();
-  const int epochs = training.epochs();
-  std::ostream* log = options.log;
-
-  MetricsTable table;
-  double final_train_loss = 0, final_test_loss = 0;
-  int64_t step = 0;
-  {
-    const Evaluation train = Evaluate(model, data.train, loss_kind);
-    const Evaluation test = Evaluate(model, data.test, loss_kind);
-    RecordEvaluation(-1, step, train, test, has_test, &table);
-    if (measurement.enabled() && config.measurement().early_predictor()) {
-      NFALAB_RETURN_IF_ERROR(
-          measurement.RecordEarlyPredictor(model, loss_kind, &table));
-    }
-    if (log != nullptr) {
-      *log << absl::StrFormat("%-14s %s\n", "init",
-                              FormatEvaluation(train, test, has_test));
-    }
-  }
-
-  std::vector<int> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::vector<MatrixD> ptk;  // K of the measured layers, last measurement.
-  int ptk_epoch = -2;
-  MlpCache cache;
-  Gradients gradients;
-  Matrix d_output;
-  for (int epoch = 0; epoch < epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    const double learning_rate =
-        LearningRateForEpoch(config.optimizer(), epoch);
-    optimizer->set_learning_rate(learning_rate);
-    if (training.shuffle()) order_rng.Shuffle(&order);
-    for (int begin = 0; begin < n; begin += training.batch_size()) {
-      const int end = std::min(n, begin + training.batch_size());
-      const Dataset batch = SelectRows(
-          data.train, absl::MakeConstSpan(order.data() + begin,
-                                          static_cast<size_t>(end - begin)));
-      model.Forward(batch.x, &cache);
-      const double loss = Loss(loss_kind, cache.output(), batch, &d_output);
-      if (!std::isfinite(loss)) {
-        NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
-        return absl::AbortedError(absl::StrFormat(
-            "training diverged at epoch %d, step %d: the minibatch loss is "
-            "%s (learning rate %g); try a smaller optimizer.learning_rate",
-            epoch, step + 1, std::isnan(loss) ? "NaN" : "infinite",
-            learning_rate));
-      }
-      model.Backward(cache, d_output, &gradients);
-      NFALAB_RETURN_IF_ERROR(optimizer->Step(gradients, &model));
-      ++step;
-    }
-    const Evaluation train = Evaluate(model, data.train, loss_kind);
-    const Evaluation test = Evaluate(model, data.test, loss_kind);
-    table.Add(epoch, step, "learning_rate", learning_rate);
-    RecordEvaluation(epoch, step, train, test, has_test, &table);
-    if (!std::isfinite(train.loss)) {
-      NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
-      return absl::AbortedError(absl::StrFormat(
-          "training diverged in epoch %d: the training loss is %s; try a "
-          "smaller optimizer.learning_rate",
-          epoch, std::isnan(train.loss) ? "NaN" : "infinite"));
-    }
-    std::string alignment_summary;
-    if (measurement.IsDue(epoch, epochs)) {
-      NFALAB_ASSIGN_OR_RETURN(ptk, measurement.ComputeKernels(model));
-      ptk_epoch = epoch;
-      NFALAB_RETURN_IF_ERROR(measurement.Record(model, ptk, epoch, step, &table,
-                                                &alignment_summary));
-      if (!config.export_dir().empty() && config.export_every_measurement()) {
-        NFALAB_RETURN_IF_ERROR(ExportNpy(
-            absl::StrCat(config.export_dir(), "/epoch_", epoch), model,
-            measurement.layers(), ptk, measurement.subset().x));
-      }
-    }
-    NFALAB_RETURN_IF_ERROR(table.WriteCsv(metrics_path));
-    final_train_loss = train.loss;
-    final_test_loss = test.loss;
-    if (log != nullptr) {
-      const double seconds = std::chrono::duration<double>(
-                                 std::chrono::steady_clock::now() - start)
-                                 .count();
-      *log << absl::StrFormat(
-          "epoch %4d/%-4d %s  lr %g  (%.2fs)%s\n", epoch, epochs - 1,
-          FormatEvaluation(train, test, has_test), learning_rate, seconds,
-          alignment_summary.empty() ? "" : "  " + alignment_summary);
-      log->flush();
-    }
-  }
-  if (!config.export_dir().empty()) {
-    if (ptk_epoch != epochs - 1) {
-      NFALAB_ASSIGN_OR_RETURN(ptk, measurement.ComputeKernels(model));
-    }
-    NFALAB_RETURN_IF_ERROR(ExportNpy(config.export_dir(), model,
-                                     measurement.layers(), ptk,
-                                     measurement.subset().x));
-  }
-  return RunResult{std::move(table), std::move(model), final_train_loss,
-                   final_test_loss};
+  if (!options.resume) NFALAB_RETURN_IF_ERROR(run.RecordInitialState());
+  const int epochs = config.training().epochs();
+  const int end_epoch = options.stop_after_epochs > 0
+                            ? std::min(epochs, options.stop_after_epochs)
+                            : epochs;
+  NFALAB_RETURN_IF_ERROR(run.Train(end_epoch));
+  return std::move(run).Result();
 }
 
 }  // namespace nfalab

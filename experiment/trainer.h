@@ -7,7 +7,10 @@
 //   4. after every epoch, rewrite <out_dir>/metrics.csv atomically.
 //
 // <out_dir>/config.pbtxt holds the resolved config, so the run can be
-// repeated. A loss that becomes NaN or infinite stops the run with an
+// repeated. With checkpoint_every, <out_dir>/checkpoint.pb is rewritten
+// every that many epochs, and a run resumed from it produces the same
+// metrics.csv as an uninterrupted one. A loss that becomes NaN or infinite
+// stops the run with an
 // Aborted error naming the epoch and step; the table up to that point stays
 // on disk.
 #ifndef NFALAB_EXPERIMENT_TRAINER_H_
@@ -28,6 +31,14 @@ struct RunOptions {
   std::string out_dir;
   // Receives one line per epoch; null for silence.
   std::ostream* log = nullptr;
+  // `log` is a terminal: show a self-updating progress line during epochs.
+  bool interactive = false;
+  // Continue the run saved in <out_dir>/checkpoint.pb (the config must be
+  // the checkpoint's; see LoadResumeConfig).
+  bool resume = false;
+  // Stop after this many epochs in total, as if interrupted (0: no limit).
+  // With checkpoint_every the run can then be resumed.
+  int stop_after_epochs = 0;
 };
 
 struct RunResult {
@@ -39,6 +50,10 @@ struct RunResult {
 
 absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                                         const RunOptions& options);
+
+// The config saved in <dir>/checkpoint.pb. Overrides may be applied on top
+// (e.g. a larger training.epochs to extend a finished run).
+absl::StatusOr<ExperimentConfig> LoadResumeConfig(const std::string& dir);
 
 }  // namespace nfalab
 

@@ -107,6 +107,19 @@ absl::StatusOr<BasicMlp<Scalar>> BasicMlp<Scalar>::Create(
 }
 
 template <typename Scalar>
+absl::Status BasicMlp<Scalar>::SetInitialWeight(int i, MatrixT<Scalar> weight) {
+  if (i < 0 || i >= num_layers()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no layer ", i + 1, " in a network of ", num_layers()));
+  }
+  NFALAB_RETURN_IF_ERROR(CheckShape(weight, layers_[i].output_dim(),
+                                    layers_[i].input_dim(),
+                                    absl::StrCat("W0 of layer ", i + 1)));
+  initial_weights_[i] = std::move(weight);
+  return absl::OkStatus();
+}
+
+template <typename Scalar>
 void BasicMlp<Scalar>::Forward(const MatrixT<Scalar>& x,
                                BasicMlpCache<Scalar>* cache) const {
   NFALAB_CHECK(x.cols() == input_dim())

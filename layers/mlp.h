@@ -77,6 +77,10 @@ class BasicMlp {
   }
   const Activation& activation() const { return *activation_; }
 
+  // Replaces W_i at initialisation (restoring a checkpoint). InvalidArgument
+  // if the shape differs from the layer's.
+  absl::Status SetInitialWeight(int i, MatrixT<Scalar> weight);
+
   // Forward pass on x: [n, input_dim], filling every layer's cache.
   void Forward(const MatrixT<Scalar>& x, BasicMlpCache<Scalar>* cache) const;
 

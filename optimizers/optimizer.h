@@ -17,6 +17,7 @@
 #include "core/registry.h"
 #include "layers/mlp.h"
 #include "optimizers/optimizer_config.pb.h"
+#include "optimizers/optimizer_state.pb.h"
 
 namespace nfalab {
 
@@ -27,6 +28,15 @@ class Optimizer {
   // Applies one update to `model` from `gradients` (same layer shapes).
   // InvalidArgument if the shapes do not match the model.
   virtual absl::Status Step(const Gradients& gradients, Mlp* model) = 0;
+
+  // Saves / restores the per-layer state (momentum buffers, ...) so that a
+  // resumed run continues exactly. Stateless optimizers keep these defaults.
+  virtual absl::Status SaveState(OptimizerState* state) const {
+    return absl::OkStatus();
+  }
+  virtual absl::Status LoadState(const OptimizerState& state) {
+    return absl::OkStatus();
+  }
 
   // The step size used by the next Step; set by the schedule every epoch.
   double learning_rate() const { return learning_rate_; }

@@ -27,6 +27,8 @@ class Sgd : public Optimizer {
       const OptimizerConfig& config);
 
   absl::Status Step(const Gradients& gradients, Mlp* model) override;
+  absl::Status SaveState(OptimizerState* state) const override;
+  absl::Status LoadState(const OptimizerState& state) override;
 
  private:
   Sgd(double learning_rate, double momentum, double weight_decay)

@@ -214,6 +214,90 @@ TEST(TrainerTest, ExportsNpyFilesAtTheEndAndPerMeasurement) {
   EXPECT_EQ(k->shape, (std::vector<int64_t>{24, 24}));
 }
 
+// An interrupted run resumed from its checkpoint ends with the same
+// metrics.csv and weights as an uninterrupted one: momentum buffers, the
+// shuffling RNG and order, the epoch and step all continue exactly.
+TEST(TrainerTest, ResumedRunEqualsUninterruptedRun) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(6);
+  config.mutable_optimizer()->set_momentum(0.9);
+  config.mutable_optimizer()->set_learning_rate(0.05);
+  config.mutable_measurement()->set_measure_every(2);
+  config.set_checkpoint_every(2);
+  absl::StatusOr<RunResult> whole = RunInDir(config, "resume_whole");
+  ASSERT_THAT(whole, IsOk());
+
+  RunOptions options;
+  options.out_dir = OutDir("resume_parts");
+  options.stop_after_epochs = 3;  // Interrupted after epoch 2; checkpoint at 2.
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  absl::StatusOr<std::string> partial =
+      ReadFile(options.out_dir + "/metrics.csv");
+  ASSERT_THAT(partial, IsOk());
+  EXPECT_THAT(*partial, HasSubstr("\n2,24,,train_loss,"));
+  EXPECT_THAT(*partial, ::testing::Not(HasSubstr("\n3,")));
+
+  absl::StatusOr<ExperimentConfig> saved = LoadResumeConfig(options.out_dir);
+  ASSERT_THAT(saved, IsOk());
+  EXPECT_EQ(saved->SerializeAsString(), config.SerializeAsString());
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  absl::StatusOr<RunResult> resumed = RunExperiment(*saved, options);
+  ASSERT_THAT(resumed, IsOk());
+
+  absl::StatusOr<std::string> expected =
+      ReadFile(OutDir("resume_whole") + "/metrics.csv");
+  absl::StatusOr<std::string> actual =
+      ReadFile(options.out_dir + "/metrics.csv");
+  ASSERT_THAT(expected, IsOk());
+  ASSERT_THAT(actual, IsOk());
+  EXPECT_EQ(*actual, *expected);
+  for (int l = 0; l < whole->model.num_layers(); ++l) {
+    EXPECT_THAT(resumed->model.layer(l).weight(),
+                ApproxEq(whole->model.layer(l).weight(), 0.0, 0.0));
+    EXPECT_THAT(resumed->model.initial_weight(l),
+                ApproxEq(whole->model.initial_weight(l), 0.0, 0.0));
+  }
+  EXPECT_EQ(resumed->final_train_loss, whole->final_train_loss);
+}
+
+TEST(TrainerTest, ResumeWithoutCheckpointIsNotFound) {
+  RunOptions options;
+  options.out_dir = OutDir("resume_missing");
+  options.resume = true;
+  EXPECT_THAT(RunExperiment(SmallConfig(), options),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("resume_missing/checkpoint.pb")));
+  EXPECT_THAT(
+      LoadResumeConfig(options.out_dir),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("checkpoint.pb")));
+}
+
+TEST(TrainerTest, CorruptCheckpointIsInvalidArgument) {
+  const std::string dir = OutDir("resume_corrupt");
+  ASSERT_THAT(MakeDirectories(dir), IsOk());
+  ASSERT_THAT(WriteFileAtomically(dir + "/checkpoint.pb", "not a checkpoint"),
+              IsOk());
+  EXPECT_THAT(LoadResumeConfig(dir),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not an nfalab checkpoint")));
+}
+
+TEST(TrainerTest, ResumeWithAnotherModelShapeIsRejected) {
+  ExperimentConfig config = SmallConfig();
+  config.set_checkpoint_every(1);
+  RunOptions options;
+  options.out_dir = OutDir("resume_reshaped");
+  options.stop_after_epochs = 1;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  config.mutable_model()->set_width(25);
+  options.resume = true;
+  EXPECT_THAT(
+      RunExperiment(config, options),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("resuming"), HasSubstr("layer 1"))));
+}
+
 TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {
   const ExperimentConfig config = SmallConfig();
   ASSERT_THAT(RunInDir(config, "config"), IsOk());
@@ -276,6 +360,40 @@ TEST(TrainerTest, DivergenceIsAnErrorAndKeepsTheTable) {
       ReadFile(OutDir("diverge") + "/metrics.csv");
   ASSERT_THAT(csv, IsOk());
   EXPECT_THAT(*csv, HasSubstr("epoch,step,layer,measure,value\n-1,0,,"));
+}
+
+TEST(TrainerTest, WritesSummaryJsonAndNfcPlot) {
+  ExperimentConfig config = SmallConfig();
+  ASSERT_THAT(RunInDir(config, "reports"), IsOk());
+  absl::StatusOr<std::string> summary =
+      ReadFile(OutDir("reports") + "/summary.json");
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_THAT(*summary, HasSubstr("\"completed\": true"));
+  EXPECT_THAT(*summary, HasSubstr("\"epochs_done\": 4"));
+  EXPECT_THAT(*summary, HasSubstr("\"steps\": 32"));
+  EXPECT_THAT(*summary, HasSubstr("\"last_measurement\": {\"epoch\": 3"));
+  EXPECT_THAT(*summary, HasSubstr("\"source\": \"synthetic\""));
+  absl::StatusOr<std::string> plot = ReadFile(OutDir("reports") + "/nfc.svg");
+  ASSERT_THAT(plot, IsOk());
+  EXPECT_THAT(*plot, HasSubstr("<svg"));
+  // Two hidden layers, the loss and the weight change.
+  size_t panels = 0;
+  for (size_t at = plot->find("class=\"panel\""); at != std::string::npos;
+       at = plot->find("class=\"panel\"", at + 1)) {
+    ++panels;
+  }
+  EXPECT_EQ(panels, 4u);
+}
+
+TEST(TrainerTest, DivergedRunSummaryRecordsTheError) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_optimizer()->set_learning_rate(1e8);
+  EXPECT_FALSE(RunInDir(config, "diverged_summary").ok());
+  absl::StatusOr<std::string> summary =
+      ReadFile(OutDir("diverged_summary") + "/summary.json");
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_THAT(*summary, HasSubstr("\"completed\": false"));
+  EXPECT_THAT(*summary, HasSubstr("\"error\": \"training diverged"));
 }
 
 TEST(TrainerTest, InvalidConfigWritesNothing) {

@@ -1,0 +1,37 @@
+// summary.json: a run's outcome in one small JSON file — the final losses
+// and accuracies, every measured layer's values at the first and the last
+// measurement, the data's provenance and preprocessing, the wall-clock time
+// and the git commit of the code (when known).
+#ifndef NFALAB_EXPERIMENT_SUMMARY_H_
+#define NFALAB_EXPERIMENT_SUMMARY_H_
+
+#include <string>
+
+#include "datasets/dataset.h"
+#include "experiment/experiment_config.pb.h"
+#include "experiment/metrics_table.h"
+
+namespace nfalab {
+
+struct SummaryInputs {
+  const ExperimentConfig* config;
+  const DataProvenance* data;
+  const MetricsTable* table;
+  int epochs_done = 0;
+  int64_t steps = 0;
+  double wall_clock_seconds = 0;
+  std::string git_commit;  // Empty if unknown.
+  std::string error;       // Why the run stopped early; empty if it did not.
+};
+
+// The JSON text (deterministic key order; NaN and infinities as null).
+std::string SummaryJson(const SummaryInputs& inputs);
+
+// HEAD of the git checkout the binary was started from (`bazel run` sets
+// BUILD_WORKSPACE_DIRECTORY), with "-dirty" for uncommitted changes; empty
+// if there is none or git is missing.
+std::string DetectGitCommit();
+
+}  // namespace nfalab
+
+#endif  // NFALAB_EXPERIMENT_SUMMARY_H_
