@@ -4,6 +4,7 @@
 #ifndef NFALAB_DATASETS_DATASET_H_
 #define NFALAB_DATASETS_DATASET_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,36 @@ struct Dataset {
   absl::Status Validate(absl::string_view what) const;
 };
 
+// What a source read and how it turned it into the splits; the experiment
+// writes it into summary.json.
+struct DataProvenance {
+  std::string source;  // The registry name, e.g. "fashion_mnist".
+  std::string path;    // The directory or file read; empty for synthetic.
+  // Examples in the files (for synthetic: generated), per split; 0 when a
+  // source does not say.
+  int64_t train_available = 0, test_available = 0;
+  // Examples in the splits (LoadDataset sets these from the split sizes).
+  int64_t train_used = 0, test_used = 0;
+  // True if the splits are seeded random subsets, false if the first
+  // n_train / n_test examples.
+  bool random_subset = false;
+  // Channels of the per-channel standardisation (or that the inputs have).
+  int channels = 1;
+  bool standardized = false;
+  // Per channel, from the training split (after any input scaling); empty
+  // unless standardized.
+  std::vector<double> channel_mean, channel_std;
+  // How Y was made: "one-hot minus 1/C", "one-hot" or "regression".
+  std::string targets;
+  // Anything else worth knowing, e.g. "data.n_train = 50000 but the training
+  // files hold 26640 examples; using all 26640".
+  std::vector<std::string> notes;
+};
+
 struct DatasetSplits {
   Dataset train;
   Dataset test;
+  DataProvenance provenance;
 };
 
 // The rows `indices` of `data`, in that order.

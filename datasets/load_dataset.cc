@@ -35,6 +35,10 @@ absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config) {
         "training split has ", splits->train.num_classes,
         " classes but the test split has ", splits->test.num_classes));
   }
+  DataProvenance& provenance = splits->provenance;
+  if (provenance.source.empty()) provenance.source = config.source();
+  provenance.train_used = splits->train.size();
+  provenance.test_used = splits->test.size();
   return splits;
 }
 

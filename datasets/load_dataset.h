@@ -13,7 +13,8 @@ namespace nfalab {
 
 // Creates config.source from the registry (NotFound naming data.source),
 // loads, and validates both splits (consistent shapes and classes, finite
-// values, a non-empty training split).
+// values, a non-empty training split). Fills provenance.source (if the
+// source left it empty) and provenance.train_used / test_used.
 absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config);
 
 }  // namespace nfalab

@@ -203,6 +203,11 @@ absl::Status SyntheticSource::Validate(const DatasetConfig& config) {
     return FieldError("data.n_test",
                       absl::StrCat("must be >= 0, got ", config.n_test()));
   }
+  if (config.has_preprocess()) {
+    return FieldError("data.preprocess",
+                      "applies to the file sources only; the synthetic "
+                      "source's inputs and targets are used as generated");
+  }
   const int d = options.input_dim();
   if (d < 1) {
     return FieldError("data.synthetic.input_dim",
@@ -352,6 +357,17 @@ absl::StatusOr<DatasetSplits> SyntheticSource::Load(
       AddNoise(options.label_noise(), &noise_rng, &data->y);
     }
   }
+  DataProvenance& provenance = splits.provenance;
+  provenance.source = config.source();
+  provenance.train_available = config.n_train();
+  provenance.test_available = config.n_test();
+  provenance.channels = 1;
+  provenance.targets = options.classify() ? "one-hot minus 1/C" : "regression";
+  provenance.notes.push_back(absl::StrCat(
+      "synthetic ", SyntheticOptions::Target_Name(options.target()),
+      " targets on ",
+      SyntheticOptions::InputDistribution_Name(options.inputs()),
+      " inputs, d = ", options.input_dim(), ", seed ", config.seed()));
   return splits;
 }
 

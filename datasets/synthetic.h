@@ -81,6 +81,12 @@
 //     }
 //   }
 //
+// data.path and data.random_subset are ignored; a data.preprocess message is
+// rejected (the inputs and targets are used as generated). The provenance
+// (DatasetSplits::provenance) records the source, the sizes, the targets
+// ("one-hot minus 1/C" or "regression") and a note naming the target, input
+// law, d and seed; standardized is false.
+//
 // Errors: Validate (called by Load) returns InvalidArgument naming the field
 // as written in the config (e.g. "data.synthetic.input_dim must be >= 1, got
 // 0"), NotFound for an unknown teacher_activation (annotated with

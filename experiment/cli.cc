@@ -130,6 +130,9 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   if (!config.export_dir().empty()) {
     config.set_export_dir(ResolvePath(config.export_dir()));
   }
+  if (!config.data().path().empty()) {
+    config.mutable_data()->set_path(ResolvePath(config.data().path()));
+  }
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   const std::string out_dir = ResolvePath(
       resume ? args.resume_dir

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
+#include "datasets/file_source.h"
 #include "experiment/measurement.h"
 #include "layers/mlp.h"
 #include "optimizers/learning_rate_schedule.h"
@@ -34,7 +35,9 @@ absl::Status ValidateData(const DatasetConfig& data) {
       AnnotateStatus(DatasetSourceRegistry::Global().CheckKnown(data.source()),
                      "data.source"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_train(), 1, "data.n_train"));
-  return AtLeast(data.n_test(), 0, "data.n_test");
+  NFALAB_RETURN_IF_ERROR(AtLeast(data.n_test(), 0, "data.n_test"));
+  // Sizes and data.preprocess; reads no file.
+  return ValidateFileSourceConfig(data);
 }
 
 }  // namespace

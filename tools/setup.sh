@@ -20,6 +20,7 @@ PACKAGES=(
   zlib1g-dev
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
+  dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)
 )
 
 SUDO=""

@@ -260,6 +260,27 @@ TEST(LoadDatasetTest, RejectsAnInvalidTestSplit) {
                        HasSubstr("test split: label 5")));
 }
 
+TEST(LoadDatasetTest, FillsTheProvenanceSourceAndSplitSizes) {
+  DatasetSplits splits{SmallRegression(3), SmallRegression(2)};
+  splits.provenance.train_available = 10;
+  ScopedRegistration<DatasetSourceRegistry> fake(
+      DatasetSourceRegistry::Global(), "fake_source", FixedFactory(splits));
+  absl::StatusOr<DatasetSplits> data =
+      LoadDataset(ConfigWithSource("fake_source"));
+  ASSERT_THAT(data, IsOk());
+  EXPECT_EQ(data->provenance.source, "fake_source");
+  EXPECT_EQ(data->provenance.train_used, 3);
+  EXPECT_EQ(data->provenance.test_used, 2);
+  EXPECT_EQ(data->provenance.train_available, 10);  // As the source said.
+  // A source's own name is kept.
+  splits.provenance.source = "inner_name";
+  ScopedRegistration<DatasetSourceRegistry> named(
+      DatasetSourceRegistry::Global(), "named_source", FixedFactory(splits));
+  data = LoadDataset(ConfigWithSource("named_source"));
+  ASSERT_THAT(data, IsOk());
+  EXPECT_EQ(data->provenance.source, "inner_name");
+}
+
 TEST(LoadDatasetTest, RejectsAnEmptyTrainingSplit) {
   ScopedRegistration<DatasetSourceRegistry> fake(
       DatasetSourceRegistry::Global(), "fake_source",

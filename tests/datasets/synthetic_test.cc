@@ -696,6 +696,36 @@ void ExpectError(const std::string& text, absl::StatusCode code,
               StatusIs(code, HasSubstr(std::string(field))));
 }
 
+TEST(SyntheticSourceTest, RecordsItsProvenance) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(ParseConfig("n_train: 30 n_test: 7 seed: 2 synthetic { "
+                              "input_dim: 3 num_outputs: 4 classify: true }")));
+  const DataProvenance& p = data.provenance;
+  EXPECT_EQ(p.source, "synthetic");
+  EXPECT_EQ(p.path, "");
+  EXPECT_EQ(p.train_available, 30);
+  EXPECT_EQ(p.test_available, 7);
+  EXPECT_EQ(p.train_used, 30);
+  EXPECT_EQ(p.test_used, 7);
+  EXPECT_FALSE(p.standardized);
+  EXPECT_FALSE(p.random_subset);
+  EXPECT_EQ(p.targets, "one-hot minus 1/C");
+  EXPECT_THAT(p.notes, ::testing::ElementsAre(AllOf(
+                           HasSubstr("TEACHER_MLP"), HasSubstr("GAUSSIAN"),
+                           HasSubstr("d = 3"), HasSubstr("seed 2"))));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits regression,
+      LoadDataset(ParseConfig("n_train: 5 synthetic { input_dim: 2 }")));
+  EXPECT_EQ(regression.provenance.targets, "regression");
+}
+
+TEST(SyntheticSourceTest, RejectsPreprocessOptions) {
+  ExpectError("preprocess { standardize: false }",
+              absl::StatusCode::kInvalidArgument, "data.preprocess",
+              "file sources only");
+}
+
 TEST(SyntheticSourceTest, RejectsNonPositiveNTrain) {
   ExpectError("n_train: 0", absl::StatusCode::kInvalidArgument, "data.n_train",
               "got 0");

@@ -185,6 +185,13 @@ TEST(ValidateTest, BadMeasurementFieldsAreRejected) {
               IsOk());
 }
 
+TEST(ValidateTest, BadPreprocessingIsRejectedBeforeLoading) {
+  EXPECT_THAT(ValidateText("data { source: \"fashion_mnist\" preprocess { "
+                           "input_scale: -1 } }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("data.preprocess.input_scale")));
+}
+
 TEST(OverrideTest, SetsNestedScalarsEnumsAndStrings) {
   ExperimentConfig config;
   ASSERT_THAT(ApplyOverride("model.width=64", &config), IsOk());
