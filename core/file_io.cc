@@ -15,23 +15,29 @@
 #include "absl/strings/str_cat.h"
 
 namespace nfalab {
-namespace {
 
-absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   const int err = errno;
   const std::string message =
       absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOENT) return absl::NotFoundError(message);
-  if (err == EACCES || err == EPERM) {
-    return absl::PermissionDeniedError(message);
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case EISDIR:
+    case EEXIST:
+      return absl::FailedPreconditionError(message);
+    default:
+      return absl::UnavailableError(message);
   }
-  if (err == ENOTDIR || err == EISDIR || err == EEXIST) {
-    return absl::FailedPreconditionError(message);
-  }
-  return absl::UnavailableError(message);
 }
 
-}  // namespace
+ScopedFd::~ScopedFd() {
+  if (fd_ >= 0) close(fd_);
+}
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents) {
@@ -41,14 +47,14 @@ absl::Status WriteFileAtomically(const std::string& path,
       absl::StrCat(path, ".tmp.", static_cast<long>(getpid()), ".",
                    counter.fetch_add(1, std::memory_order_relaxed));
   const int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return ErrnoError("cannot create", temp_path);
+  if (fd < 0) return ErrnoStatus("cannot create", temp_path);
   size_t written = 0;
   while (written < contents.size()) {
     const ssize_t n =
         write(fd, contents.data() + written, contents.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      absl::Status status = ErrnoError("cannot write", temp_path);
+      absl::Status status = ErrnoStatus("cannot write", temp_path);
       close(fd);
       unlink(temp_path.c_str());
       return status;
@@ -57,16 +63,16 @@ absl::Status WriteFileAtomically(const std::string& path,
   }
   const bool synced = fsync(fd) == 0;
   absl::Status status =
-      synced ? absl::OkStatus() : ErrnoError("cannot flush", temp_path);
+      synced ? absl::OkStatus() : ErrnoStatus("cannot flush", temp_path);
   if (close(fd) != 0 && status.ok()) {
-    status = ErrnoError("cannot close", temp_path);
+    status = ErrnoStatus("cannot close", temp_path);
   }
   if (!status.ok()) {
     unlink(temp_path.c_str());
     return status;
   }
   if (std::rename(temp_path.c_str(), path.c_str()) != 0) {
-    absl::Status status = ErrnoError("cannot rename onto", path);
+    absl::Status status = ErrnoStatus("cannot rename onto", path);
     unlink(temp_path.c_str());
     return status;
   }
@@ -75,16 +81,16 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   struct stat info;
-  if (stat(path.c_str(), &info) != 0) return ErrnoError("cannot open", path);
+  if (stat(path.c_str(), &info) != 0) return ErrnoStatus("cannot open", path);
   if (!S_ISREG(info.st_mode)) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot read ", path, ": not a regular file"));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoError("cannot open", path);
+  if (!in) return ErrnoStatus("cannot open", path);
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  if (in.bad()) return ErrnoError("cannot read", path);
+  if (in.bad()) return ErrnoStatus("cannot read", path);
   return buffer.str();
 }
 
@@ -94,7 +100,7 @@ absl::Status MakeDirectories(const std::string& path) {
     if (pos != path.size() && path[pos] != '/') continue;
     const std::string prefix = path.substr(0, pos);
     if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return ErrnoError("cannot create directory", prefix);
+      return ErrnoStatus("cannot create directory", prefix);
     }
   }
   struct stat info;

@@ -13,6 +13,25 @@
 
 namespace nfalab {
 
+// "<what> <path>: <strerror(errno)>" with a code from errno: NotFound
+// (ENOENT, ENOTDIR), PermissionDenied (EACCES, EPERM), FailedPrecondition
+// (EISDIR, EEXIST), Unavailable otherwise. Call right after the failing
+// system call.
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path);
+
+// Owns a file descriptor and closes it.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd();
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents);
 

@@ -102,32 +102,6 @@ absl::Status FileError(absl::StatusCode code, const std::string& path,
   return absl::Status(code, absl::StrCat(path, ": ", problem));
 }
 
-absl::Status ErrnoError(absl::string_view what, const std::string& path) {
-  const int err = errno;
-  const std::string message =
-      absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(message);
-  if (err == EACCES || err == EPERM) {
-    return absl::PermissionDeniedError(message);
-  }
-  return absl::UnavailableError(message);
-}
-
-// Owns a read-only file descriptor.
-class InputFile {
- public:
-  explicit InputFile(int fd) : fd_(fd) {}
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Reads exactly `size` bytes at `offset` into `out`.
 absl::Status ReadAt(int fd, const std::string& path, uint64_t offset,
                     uint64_t size, std::string* out) {
@@ -138,7 +112,7 @@ absl::Status ReadAt(int fd, const std::string& path, uint64_t offset,
                             static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError("cannot read", path);
+      return ErrnoStatus("cannot read", path);
     }
     if (n == 0) {
       return FileError(absl::StatusCode::kInvalidArgument, path,
@@ -454,10 +428,10 @@ absl::Status WriteNpyInt32(const std::string& path,
 
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open", path);
-  InputFile file(fd);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  ScopedFd file(fd);
   struct stat info;
-  if (fstat(fd, &info) != 0) return ErrnoError("cannot stat", path);
+  if (fstat(fd, &info) != 0) return ErrnoStatus("cannot stat", path);
   if (!S_ISREG(info.st_mode)) {
     return FileError(absl::StatusCode::kFailedPrecondition, path,
                      "not a regular file");

@@ -8,44 +8,15 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_io.h"
 
 namespace nfalab {
-namespace {
-
-absl::Status ErrnoError(absl::string_view what, const std::string& path) {
-  const int err = errno;
-  const std::string message =
-      absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(message);
-  if (err == EACCES || err == EPERM) {
-    return absl::PermissionDeniedError(message);
-  }
-  return absl::UnavailableError(message);
-}
-
-// Owns a file descriptor.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
 absl::StatusOr<std::string> ReadFileUpTo(const std::string& path,
                                          int64_t max_bytes) {
-  FileDescriptor fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoError("cannot open", path);
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("cannot open", path);
   struct stat info;
-  if (fstat(fd.get(), &info) != 0) return ErrnoError("cannot stat", path);
+  if (fstat(fd.get(), &info) != 0) return ErrnoStatus("cannot stat", path);
   if (!S_ISREG(info.st_mode)) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot read ", path, ": not a regular file"));
@@ -61,7 +32,7 @@ absl::StatusOr<std::string> ReadFileUpTo(const std::string& path,
     const ssize_t n = read(fd.get(), &contents[done], contents.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError("cannot read", path);
+      return ErrnoStatus("cannot read", path);
     }
     if (n == 0) {
       return absl::InvalidArgumentError(
