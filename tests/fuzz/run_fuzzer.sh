@@ -26,7 +26,7 @@ echo "building $work/parsers_fuzzer with $cxx" >&2
   "$root/tests/fuzz/parsers_fuzzer.cc" \
   "$root/datasets/gzip.cc" "$root/datasets/idx.cc" \
   "$root/datasets/cifar.cc" "$root/datasets/csv.cc" \
-  "$root/datasets/file_util.cc" \
+  "$root/datasets/file_util.cc" "$root/core/file_io.cc" \
   $absl_libs -lz -o "$work/parsers_fuzzer"
 
 # Seed corpus: one small valid file per parser; the first byte selects the
@@ -84,7 +84,7 @@ if [[ "${FUZZ_COVERAGE:-0}" == 1 ]]; then
     "$root/tests/fuzz/parsers_fuzzer.cc" \
     "$root/datasets/gzip.cc" "$root/datasets/idx.cc" \
     "$root/datasets/cifar.cc" "$root/datasets/csv.cc" \
-    "$root/datasets/file_util.cc" \
+    "$root/datasets/file_util.cc" "$root/core/file_io.cc" \
     $absl_libs -lz -o "$work/parsers_coverage"
   LLVM_PROFILE_FILE="$work/coverage.profraw" ./parsers_coverage -runs=0 \
     "$work/corpus" "$work/seeds" >/dev/null 2>&1
