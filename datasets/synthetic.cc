@@ -21,7 +21,8 @@ namespace nfalab {
 namespace {
 
 constexpr absl::string_view kDescription =
-    "Gaussian or spherical inputs; teacher-MLP (regression or arg-max "
+    "Gaussian or spherical inputs (optionally with appended label-irrelevant "
+    "Gaussian coordinates); teacher-MLP (regression or arg-max "
     "classification) or single/multi-index polynomial targets";
 
 absl::Status FieldError(absl::string_view field, absl::string_view message) {
@@ -79,6 +80,22 @@ Matrix DrawInputs(const SyntheticOptions& options, int64_t n, Rng* rng) {
                      .cast<float>();
   }
   return x;
+}
+
+// Draws `n` rows of `k` label-irrelevant coordinates, N(0, scale^2) each,
+// row by row from `rng` (exact zeros, without drawing, for scale 0).
+Matrix DrawIrrelevant(int64_t n, int k, double scale, Rng* rng) {
+  Matrix z(n, k);
+  if (scale == 0) {
+    z.setZero();
+    return z;
+  }
+  for (int64_t row = 0; row < n; ++row) {
+    for (int j = 0; j < k; ++j) {
+      z(row, j) = static_cast<float>(scale * rng->Normal());
+    }
+  }
+  return z;
 }
 
 // r orthonormal directions in R^d as the rows of [r, d], by (twice
@@ -222,6 +239,17 @@ absl::Status SyntheticSource::Validate(const DatasetConfig& config) {
         "data.synthetic.label_noise",
         absl::StrCat("must be finite and >= 0, got ", options.label_noise()));
   }
+  if (options.irrelevant_dims() < 0) {
+    return FieldError(
+        "data.synthetic.irrelevant_dims",
+        absl::StrCat("must be >= 0, got ", options.irrelevant_dims()));
+  }
+  if (!(options.irrelevant_scale() >= 0) ||
+      !std::isfinite(options.irrelevant_scale())) {
+    return FieldError("data.synthetic.irrelevant_scale",
+                      absl::StrCat("must be finite and >= 0, got ",
+                                   options.irrelevant_scale()));
+  }
   const SyntheticOptions::Target target = options.target();
   switch (target) {
     case SyntheticOptions::TEACHER_MLP: {
@@ -302,12 +330,22 @@ absl::Status SyntheticSource::Validate(const DatasetConfig& config) {
   }
 
   // Sizes, checked before anything is allocated.
+  // rows >= 1, so this also keeps d + k within an int.
   const double rows = static_cast<double>(config.n_train()) + config.n_test();
-  NFALAB_RETURN_IF_ERROR(
-      CheckSize(rows * d, absl::StrCat("the inputs ([data.n_train + "
-                                       "data.n_test, data.synthetic.input_dim]"
-                                       " = [",
-                                       rows, ", ", d, "])")));
+  const int k = options.irrelevant_dims();
+  if (k == 0) {
+    NFALAB_RETURN_IF_ERROR(CheckSize(
+        rows * d, absl::StrCat("the inputs ([data.n_train + data.n_test, "
+                               "data.synthetic.input_dim] = [",
+                               rows, ", ", d, "])")));
+  } else {
+    NFALAB_RETURN_IF_ERROR(
+        CheckSize(rows * (static_cast<double>(d) + k),
+                  absl::StrCat("the inputs ([data.n_train + data.n_test, "
+                               "data.synthetic.input_dim + "
+                               "data.synthetic.irrelevant_dims] = [",
+                               rows, ", ", d, " + ", k, "])")));
+  }
   const int c = NumOutputs(options);
   NFALAB_RETURN_IF_ERROR(CheckSize(
       rows * c, absl::StrCat("the targets ([data.n_train + data.n_test, "
@@ -341,6 +379,8 @@ absl::StatusOr<DatasetSplits> SyntheticSource::Load(
   Rng model_rng = root.Fork();
   Rng input_rng = root.Fork();
   Rng noise_rng = root.Fork();
+  Rng irrelevant_rng = root.Fork();  // Forked last: the streams above are
+                                     // those of a config without it.
 
   NFALAB_ASSIGN_OR_RETURN(TargetFunction target,
                           TargetFunction::Create(options, &model_rng));
@@ -349,7 +389,15 @@ absl::StatusOr<DatasetSplits> SyntheticSource::Load(
   for (auto [data, n] : {std::make_pair(&splits.train, config.n_train()),
                          std::make_pair(&splits.test, config.n_test())}) {
     data->x = DrawInputs(options, n, &input_rng);
-    data->y = target.Evaluate(data->x);
+    data->y = target.Evaluate(data->x);  // On the relevant block only.
+    const int k = options.irrelevant_dims();
+    if (k > 0) {
+      Matrix x(n, static_cast<Eigen::Index>(options.input_dim()) + k);
+      x.leftCols(options.input_dim()) = data->x;
+      x.rightCols(k) =
+          DrawIrrelevant(n, k, options.irrelevant_scale(), &irrelevant_rng);
+      data->x = std::move(x);
+    }
   }
   for (Dataset* data : {&splits.train, &splits.test}) {
     if (options.classify()) MakeClassification(data);
@@ -368,6 +416,15 @@ absl::StatusOr<DatasetSplits> SyntheticSource::Load(
       " targets on ",
       SyntheticOptions::InputDistribution_Name(options.inputs()),
       " inputs, d = ", options.input_dim(), ", seed ", config.seed()));
+  if (options.irrelevant_dims() > 0) {
+    provenance.notes.push_back(absl::StrCat(
+        "plus k = ", options.irrelevant_dims(), " label-irrelevant N(0, ",
+        options.irrelevant_scale(), "^2) input coordinates (columns ",
+        options.input_dim(), " to ",
+        options.input_dim() + options.irrelevant_dims() - 1,
+        "); the targets depend on the first d = ", options.input_dim(),
+        " columns only"));
+  }
   return splits;
 }
 

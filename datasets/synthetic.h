@@ -1,11 +1,25 @@
-// The "synthetic" dataset source: random inputs x in R^d and targets from a
-// known function, so the feature a network should learn is known exactly.
+// The "synthetic" dataset source: random inputs x in R^d (optionally followed
+// by k label-irrelevant coordinates) and targets from a known function of the
+// first d, so the feature a network should learn is known exactly.
 //
 // Inputs (SyntheticOptions.inputs):
 //   GAUSSIAN  x ~ N(0, I_d).
 //   SPHERE    x uniform on the sphere of radius sqrt(d) (a Gaussian vector,
 //             normalised in double), so |x|^2 = d exactly as E|x|^2 for
 //             GAUSSIAN.
+//
+// Label-irrelevant directions (irrelevant_dims = k > 0, irrelevant_scale =
+// s): k extra columns are appended after the d relevant ones, so X is
+// [n, d + k]; they are i.i.d. N(0, s^2) (drawn in double, rounded once to
+// float; exact zeros for s = 0), independent of the relevant inputs and the
+// targets, also for SPHERE inputs (only the relevant block lies on the
+// sphere of radius sqrt(d)). The targets below are functions of the first d
+// columns only: the relevant block, the teacher / directions, the targets,
+// the labels and the label noise are bit-identical to those of the same
+// config with k = 0. This is
+// the "data distribution" knob of docs/paper.md section 3.2: input variance
+// that carries no label information (raise k or s to let it dominate the
+// input covariance X^T X).
 //
 // Targets (SyntheticOptions.target), Y: [n, C]:
 //   TEACHER_MLP   y = g(x) for a random teacher Mlp g with teacher_depth
@@ -45,6 +59,11 @@
 //   Rng model_rng = root.Fork();  // teacher weights (Mlp::Create) or betas
 //   Rng input_rng = root.Fork();  // the n_train + n_test inputs, in order
 //   Rng noise_rng = root.Fork();  // label noise, train rows then test rows
+//   Rng irrelevant_rng = root.Fork();  // the irrelevant columns, row by row,
+//                                      // train rows then test rows
+// (irrelevant_rng is forked last, so the first three streams are those of a
+// config with k = 0, and the irrelevant columns of the training split do not
+// depend on n_test, d or the targets).
 // The first n_train inputs form the training split and the next n_test the
 // test split, so both come from the same distribution, are disjoint draws,
 // and the training split does not depend on n_test. The teacher / directions
@@ -81,17 +100,35 @@
 //     }
 //   }
 //
+// or a teacher on 16 relevant sphere coordinates plus 48 label-irrelevant
+// N(0, 2^2) ones (the model sees 64 inputs):
+//
+//   data {
+//     source: "synthetic"
+//     seed: 3
+//     synthetic {
+//       input_dim: 16
+//       inputs: SPHERE
+//       num_outputs: 4
+//       classify: true
+//       irrelevant_dims: 48
+//       irrelevant_scale: 2.0
+//     }
+//   }
+//
 // data.path and data.random_subset are ignored; a data.preprocess message is
 // rejected (the inputs and targets are used as generated). The provenance
 // (DatasetSplits::provenance) records the source, the sizes, the targets
 // ("one-hot minus 1/C" or "regression") and a note naming the target, input
-// law, d and seed; standardized is false.
+// law, d and seed, plus, for k > 0, a second note describing the irrelevant
+// columns; standardized is false.
 //
 // Errors: Validate (called by Load) returns InvalidArgument naming the field
 // as written in the config (e.g. "data.synthetic.input_dim must be >= 1, got
 // 0"), NotFound for an unknown teacher_activation (annotated with
 // "data.synthetic.teacher_activation"), and InvalidArgument for sizes that
-// would need more than 2^31 - 1 floats (8 GiB) in one matrix (this also
+// would need more than 2^31 - 1 floats (8 GiB) in one matrix (the inputs
+// count d + k columns) (this also
 // keeps every row count within Dataset::size()'s int).
 #ifndef NFALAB_DATASETS_SYNTHETIC_H_
 #define NFALAB_DATASETS_SYNTHETIC_H_

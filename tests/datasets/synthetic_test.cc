@@ -14,6 +14,7 @@
 // stated distribution (seeded, so they are deterministic).
 #include "datasets/synthetic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -850,6 +851,264 @@ TEST(SyntheticSourceTest, RejectsTeachersLargerThanTheFloatLimit) {
   ExpectError("synthetic { teacher_depth: 3 teacher_width: 100000 }",
               absl::StatusCode::kInvalidArgument,
               "data.synthetic.teacher_width", "2^31");
+}
+
+// ---------------------------------------------------------------------------
+// Label-irrelevant input directions (irrelevant_dims, irrelevant_scale).
+
+TEST(SyntheticSourceTest, TheIrrelevantDimsHeaderExampleLoads) {
+  // The third `data { ... }` example of synthetic.h.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(ParseConfig(
+          "source: 'synthetic' seed: 3 synthetic { input_dim: 16 "
+          "inputs: SPHERE num_outputs: 4 classify: true irrelevant_dims: 48 "
+          "irrelevant_scale: 2.0 }")));
+  EXPECT_EQ(data.train.input_dim(), 64);
+  EXPECT_EQ(data.test.input_dim(), 64);
+  EXPECT_EQ(data.train.num_classes, 4);
+}
+
+TEST(SyntheticSourceTest, IrrelevantDimsAppendColumnsToBothSplits) {
+  for (const std::string& text : AllKindsOfConfig()) {
+    SCOPED_TRACE(text);
+    DatasetConfig config = ParseConfig(text);
+    const int d = config.synthetic().input_dim();
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits base, LoadDataset(config));
+    config.mutable_synthetic()->set_irrelevant_dims(5);
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data, LoadDataset(config));
+    EXPECT_EQ(data.train.x.rows(), 50);
+    EXPECT_EQ(data.train.x.cols(), d + 5);
+    EXPECT_EQ(data.test.x.rows(), 20);
+    EXPECT_EQ(data.test.x.cols(), d + 5);
+    // The targets keep their shape.
+    EXPECT_EQ(data.train.y.rows(), base.train.y.rows());
+    EXPECT_EQ(data.train.y.cols(), base.train.y.cols());
+    EXPECT_EQ(data.test.y.cols(), base.test.y.cols());
+    EXPECT_EQ(data.train.num_classes, base.train.num_classes);
+  }
+}
+
+TEST(SyntheticSourceTest, ZeroIrrelevantDimsIsBitIdenticalToUnsetFields) {
+  for (const std::string& text : AllKindsOfConfig()) {
+    SCOPED_TRACE(text);
+    DatasetConfig config = ParseConfig(text);
+    ASSERT_FALSE(config.synthetic().has_irrelevant_dims());
+    ASSERT_FALSE(config.synthetic().has_irrelevant_scale());
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits unset, LoadDataset(config));
+    config.mutable_synthetic()->set_irrelevant_dims(0);
+    config.mutable_synthetic()->set_irrelevant_scale(3.0);  // Unused at k = 0.
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits zero, LoadDataset(config));
+    EXPECT_TRUE(BitwiseEqual(unset.train.x, zero.train.x));
+    EXPECT_TRUE(BitwiseEqual(unset.train.y, zero.train.y));
+    EXPECT_TRUE(BitwiseEqual(unset.test.x, zero.test.x));
+    EXPECT_TRUE(BitwiseEqual(unset.test.y, zero.test.y));
+    EXPECT_EQ(unset.train.labels, zero.train.labels);
+    EXPECT_EQ(unset.test.labels, zero.test.labels);
+    EXPECT_EQ(unset.provenance.notes, zero.provenance.notes);
+  }
+}
+
+TEST(SyntheticSourceTest, RelevantBlockAndTargetsDoNotDependOnIrrelevantDims) {
+  // All kinds (teacher regression and classification, SPHERE inputs, index
+  // targets, label noise): k = 5 keeps the first d columns, the targets and
+  // the labels bit for bit, so the targets cannot depend on the extra columns.
+  for (const std::string& text : AllKindsOfConfig()) {
+    SCOPED_TRACE(text);
+    DatasetConfig config = ParseConfig(text);
+    const int d = config.synthetic().input_dim();
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits base, LoadDataset(config));
+    config.mutable_synthetic()->set_irrelevant_dims(5);
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits a, LoadDataset(config));
+    // A different scale changes the extra columns but nothing else.
+    config.mutable_synthetic()->set_irrelevant_scale(10.0);
+    NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits b, LoadDataset(config));
+    for (const DatasetSplits* with : {&a, &b}) {
+      for (auto [plain, extended] : {std::make_pair(&base.train, &with->train),
+                                     std::make_pair(&base.test, &with->test)}) {
+        const Matrix relevant = extended->x.leftCols(d);
+        EXPECT_TRUE(BitwiseEqual(plain->x, relevant));
+        EXPECT_TRUE(BitwiseEqual(plain->y, extended->y));
+        EXPECT_EQ(plain->labels, extended->labels);
+      }
+    }
+    // Same stream, scaled: b's extra columns are 10 x a's (up to the float
+    // rounding of each, relative 2^-24 each).
+    const Matrix a_extra = a.train.x.rightCols(5);
+    const Matrix b_extra = b.train.x.rightCols(5);
+    const Matrix a_extra_times_10 = 10.0f * a_extra;
+    EXPECT_THAT(b_extra, ApproxEq(a_extra_times_10, 1e-6, 1e-6));
+    EXPECT_FALSE(BitwiseEqual(a_extra, b_extra));
+  }
+}
+
+TEST(SyntheticSourceTest, IrrelevantColumnsDoNotDependOnInputDimOrNTest) {
+  // Their own stream, drawn row by row, train rows then test rows.
+  DatasetConfig config = ParseConfig(
+      "n_train: 40 n_test: 10 seed: 9 synthetic { input_dim: 3 "
+      "irrelevant_dims: 4 irrelevant_scale: 0.5 }");
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits a, LoadDataset(config));
+  config.mutable_synthetic()->set_input_dim(7);
+  config.mutable_synthetic()->set_inputs(SyntheticOptions::SPHERE);
+  config.set_n_test(25);
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits b, LoadDataset(config));
+  const Matrix a_train = a.train.x.rightCols(4);
+  const Matrix b_train = b.train.x.rightCols(4);
+  EXPECT_TRUE(BitwiseEqual(a_train, b_train));
+  const Matrix a_test = a.test.x.rightCols(4);
+  const Matrix b_test_head = b.test.x.rightCols(4).topRows(10);
+  EXPECT_TRUE(BitwiseEqual(a_test, b_test_head));
+}
+
+TEST(SyntheticSourceTest, IrrelevantColumnsAreGaussianWithTheGivenStd) {
+  // n = 4000 rows, k = 6 columns of N(0, s^2), s = 2.5, next to d = 5
+  // SPHERE inputs and a 2-output relu teacher. Bounds are 5 standard errors.
+  const double s = 2.5;
+  const int d = 5;
+  const int k = 6;
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(ParseConfig(absl::StrCat(
+          "n_train: 4000 n_test: 0 seed: 13 synthetic { input_dim: ", d,
+          " inputs: SPHERE num_outputs: 2 irrelevant_dims: ", k,
+          " irrelevant_scale: ", s, " }"))));
+  const Eigen::MatrixXd x = ToDouble(data.train.x);
+  const double n = static_cast<double>(x.rows());
+  ASSERT_EQ(x.cols(), d + k);
+  const Eigen::MatrixXd relevant = x.leftCols(d);
+  const Eigen::MatrixXd z = x.rightCols(k);
+
+  // The sphere constrains the relevant block only: its rows have norm
+  // sqrt(d), while the irrelevant rows do not have a fixed norm.
+  const Eigen::VectorXd norms = relevant.rowwise().norm();
+  EXPECT_THAT(norms, ApproxEq(Eigen::VectorXd::Constant(norms.size(),
+                                                        std::sqrt(double(d))),
+                              0.0, 1e-4));
+  const Eigen::VectorXd z_norms = z.rowwise().norm();
+  EXPECT_GT(z_norms.maxCoeff() - z_norms.minCoeff(), 1.0);
+
+  // Per column: mean has sd s / sqrt(n); the sample std has sd ~ s /
+  // sqrt(2 n) (Gaussian).
+  const Eigen::VectorXd mean = z.colwise().mean().transpose();
+  EXPECT_THAT(mean,
+              ApproxEq(Eigen::VectorXd::Zero(k), 0.0, 5.0 * s / std::sqrt(n)));
+  for (int j = 0; j < k; ++j) {
+    const double std = std::sqrt(z.col(j).squaredNorm() / n);
+    EXPECT_NEAR(std, s, 5.0 * s / std::sqrt(2.0 * n)) << "column " << j;
+  }
+  // Gaussian shape over all n k entries: E[z^4] = 3 s^4, Var[z^4] = 96 s^8.
+  const double m = n * k;
+  const double s4 = s * s * s * s;
+  EXPECT_NEAR(z.array().pow(4).mean(), 3.0 * s4,
+              5.0 * std::sqrt(96.0 / m) * s4);
+  // Independent columns and independent of the relevant block: every
+  // normalised cross moment E[a b] / (sd_a sd_b) is ~N(0, 1/n).
+  const Eigen::MatrixXd zz = z.transpose() * z / (n * s * s);
+  EXPECT_THAT(zz, ApproxEq(Eigen::MatrixXd::Identity(k, k), 0.0,
+                           5.0 * std::sqrt(2.0 / n)));
+  const Eigen::MatrixXd zx = z.transpose() * relevant / (n * s);
+  EXPECT_THAT(zx,
+              ApproxEq(Eigen::MatrixXd::Zero(k, d), 0.0, 5.0 / std::sqrt(n)));
+
+  // ~Zero Pearson correlation with each target: sd ~ 1 / sqrt(n) for
+  // independent variables.
+  const Eigen::MatrixXd y = ToDouble(data.train.y);
+  const Eigen::MatrixXd zc = z.rowwise() - z.colwise().mean();
+  const Eigen::MatrixXd yc = y.rowwise() - y.colwise().mean();
+  Eigen::MatrixXd correlation = zc.transpose() * yc;  // [k, C]
+  for (int j = 0; j < k; ++j) {
+    for (int c = 0; c < y.cols(); ++c) {
+      correlation(j, c) /= zc.col(j).norm() * yc.col(c).norm();
+    }
+  }
+  EXPECT_THAT(correlation, ApproxEq(Eigen::MatrixXd::Zero(k, y.cols()), 0.0,
+                                    5.0 / std::sqrt(n)));
+  // The same statistic does see the relevant inputs: a linear teacher
+  // (identity activation) correlates with them, so the check can fail.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits linear,
+      LoadDataset(ParseConfig(absl::StrCat(
+          "n_train: 4000 n_test: 0 seed: 13 synthetic { input_dim: ", d,
+          " teacher_activation: 'identity' irrelevant_dims: ", k, " }"))));
+  const Eigen::MatrixXd lx = ToDouble(linear.train.x);
+  const Eigen::VectorXd ly = ToDouble(linear.train.y).col(0);
+  double largest_relevant = 0;
+  for (int j = 0; j < d; ++j) {
+    const Eigen::VectorXd a = lx.col(j).array() - lx.col(j).mean();
+    const Eigen::VectorXd b = ly.array() - ly.mean();
+    largest_relevant =
+        std::max(largest_relevant, std::abs(a.dot(b)) / (a.norm() * b.norm()));
+  }
+  EXPECT_GT(largest_relevant, 10.0 / std::sqrt(n));
+}
+
+TEST(SyntheticSourceTest, ZeroIrrelevantScaleGivesExactZeros) {
+  DatasetConfig config = ParseConfig(
+      "n_train: 30 n_test: 10 seed: 4 synthetic { input_dim: 3 "
+      "target: SINGLE_INDEX irrelevant_dims: 4 irrelevant_scale: 0 }");
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data, LoadDataset(config));
+  for (const Dataset* split : {&data.train, &data.test}) {
+    ASSERT_EQ(split->x.cols(), 7);
+    // Bitwise +0.0f (not -0.0f): compare bytes against a zero matrix.
+    const Matrix extra = split->x.rightCols(4);
+    EXPECT_TRUE(BitwiseEqual(extra, Matrix::Zero(split->size(), 4)));
+    // The relevant block is still random.
+    EXPECT_TRUE((split->x.leftCols(3).array() != 0.0f).all());
+  }
+}
+
+TEST(SyntheticSourceTest, RecordsTheIrrelevantColumnsInTheProvenance) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(ParseConfig("n_train: 5 seed: 2 synthetic { input_dim: 3 "
+                              "irrelevant_dims: 5 irrelevant_scale: 0.5 }")));
+  EXPECT_THAT(data.provenance.notes,
+              ::testing::ElementsAre(
+                  AllOf(HasSubstr("TEACHER_MLP"), HasSubstr("d = 3")),
+                  AllOf(HasSubstr("k = 5"), HasSubstr("irrelevant"),
+                        HasSubstr("0.5"), HasSubstr("columns 3 to 7"))));
+}
+
+TEST(SyntheticSourceTest, RejectsNegativeIrrelevantDims) {
+  ExpectError("synthetic { irrelevant_dims: -1 }",
+              absl::StatusCode::kInvalidArgument,
+              "data.synthetic.irrelevant_dims", "got -1");
+}
+
+TEST(SyntheticSourceTest, RejectsNegativeOrNonFiniteIrrelevantScale) {
+  // Validated whether or not irrelevant_dims is set.
+  ExpectError("synthetic { irrelevant_dims: 2 irrelevant_scale: -0.5 }",
+              absl::StatusCode::kInvalidArgument,
+              "data.synthetic.irrelevant_scale", "-0.5");
+  ExpectError("synthetic { irrelevant_scale: -1 }",
+              absl::StatusCode::kInvalidArgument,
+              "data.synthetic.irrelevant_scale", "got -1");
+  ExpectError("synthetic { irrelevant_dims: 2 irrelevant_scale: nan }",
+              absl::StatusCode::kInvalidArgument,
+              "data.synthetic.irrelevant_scale");
+  ExpectError("synthetic { irrelevant_dims: 2 irrelevant_scale: inf }",
+              absl::StatusCode::kInvalidArgument,
+              "data.synthetic.irrelevant_scale");
+}
+
+TEST(SyntheticSourceTest, SizeLimitCountsTheIrrelevantColumns) {
+  // 2^29 rows * 3 columns fit (1.6e9 floats); with one irrelevant column
+  // the inputs need 2^31 floats: rejected before allocating.
+  EXPECT_TRUE(SyntheticSource::Validate(
+                  ParseConfig("n_train: 536870912 n_test: 0 synthetic { "
+                              "input_dim: 3 num_outputs: 1 }"))
+                  .ok());
+  ExpectError(
+      "n_train: 536870912 n_test: 0 synthetic { input_dim: 3 "
+      "irrelevant_dims: 1 }",
+      absl::StatusCode::kInvalidArgument, "data.synthetic.irrelevant_dims",
+      "2^31");
+  // d + k itself beyond int32 (one row).
+  ExpectError(
+      "n_train: 1 n_test: 0 synthetic { input_dim: 2 "
+      "irrelevant_dims: 2147483647 }",
+      absl::StatusCode::kInvalidArgument, "data.synthetic.irrelevant_dims",
+      "2^31");
 }
 
 }  // namespace
