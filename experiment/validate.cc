@@ -48,6 +48,16 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
   NFALAB_RETURN_IF_ERROR(
       ValidateMeasurementConfig(config.measurement(), config.model().depth()));
+  // SLO target layers must exist (the optimizer itself does not know the
+  // depth until its first step).
+  const SloOptions& slo = config.optimizer().slo();
+  for (int i = 0; i < slo.target_layers_size(); ++i) {
+    if (slo.target_layers(i) > config.model().depth() + 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "optimizer.slo.target_layers[", i, "] is ", slo.target_layers(i),
+          "; layers are numbered 1..", config.model().depth() + 1));
+    }
+  }
   const TrainingConfig& training = config.training();
   NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
   NFALAB_RETURN_IF_ERROR(

@@ -192,6 +192,16 @@ TEST(ValidateTest, BadPreprocessingIsRejectedBeforeLoading) {
                        HasSubstr("data.preprocess.input_scale")));
 }
 
+TEST(ValidateTest, SloTargetBeyondTheModelIsRejected) {
+  EXPECT_THAT(ValidateText("model { depth: 2 } optimizer { name: \"slo\" slo { "
+                           "target_layers: [1, 4] } }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer.slo.target_layers[1] is 4")));
+  EXPECT_THAT(ValidateText("model { depth: 2 } optimizer { name: \"slo\" "
+                           "slo { target_layers: 3 } }"),
+              IsOk());
+}
+
 TEST(OverrideTest, SetsNestedScalarsEnumsAndStrings) {
   ExperimentConfig config;
   ASSERT_THAT(ApplyOverride("model.width=64", &config), IsOk());

@@ -1,0 +1,71 @@
+// The report of a study: report.md (Markdown) and its SVG figures, computed
+// from the runs' metrics (StudyResults), for `nfalab study` / `nfalab report`.
+//
+//   NFALAB_RETURN_IF_ERROR(WriteStudyReport(results, "docs/studies/x"));
+//
+// Every number is the mean ± sample standard deviation (n - 1) over the
+// seeds of a grid point, with 3 decimals ("0.512 ± 0.031"; "± n/a" for a
+// single seed). Non-finite values (e.g. the NaN C-NFC of a layer that did not
+// move) are left out and the count is noted ("(2 of 3 finite)"); "n/a" means
+// no value at all. "Final" is a run's last row of a measure (largest epoch,
+// then step).
+//
+// Grid points are the combinations of the sweeps' point labels, in the
+// study config's order; a point is shown as "sweep=label, ..." ("base" with
+// no sweeps) and its file key is the labels joined by "__".
+//
+// Sections, by StudyConfig.analysis:
+// - always (GENERIC): header (study name, analysis, runs, seeds, the
+//   command that regenerates the report); a table with one row per grid
+//   point: final train loss, test loss and test accuracy (when present) and
+//   every measured layer's final UC-NFC and C-NFC; and per grid point the
+//   figure `curves_<key>.svg`: one panel per layer, UC-NFC and C-NFC against
+//   epoch, mean line and ± std band.
+// - EARLY_ALIGNMENT (paper claim 1), per grid point and layer: UC-NFC and
+//   C-NFC at the first measured epoch (epoch >= 0) and whether C-NFC >
+//   UC-NFC in every seed; the gap C-NFC - UC-NFC there and at the last
+//   epoch, and whether |mean gap| shrank. Claim 1 holds at a layer when both
+//   are true; the verdicts are stated in sentences. Figure
+//   `weight_change_<key>.svg`: ||dW||/||W|| against epoch, one series per
+//   layer (mean ± std).
+// - DATA_DISTRIBUTION (claim 2): per grid point the predicted early
+//   first-layer C-NFC (`predicted_c_nfc`, epoch -1, layer 1) and the measured
+//   one (`c_nfc`, epoch 0, layer 1); their Pearson correlation over the grid
+//   points' means and over all runs; figure `predicted_vs_measured.svg`
+//   (one marker series per grid point, plus the line y = x).
+// - SLO_VS_SGD (claim 3): a run's optimizer is `optimizer.name`, an SLO
+//   run's targets `optimizer.slo.target_layers` (read by reflection, so
+//   configs without that field still work). One row per (target layer l*,
+//   grid point) for the SLO points aimed at l* and the SGD points: final
+//   UC-NFC and C-NFC at l*, train loss, test loss, test accuracy. Then per l*
+//   and SLO point, against each SGD point with the same labels on the sweeps
+//   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs >= 0.2)
+//   and the final train-loss ratio SLO / SGD (claim needs <= 2).
+// The report only states what the numbers say; nothing is tuned.
+#ifndef NFALAB_EXPERIMENT_STUDY_REPORT_H_
+#define NFALAB_EXPERIMENT_STUDY_REPORT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "experiment/study_results.h"
+
+namespace nfalab {
+
+// The report's Markdown text. `figures`, if not null, receives the figures
+// the report links to as (file name, SVG document) pairs, in link order.
+// Deterministic: the same results give the same bytes.
+std::string RenderStudyReport(
+    const StudyResults& results,
+    std::vector<std::pair<std::string, std::string>>* figures);
+
+// Creates `out_dir` if needed and writes the figures and then
+// `<out_dir>/report.md`, each atomically.
+absl::Status WriteStudyReport(const StudyResults& results,
+                              const std::string& out_dir);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_EXPERIMENT_STUDY_REPORT_H_
