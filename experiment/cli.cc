@@ -4,12 +4,16 @@
 #include <cstdlib>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "experiment/config_io.h"
+#include "experiment/study.h"
+#include "experiment/study_report.h"
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
 
@@ -21,6 +25,8 @@ constexpr char kUsage[] = R"(nfalab: feature learning as alignment, measured.
 usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
   nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
+  nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
+  nfalab report [--out=DIR] DIR...
   nfalab help
 
 train   Trains the MLP described by an ExperimentConfig (text protobuf),
@@ -29,7 +35,26 @@ train   Trains the MLP described by an ExperimentConfig (text protobuf),
         epoch,step,layer,measure,value) and DIR/config.pbtxt (the resolved
         config). Prints one line per epoch with each layer's UC-NFC/C-NFC.
 
-flags:
+study   Runs a grid of experiments described by a StudyConfig
+        (experiment/study_config.proto): a base config, sweeps whose points
+        override its fields, and seeds. Writes DIR/study.pbtxt and one run
+        directory per grid point and seed, DIR/runs/<sweep>=<label>__...
+        __seed<s>/ (as train writes), printing one line per run with its
+        final losses. A run that fails (e.g. diverges) leaves its error in
+        its error.txt and the study goes on. Unless sharded, it ends by
+        writing the report (DIR/report.md and its figures).
+  --out=DIR            study directory (default: runs/<study name>).
+  --shard=i/N          run only the i-th of N disjoint shards of the runs
+                       (1 <= i <= N; run k belongs to shard k % N + 1).
+                       Shards may share one DIR or use one DIR each; then
+                       `nfalab report` merges them.
+
+report  Collects the runs of one study from one or more study directories
+        (e.g. its shards), checks that every run is there exactly once, and
+        writes report.md and its figures.
+  --out=DIR            where to write the report (default: the first DIR).
+
+train flags:
   --config=FILE        ExperimentConfig in protobuf text format
                        (experiment/experiment_config.proto documents every
                        field). Without it the default experiment runs.
@@ -158,6 +183,157 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   return absl::OkStatus();
 }
 
+// Paths in a study are taken from the user's directory, as in train: the
+// base config's data.path and export_dir, and points that set them.
+void ResolveStudyPaths(StudyConfig* study) {
+  ExperimentConfig* base = study->mutable_base();
+  if (!base->data().path().empty()) {
+    base->mutable_data()->set_path(ResolvePath(base->data().path()));
+  }
+  if (!base->export_dir().empty()) {
+    base->set_export_dir(ResolvePath(base->export_dir()));
+  }
+  for (StudyConfig::Sweep& sweep : *study->mutable_sweeps()) {
+    for (StudyConfig::Point& point : *sweep.mutable_points()) {
+      for (std::string& assignment : *point.mutable_set()) {
+        const size_t equals = assignment.find('=');
+        if (equals == std::string::npos) continue;
+        const absl::string_view key = absl::StripAsciiWhitespace(
+            absl::string_view(assignment).substr(0, equals));
+        if (key != "data.path" && key != "export_dir") continue;
+        const std::string value(absl::StripAsciiWhitespace(
+            absl::string_view(assignment).substr(equals + 1)));
+        if (value.empty() || value.front() == '"' || value.front() == '\'') {
+          continue;
+        }
+        assignment = absl::StrCat(key, "=", ResolvePath(value));
+      }
+    }
+  }
+}
+
+struct StudyArgs {
+  std::vector<std::string> positional;
+  std::string out_dir;
+  std::string shard = "1/1";
+  bool help = false;
+};
+
+// Parses the arguments after the command: --out=DIR, --shard=i/N (only if
+// `allow_shard`), --help and positional arguments.
+absl::StatusOr<StudyArgs> ParseStudyArgs(const std::vector<std::string>& args,
+                                         bool allow_shard) {
+  StudyArgs parsed;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      parsed.help = true;
+      continue;
+    }
+    if (!absl::ConsumePrefix(&arg, "--")) {
+      parsed.positional.push_back(args[i]);
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const absl::string_view key = arg.substr(0, equals);
+    const bool known = key == "out" || (allow_shard && key == "shard");
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag \"", args[i], "\" for ", args[0], " (see --help)"));
+    }
+    std::string value;
+    if (equals != absl::string_view::npos) {
+      value = std::string(arg.substr(equals + 1));
+    } else if (i + 1 < args.size()) {
+      value = args[++i];  // "--out DIR"
+    }
+    if (value.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", key, " needs a value: --", key, "=..."));
+    }
+    (key == "out" ? parsed.out_dir : parsed.shard) = value;
+  }
+  return parsed;
+}
+
+absl::Status Study(const StudyArgs& args, std::ostream& out) {
+  if (args.positional.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "study takes exactly one STUDY.pbtxt, got ", args.positional.size(),
+        args.positional.empty()
+            ? ""
+            : absl::StrCat(" (", absl::StrJoin(args.positional, " "), ")")));
+  }
+  NFALAB_ASSIGN_OR_RETURN(const Shard shard, ParseShard(args.shard));
+  NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
+                          LoadStudy(ResolvePath(args.positional[0])));
+  ResolveStudyPaths(&study);
+  const std::string out_dir =
+      ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", study.name())
+                                       : args.out_dir);
+  NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRunOutcome> outcomes,
+                          RunStudy(study, out_dir, shard, &out));
+  std::vector<std::string> failed;
+  for (const StudyRunOutcome& outcome : outcomes) {
+    if (!outcome.status.ok()) failed.push_back(outcome.name);
+  }
+  if (!failed.empty()) {
+    return absl::AbortedError(
+        absl::StrCat(failed.size(), " of ", outcomes.size(),
+                     " runs failed: ", absl::StrJoin(failed, ", "), " (see ",
+                     out_dir, "/runs/<run>/error.txt)"));
+  }
+  if (!shard.IsWhole()) {
+    out << absl::StrFormat(
+        "shard %d/%d done; when every shard is, run: nfalab report DIR...\n",
+        shard.index, shard.count);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Report(const StudyArgs& args, std::ostream& out) {
+  if (args.positional.empty()) {
+    return absl::InvalidArgumentError(
+        "report needs at least one study directory: nfalab report DIR...");
+  }
+  std::vector<std::string> dirs;
+  for (const std::string& dir : args.positional) {
+    dirs.push_back(ResolvePath(dir));
+  }
+  NFALAB_ASSIGN_OR_RETURN(const StudyResults results,
+                          CollectStudyResults(dirs));
+  const std::string out_dir =
+      args.out_dir.empty() ? dirs.front() : ResolvePath(args.out_dir);
+  NFALAB_RETURN_IF_ERROR(WriteStudyReport(results, out_dir));
+  out << absl::StrFormat("study %s: %d runs from %d dir(s)\n",
+                         results.study.name(), results.runs.size(),
+                         dirs.size());
+  out << "report: " << out_dir << "/report.md\n";
+  return absl::OkStatus();
+}
+
+int RunStudyCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err) {
+  const bool is_study = args[0] == "study";
+  absl::StatusOr<StudyArgs> parsed =
+      ParseStudyArgs(args, /*allow_shard=*/is_study);
+  if (!parsed.ok()) {
+    err << "error: " << parsed.status().message() << "\n";
+    return 2;
+  }
+  if (parsed->help) {
+    out << kUsage;
+    return 0;
+  }
+  const absl::Status status =
+      is_study ? Study(*parsed, out) : Report(*parsed, out);
+  if (!status.ok()) {
+    err << "error: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
@@ -167,9 +343,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     out << kUsage;
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "study" || args[0] == "report") {
+    return RunStudyCommand(args, out, err);
+  }
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, help\n";
+        << "\"; known commands: train, study, report, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);

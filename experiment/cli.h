@@ -1,6 +1,8 @@
 // The `nfalab` command line:
 //
 //   nfalab train [--config=FILE] [--out=DIR] [--field.path=value ...]
+//   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
+//   nfalab report [--out=DIR] DIR...
 //   nfalab help | --help
 //
 // RunCli returns the process exit code. User mistakes print one
