@@ -467,6 +467,7 @@ absl::StatusOr<StudyResults> CollectStudyResults(
       record.name = name;
       record.point_labels = run->second->point_labels;
       record.seed = run->second->seed;
+      record.error = RecordedError(run_dir);
       record.config = std::move(config);
       record.table = std::move(table);
       results.runs.push_back(std::move(record));

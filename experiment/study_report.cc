@@ -955,10 +955,24 @@ std::string RenderStudyReport(
                     absl::StrJoin(labels, ", "), "\n");
   }
   absl::StrAppend(&out,
-                  "- Regenerate: `bazel run //:nfalab -- study "
+                  "- Regenerate (for the study shipped in "
+                  "experiment/studies/): `bazel run -c opt //:nfalab -- study "
                   "experiment/studies/",
                   study.name(), ".pbtxt --out=docs/studies/", study.name(),
-                  "`\n\n");
+                  "`\n");
+  std::vector<std::string> failed;
+  for (const RunRecord& run : results.runs) {
+    if (!run.error.empty()) {
+      failed.push_back(absl::StrCat(Code(run.name), ": ", run.error));
+    }
+  }
+  if (!failed.empty()) {
+    absl::StrAppend(&out, "- **", failed.size(),
+                    " run(s) stopped early; their values below cover only "
+                    "the epochs before that:** ",
+                    absl::StrJoin(failed, "; "), "\n");
+  }
+  absl::StrAppend(&out, "\n");
   if (results.runs.empty()) {
     absl::StrAppend(&out, "The study has no runs.\n");
     return out;

@@ -23,6 +23,9 @@ struct RunRecord {
   ExperimentConfig config;
   // The run's metrics.csv.
   MetricsTable table;
+  // Why the run stopped early (the first line of its error.txt, e.g. a
+  // divergence); empty if it finished.
+  std::string error;
 };
 
 struct StudyResults {

@@ -138,9 +138,20 @@ TEST(StudyReportTest, HeaderNamesStudyAnalysisRunsSeedsAndRegenerateCommand) {
   EXPECT_THAT(report, HasSubstr("- Analysis: GENERIC\n"));
   EXPECT_THAT(report,
               HasSubstr("- Runs: 6 (2 grid points, 3 seeds: 0, 1, 2)\n"));
-  EXPECT_THAT(report, HasSubstr("- Regenerate: `bazel run //:nfalab -- study "
+  EXPECT_THAT(report, HasSubstr("`bazel run -c opt //:nfalab -- study "
                                 "experiment/studies/generic_test.pbtxt "
                                 "--out=docs/studies/generic_test`\n"));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("stopped early")));
+}
+
+TEST(StudyReportTest, RunsThatStoppedEarlyAreFlagged) {
+  StudyResults results = GenericStudy();
+  results.runs[1].error = "training diverged at epoch 3, step 40";
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_THAT(report, HasSubstr("1 run(s) stopped early"));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat(
+                          "`", results.runs[1].name,
+                          "`: training diverged at epoch 3, step 40")));
 }
 
 TEST(StudyReportTest, GenericTableHasMeanAndSampleStdPerGridPoint) {
