@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/status_macros.h"
-#include "core/tensor_proto.h"
 #include "optimizers/sgd.h"
+#include "optimizers/velocity_state.h"
 
 namespace nfalab {
 namespace {
@@ -190,48 +190,12 @@ absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
 }
 
 absl::Status Slo::SaveState(OptimizerState* state) const {
-  state->Clear();
-  state->set_optimizer(kName);
-  for (size_t i = 0; i < weight_velocity_.size(); ++i) {
-    OptimizerState::NamedTensor* weight = state->add_tensors();
-    weight->set_name(absl::StrCat("weight_velocity/", i));
-    *weight->mutable_tensor() = ToProto(weight_velocity_[i]);
-    OptimizerState::NamedTensor* bias = state->add_tensors();
-    bias->set_name(absl::StrCat("bias_velocity/", i));
-    *bias->mutable_tensor() = ToProto(bias_velocity_[i]);
-  }
+  SaveVelocities(kName, weight_velocity_, bias_velocity_, state);
   return absl::OkStatus();
 }
 
 absl::Status Slo::LoadState(const OptimizerState& state) {
-  if (state.optimizer() != kName) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("optimizer state was saved by \"", state.optimizer(),
-                     "\", not by slo"));
-  }
-  if (state.tensors_size() % 2 != 0) {
-    return absl::InvalidArgumentError("slo state has an odd tensor count");
-  }
-  const int n_layers = state.tensors_size() / 2;
-  std::vector<Matrix> weights(n_layers);
-  std::vector<Vector> biases(n_layers);
-  for (int i = 0; i < n_layers; ++i) {
-    const OptimizerState::NamedTensor& weight = state.tensors(2 * i);
-    const OptimizerState::NamedTensor& bias = state.tensors(2 * i + 1);
-    if (weight.name() != absl::StrCat("weight_velocity/", i) ||
-        bias.name() != absl::StrCat("bias_velocity/", i)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("slo state: unexpected tensors \"", weight.name(),
-                       "\", \"", bias.name(), "\" for layer ", i));
-    }
-    NFALAB_ASSIGN_OR_RETURN(weights[i],
-                            MatrixFromProto(weight.tensor(), weight.name()));
-    NFALAB_ASSIGN_OR_RETURN(biases[i],
-                            VectorFromProto(bias.tensor(), bias.name()));
-  }
-  weight_velocity_ = std::move(weights);
-  bias_velocity_ = std::move(biases);
-  return absl::OkStatus();
+  return LoadVelocities(kName, state, &weight_velocity_, &bias_velocity_);
 }
 
 NFALAB_REGISTER_OPTIMIZER("slo", Slo::Create,
