@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/file_io.h"
+#include "core/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -62,17 +63,25 @@ std::string QuoteIfBare(absl::string_view value) {
 
 }  // namespace
 
-absl::StatusOr<ExperimentConfig> ParseConfig(absl::string_view text,
-                                             absl::string_view source) {
-  ExperimentConfig config;
+absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
+                            google::protobuf::Message* message) {
   FirstErrorCollector errors(source);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &config)) {
+  if (!parser.ParseFromString(std::string(text), message)) {
     return absl::InvalidArgumentError(
-        errors.error().empty() ? absl::StrCat(source, ": cannot parse config")
-                               : errors.error());
+        errors.error().empty()
+            ? absl::StrCat(source, ": cannot parse ",
+                           message->GetDescriptor()->full_name())
+            : errors.error());
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExperimentConfig> ParseConfig(absl::string_view text,
+                                             absl::string_view source) {
+  ExperimentConfig config;
+  NFALAB_RETURN_IF_ERROR(ParseTextProto(text, source, &config));
   return config;
 }
 

@@ -16,8 +16,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "experiment/experiment_config.pb.h"
+#include "google/protobuf/message.h"
 
 namespace nfalab {
+
+// Parses any text-format message; InvalidArgument with
+// "source:line:column: message" for the first error.
+absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
+                            google::protobuf::Message* message);
 
 // Parses text format; `source` names the input in error messages.
 absl::StatusOr<ExperimentConfig> ParseConfig(absl::string_view text,

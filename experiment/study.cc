@@ -37,26 +37,6 @@ constexpr char kStudyFile[] = "study.pbtxt";
 constexpr char kRunsDir[] = "runs";
 constexpr char kErrorFile[] = "error.txt";
 
-// Keeps the first parse error as "source:line:column: message".
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit FirstErrorCollector(absl::string_view source) : source_(source) {}
-
-  void AddError(int line, int column, const std::string& message) override {
-    if (!error_.empty()) return;
-    error_ = line >= 0 ? absl::StrCat(source_, ":", line + 1, ":", column + 1,
-                                      ": ", message)
-                       : absl::StrCat(source_, ": ", message);
-  }
-  void AddWarning(int, int, const std::string&) override {}
-
-  const std::string& error() const { return error_; }
-
- private:
-  std::string source_;
-  std::string error_;
-};
-
 // Deterministic binary serialization, for comparing messages.
 std::string Serialized(const google::protobuf::Message& message) {
   std::string bytes;
@@ -257,14 +237,7 @@ std::string RecordedError(const std::string& run_dir) {
 absl::StatusOr<StudyConfig> ParseStudy(absl::string_view text,
                                        absl::string_view source) {
   StudyConfig study;
-  FirstErrorCollector errors(source);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &study)) {
-    return absl::InvalidArgumentError(
-        errors.error().empty() ? absl::StrCat(source, ": cannot parse study")
-                               : errors.error());
-  }
+  NFALAB_RETURN_IF_ERROR(ParseTextProto(text, source, &study));
   return study;
 }
 
