@@ -340,7 +340,21 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
         ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
     if (!checkpoint.ok()) return checkpoint.status();
   }
+  const Clock::time_point load_start = Clock::now();
+  if (options.interactive && options.log != nullptr) {
+    *options.log << "loading data (" << config.data().source() << ")..."
+                 << std::flush;
+  }
   NFALAB_ASSIGN_OR_RETURN(DatasetSplits data, LoadDataset(config.data()));
+  if (options.log != nullptr) {
+    *options.log << (options.interactive ? "\r" : "")
+                 << absl::StrFormat(
+                        "data: %s, %d train / %d test, %d inputs, %d outputs "
+                        "(%.1fs)\n",
+                        config.data().source(), data.train.size(),
+                        data.test.size(), data.train.input_dim(),
+                        data.train.output_dim(), SecondsSince(load_start));
+  }
   NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
 
   Rng rng(config.seed());
