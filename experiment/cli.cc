@@ -1,5 +1,6 @@
 #include "experiment/cli.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -11,11 +12,16 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "core/status_macros.h"
+#include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/plugin_loader.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
+#include "layers/activation.h"
+#include "metrics/alignment_measure.h"
+#include "optimizers/optimizer.h"
 
 namespace nfalab {
 namespace {
@@ -27,7 +33,9 @@ usage:
   nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
+  nfalab list
   nfalab help
+Every command also takes --plugin=PATH (repeatable; see below).
 
 train   Trains the MLP described by an ExperimentConfig (text protobuf),
         measures every hidden layer's alignment (UC-NFC, C-NFC, ...) on the
@@ -54,6 +62,10 @@ report  Collects the runs of one study from one or more study directories
         writes report.md and its figures.
   --out=DIR            where to write the report (default: the first DIR).
 
+list    Prints every registered activation, alignment measure, optimizer and
+        dataset source (built-ins and loaded plugins) with its one-line
+        description: the names a config can use.
+
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format
                        (experiment/experiment_config.proto documents every
@@ -75,6 +87,16 @@ train flags:
                        Overrides apply on top (e.g. more training.epochs).
   --help               prints this text.
 
+every command:
+  --plugin=PATH        loads the nfalab plugin (a shared library, .so) at
+                       PATH before anything else is read; its activations,
+                       measures, optimizers and dataset sources can then be
+                       named in configs and appear in `nfalab list`.
+                       Repeatable; `--plugin PATH` works too. A missing file
+                       or a library that registers nothing is an error; a
+                       plugin reusing a registered name aborts (naming both
+                       registration sites) before any run directory exists.
+
 Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
 )";
@@ -86,6 +108,47 @@ std::string ResolvePath(const std::string& path) {
     return path;
   }
   return absl::StrCat(base, "/", path);
+}
+
+// Removes every "--plugin=PATH" / "--plugin PATH" from `args` and returns
+// the paths, in order.
+absl::StatusOr<std::vector<std::string>> ExtractPluginPaths(
+    std::vector<std::string>* args) {
+  std::vector<std::string> paths;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args->size(); ++i) {
+    absl::string_view arg = (*args)[i];
+    if (arg == "--plugin") {
+      if (i + 1 >= args->size()) {
+        return absl::InvalidArgumentError(
+            "--plugin needs a value: --plugin=PATH");
+      }
+      paths.push_back((*args)[++i]);
+    } else if (absl::ConsumePrefix(&arg, "--plugin=")) {
+      if (arg.empty()) {
+        return absl::InvalidArgumentError(
+            "--plugin needs a value: --plugin=PATH");
+      }
+      paths.emplace_back(arg);
+    } else {
+      rest.push_back((*args)[i]);
+    }
+  }
+  *args = std::move(rest);
+  return paths;
+}
+
+template <typename RegistryT>
+void AppendRegistry(absl::string_view header, const RegistryT& registry,
+                    std::string* listing) {
+  const std::vector<std::string> names = registry.Names();  // Sorted.
+  size_t width = 0;
+  for (const std::string& name : names) width = std::max(width, name.size());
+  absl::StrAppend(listing, listing->empty() ? "" : "\n", header, ":\n");
+  for (const std::string& name : names) {
+    absl::StrAppend(listing, "  ", name, std::string(width - name.size(), ' '),
+                    "  ", registry.Description(name), "\n");
+  }
 }
 
 struct TrainArgs {
@@ -334,10 +397,51 @@ int RunStudyCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
+int RunListCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      out << kUsage;
+      return 0;
+    }
+  }
+  if (args.size() > 1) {
+    err << "error: list takes no arguments besides --plugin, got \"" << args[1]
+        << "\"\n";
+    return 2;
+  }
+  out << ListRegistries();
+  return 0;
+}
+
 }  // namespace
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out,
+std::string ListRegistries() {
+  std::string listing;
+  AppendRegistry("activations", ActivationRegistry::Global(), &listing);
+  AppendRegistry("alignment measures", AlignmentMeasureRegistry::Global(),
+                 &listing);
+  AppendRegistry("optimizers", OptimizerRegistry::Global(), &listing);
+  AppendRegistry("dataset sources", DatasetSourceRegistry::Global(), &listing);
+  return listing;
+}
+
+int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
            std::ostream& err, bool interactive) {
+  // Plugins first: before any config is read, validated or written.
+  std::vector<std::string> args = original_args;
+  absl::StatusOr<std::vector<std::string>> plugins = ExtractPluginPaths(&args);
+  if (!plugins.ok()) {
+    err << "error: " << plugins.status().message() << "\n";
+    return 2;
+  }
+  for (const std::string& plugin : *plugins) {
+    const absl::Status status = LoadPlugin(ResolvePath(plugin));
+    if (!status.ok()) {
+      err << "error: " << status.message() << "\n";
+      return 1;
+    }
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
       args[0] == "-h") {
     out << kUsage;
@@ -346,9 +450,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (args[0] == "study" || args[0] == "report") {
     return RunStudyCommand(args, out, err);
   }
+  if (args[0] == "list") return RunListCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, help\n";
+        << "\"; known commands: train, study, report, list, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);

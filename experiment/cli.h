@@ -3,7 +3,10 @@
 //   nfalab train [--config=FILE] [--out=DIR] [--field.path=value ...]
 //   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
 //   nfalab report [--out=DIR] DIR...
+//   nfalab list
 //   nfalab help | --help
+// Every command takes --plugin=PATH (repeatable), loaded before anything
+// else (experiment/plugin_loader.h).
 //
 // RunCli returns the process exit code. User mistakes print one
 // "error: ..." line on `err` and return non-zero; they never abort.
@@ -20,6 +23,11 @@ namespace nfalab {
 // long phases show a self-updating progress line.
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err, bool interactive = false);
+
+// What `nfalab list` prints: four sections ("activations:", "alignment
+// measures:", "optimizers:", "dataset sources:"), each with one line per
+// registered name, sorted, and its one-line description.
+std::string ListRegistries();
 
 }  // namespace nfalab
 

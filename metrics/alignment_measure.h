@@ -56,6 +56,15 @@ class AlignmentMeasure {
   virtual ~AlignmentMeasure() = default;
   virtual absl::StatusOr<std::vector<MeasureValue>> Compute(
       const LayerContext& layer) const = 0;
+
+  // True if every value is unchanged when W and W0 are scaled by the same
+  // positive factor and K by any (independent) positive factor: e.g. a
+  // Pearson or cosine correlation of two matrices that each scale by a
+  // positive factor (uc_nfc, c_nfc), or a ratio of norms of W - W0 and W
+  // (weight_change). Analyses that compare runs with differently scaled
+  // weights or PTKs (a sum instead of a mean, another width) can rely on it.
+  // False (the default) unless the measure's maths guarantees it.
+  virtual bool IsScaleInvariant() const { return false; }
 };
 
 using AlignmentMeasureRegistry = Registry<AlignmentMeasure>;

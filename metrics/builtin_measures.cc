@@ -52,6 +52,8 @@ class UncenteredNfc : public AlignmentMeasure {
       const LayerContext& layer) const override {
     return FeatureCorrelations("uc_nfc", WeightOf(layer), layer.ptk, 1.0);
   }
+  // W^T W and W^T K W scale by a^2 and a^2 c: the correlations do not move.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 // C-NFC = rho(dW^T dW, dW^T K dW), dW = W - W0, K at the current weights.
@@ -61,6 +63,8 @@ class CenteredNfc : public AlignmentMeasure {
       const LayerContext& layer) const override {
     return FeatureCorrelations("c_nfc", WeightChangeOf(layer), layer.ptk, 1.0);
   }
+  // dW scales with W and W0, so as for uc_nfc.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 // NFC_{1/2} = rho(W^T W, (W^T K W)^{1/2}), the original NFA's power.
@@ -70,6 +74,8 @@ class SqrtNfc : public AlignmentMeasure {
       const LayerContext& layer) const override {
     return FeatureCorrelations("nfc_sqrt", WeightOf(layer), layer.ptk, 0.5);
   }
+  // (W^T K W)^(1/2) scales by a sqrt(c) > 0.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 // |W - W0|_F / |W|_F (infinite or NaN for W = 0).
@@ -81,6 +87,8 @@ class WeightChange : public AlignmentMeasure {
     const double norm = WeightOf(layer).norm();
     return std::vector<MeasureValue>{{"weight_change", change / norm}};
   }
+  // a|dW| / (a|W|); K is not used.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 std::vector<MeasureValue> SingularAlignmentValues(const std::string& prefix,
@@ -108,6 +116,8 @@ class SingularAlignmentMeasure : public AlignmentMeasure {
     return SingularAlignmentValues("singular_alignment", "svd_nfc_cos",
                                    WeightOf(layer), layer.ptk);
   }
+  // U is the same for aW; u^T cK u / (tr(cK) / k) = u^T K u / (tr K / k).
+  bool IsScaleInvariant() const override { return true; }
 };
 
 // The same for dW = W - W0.
@@ -118,6 +128,8 @@ class CenteredSingularAlignmentMeasure : public AlignmentMeasure {
     return SingularAlignmentValues("c_singular_alignment", "svd_c_nfc_cos",
                                    WeightChangeOf(layer), layer.ptk);
   }
+  // As singular_alignment, for dW.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 // rho(W W^T, K) and rho(dW dW^T, K): the left Gram matrix against the PTK.
@@ -134,6 +146,8 @@ class LeftGramAlignment : public AlignmentMeasure {
                            layer.ptk, &values);
     return values;
   }
+  // W W^T scales by a^2 and K by c: the correlations do not move.
+  bool IsScaleInvariant() const override { return true; }
 };
 
 }  // namespace

@@ -1,18 +1,26 @@
 // The command line: exit codes, the one-line errors and overrides.
 #include "experiment/cli.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "core/file_io.h"
+#include "datasets/dataset_source.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "layers/activation.h"
+#include "metrics/alignment_measure.h"
+#include "optimizers/optimizer.h"
 
 namespace nfalab {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -99,6 +107,102 @@ TEST(CliTest, TrainsWithOverridesAndWritesResults) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(*config, HasSubstr("width: 8"));
   EXPECT_THAT(*config, HasSubstr("epochs: 2"));
+}
+
+TEST(CliTest, HelpDocumentsListAndPlugin) {
+  const CliRun run = RunNfalab({"--help"});
+  EXPECT_THAT(run.out, HasSubstr("nfalab list"));
+  EXPECT_THAT(run.out, HasSubstr("--plugin=PATH"));
+}
+
+// The lines of `registry`'s section in `listing`: the header line, then
+// "  <name><padding>  <description>" per name, in Names() order (sorted).
+template <typename RegistryT>
+void ExpectSection(const std::string& listing, const std::string& header,
+                   const RegistryT& registry,
+                   const std::vector<std::string>& builtins) {
+  const std::vector<std::string> lines = absl::StrSplit(listing, '\n');
+  const auto start = std::find(lines.begin(), lines.end(), header + ":");
+  ASSERT_NE(start, lines.end()) << header << " missing in:\n" << listing;
+  const std::vector<std::string> names = registry.Names();
+  for (const std::string& name : builtins) {
+    EXPECT_THAT(names, Contains(name)) << header;
+  }
+  ASSERT_GE(lines.end() - start, static_cast<long>(names.size()) + 1);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& line = *(start + 1 + i);
+    const std::string description = registry.Description(names[i]);
+    ASSERT_FALSE(description.empty()) << names[i];
+    EXPECT_THAT(line, StartsWith("  " + names[i] + " ")) << header;
+    EXPECT_GE(line.size(), description.size());
+    EXPECT_EQ(line.substr(line.size() - description.size()), description)
+        << line;
+  }
+}
+
+TEST(CliTest, ListPrintsEveryRegisteredNameWithItsDescription) {
+  const CliRun run = RunNfalab({"list"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(run.out, ListRegistries());
+  ExpectSection(run.out, "activations", ActivationRegistry::Global(),
+                {"gelu", "identity", "leaky_relu", "quadratic", "relu",
+                 "sigmoid", "softplus", "tanh"});
+  ExpectSection(run.out, "alignment measures",
+                AlignmentMeasureRegistry::Global(),
+                {"c_nfc", "c_singular_alignment", "left_gram_alignment",
+                 "nfc_sqrt", "singular_alignment", "uc_nfc", "weight_change"});
+  ExpectSection(run.out, "optimizers", OptimizerRegistry::Global(),
+                {"sgd", "slo"});
+  ExpectSection(run.out, "dataset sources", DatasetSourceRegistry::Global(),
+                {"cifar10", "cifar100", "csv", "fashion_mnist", "idx", "npy",
+                 "synthetic"});
+  // The sections come in this order.
+  const size_t activations = run.out.find("activations:");
+  const size_t measures = run.out.find("alignment measures:");
+  const size_t optimizers = run.out.find("optimizers:");
+  const size_t sources = run.out.find("dataset sources:");
+  EXPECT_LT(activations, measures);
+  EXPECT_LT(measures, optimizers);
+  EXPECT_LT(optimizers, sources);
+  EXPECT_NE(sources, std::string::npos);
+}
+
+TEST(CliTest, ListWithAnArgumentIsOneErrorLine) {
+  ExpectOneErrorLine(RunNfalab({"list", "activations"}),
+                     "list takes no arguments");
+}
+
+bool Exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+TEST(CliTest, MissingPluginIsOneErrorLineAndCreatesNoRunDirectory) {
+  const std::string out_dir = ::testing::TempDir() + "/cli_plugin_run";
+  const std::vector<std::string> train = {
+      "train",           "--out=" + out_dir, "--data.n_train=16",
+      "--model.depth=1", "--model.width=4",  "--training.epochs=1"};
+  std::vector<std::string> before = train;
+  before.insert(before.begin(), "--plugin=/nonexistent.so");
+  ExpectOneErrorLine(RunNfalab(before),
+                     "plugin /nonexistent.so does not exist");
+  std::vector<std::string> after = train;
+  after.insert(after.end(), {"--plugin", "/nonexistent.so"});
+  ExpectOneErrorLine(RunNfalab(after), "plugin /nonexistent.so does not exist");
+  EXPECT_FALSE(Exists(out_dir)) << out_dir;
+  ExpectOneErrorLine(
+      RunNfalab({"study", "s.pbtxt", "--plugin=/nonexistent.so"}),
+      "/nonexistent.so does not exist");
+  ExpectOneErrorLine(RunNfalab({"list", "--plugin=/nonexistent.so"}),
+                     "/nonexistent.so does not exist");
+}
+
+TEST(CliTest, PluginWithoutPathIsOneErrorLine) {
+  ExpectOneErrorLine(RunNfalab({"train", "--plugin"}),
+                     "--plugin needs a value");
+  ExpectOneErrorLine(RunNfalab({"list", "--plugin="}),
+                     "--plugin needs a value");
 }
 
 }  // namespace

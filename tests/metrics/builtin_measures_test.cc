@@ -253,6 +253,38 @@ TEST(BuiltinMeasuresTest, CNfcIsInvariantToScalingTheChangeAndTheKernel) {
   }
 }
 
+// Every built-in declares IsScaleInvariant() and the declaration holds: W and
+// W0 scaled by a in {1/4, 8} (powers of two: the float scaling is exact) and
+// K by c in {7, 1e-3} leave every value unchanged up to double rounding in
+// the products, eigen- and singular-value solvers (~1e-13); tolerance 1e-9
+// relative to max(1, |value|).
+TEST(BuiltinMeasuresTest, EveryBuiltinIsScaleInvariantAsDeclared) {
+  Rng rng(TestSeed(11));
+  const Matrix w0 = GaussianMatrix<float>(7, 5, 1.0, &rng);
+  const Matrix w = w0 + GaussianMatrix<float>(7, 5, 0.5, &rng);
+  const MatrixD k = RandomPsd(7, &rng);
+  for (const std::string& name : AlignmentMeasureRegistry::Global().Names()) {
+    absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
+        AlignmentMeasureRegistry::Global().Create(name);
+    ASSERT_TRUE(measure.ok()) << measure.status();
+    EXPECT_TRUE((*measure)->IsScaleInvariant()) << name;
+    const std::map<std::string, double> base = Measure(name, w, w0, k);
+    ASSERT_FALSE(base.empty()) << name;
+    for (const float a : {0.25f, 8.0f}) {
+      for (const double c : {7.0, 1e-3}) {
+        const std::map<std::string, double> scaled =
+            Measure(name, a * w, a * w0, MatrixD(c * k));
+        for (const auto& [value_name, value] : base) {
+          ASSERT_EQ(scaled.count(value_name), 1u) << value_name;
+          EXPECT_NEAR(scaled.at(value_name), value,
+                      1e-9 * std::max(1.0, std::abs(value)))
+              << value_name << ", a = " << a << ", c = " << c;
+        }
+      }
+    }
+  }
+}
+
 // ACCEPTANCE (paper §8 oracle 6): dW = s u v^T gives
 // dW^T dW = s^2 |u|^2 v v^T and dW^T K dW = s^2 (u^T K u) v v^T, which are
 // proportional, so C-NFC = 1 (both kinds) for any K with u^T K u > 0. In
