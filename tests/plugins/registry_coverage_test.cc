@@ -1,0 +1,48 @@
+// Pins the exact names in every registry of a binary that links the
+// built-ins and //plugins:all. A library missing `alwayslink = 1` (its
+// static registration dropped by the linker), a plugin missing from
+// //plugins:all or an accidental rename makes this fail. Update the lists
+// when you add a built-in or a plugin on purpose.
+#include <string>
+#include <vector>
+
+#include "datasets/dataset_source.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/activation.h"
+#include "metrics/alignment_measure.h"
+#include "optimizers/optimizer.h"
+
+namespace nfalab {
+namespace {
+
+using ::testing::ElementsAreArray;
+
+TEST(RegistryCoverageTest, ActivationsAreBuiltinsPlusSwish) {
+  EXPECT_THAT(
+      ActivationRegistry::Global().Names(),
+      ElementsAreArray({"gelu", "identity", "leaky_relu", "quadratic", "relu",
+                        "sigmoid", "softplus", "swish", "tanh"}));
+}
+
+TEST(RegistryCoverageTest, AlignmentMeasuresAreBuiltinsPlusCka) {
+  EXPECT_THAT(
+      AlignmentMeasureRegistry::Global().Names(),
+      ElementsAreArray({"c_nfc", "c_singular_alignment", "cka",
+                        "left_gram_alignment", "nfc_sqrt", "singular_alignment",
+                        "uc_nfc", "weight_change"}));
+}
+
+TEST(RegistryCoverageTest, OptimizersAreBuiltinsPlusLayerwiseAdam) {
+  EXPECT_THAT(OptimizerRegistry::Global().Names(),
+              ElementsAreArray({"layerwise_adam", "sgd", "slo"}));
+}
+
+TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
+  EXPECT_THAT(DatasetSourceRegistry::Global().Names(),
+              ElementsAreArray({"cifar10", "cifar100", "csv", "fashion_mnist",
+                                "idx", "npy", "synthetic"}));
+}
+
+}  // namespace
+}  // namespace nfalab

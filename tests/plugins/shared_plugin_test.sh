@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Run-time plugins end to end (plugins/example_shared):
+#  1. `nfalab train --plugin=libexample_shared_plugin.so` trains with the
+#     plugin's activation (cube_tanh) and writes the plugin's measure
+#     (trace_ratio) to metrics.csv next to the built-in uc_nfc: the .so
+#     registered into the binary's registries, not into a private copy.
+#  2. The same command without --plugin fails before writing anything, with
+#     one `error:` line naming the unknown activation.
+#  3. A plugin that registers a name the binary already has ("relu") aborts
+#     the process with both registration sites, before any run directory is
+#     created.
+set -uo pipefail
+
+nfalab="$1"
+plugin="$2"
+duplicate="$3"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+tiny_run=(
+  --data.source=synthetic --data.n_train=64 --data.n_test=16
+  --data.synthetic.input_dim=5 --data.synthetic.num_outputs=2
+  --model.depth=2 --model.width=6 --training.epochs=2 --training.batch_size=16
+  --measurement.measure_samples=32 --optimizer.learning_rate=0.05
+  --model.activation=cube_tanh --measurement.measures=uc_nfc,trace_ratio
+)
+
+# 1. With the plugin.
+run="${TEST_TMPDIR}/with_plugin"
+"${nfalab}" train --plugin="${plugin}" --out="${run}" "${tiny_run[@]}" \
+  >"${TEST_TMPDIR}/1.out" 2>"${TEST_TMPDIR}/1.err"
+status=$?
+if [[ ${status} -ne 0 ]]; then
+  cat "${TEST_TMPDIR}/1.err" >&2
+  fail "train with --plugin exited with ${status}"
+fi
+[[ -f "${run}/metrics.csv" ]] || fail "no metrics.csv"
+# Rows epoch,step,layer,measure,value: trace_ratio for layers 1 and 2, with
+# finite values.
+for layer in 1 2; do
+  grep -qE "^[-0-9]+,[0-9]*,${layer},trace_ratio,[-+0-9.eE]+$" \
+    "${run}/metrics.csv" ||
+    fail "no finite trace_ratio row for layer ${layer} in metrics.csv"
+done
+grep -q ",uc_nfc," "${run}/metrics.csv" || fail "no uc_nfc rows"
+grep -q 'cube_tanh' "${run}/config.pbtxt" ||
+  fail "config.pbtxt does not record activation cube_tanh"
+
+# 2. Without the plugin: one error line naming cube_tanh, no run directory.
+run="${TEST_TMPDIR}/without_plugin"
+"${nfalab}" train --out="${run}" "${tiny_run[@]}" \
+  >"${TEST_TMPDIR}/2.out" 2>"${TEST_TMPDIR}/2.err"
+status=$?
+[[ ${status} -ne 0 ]] || fail "train without --plugin succeeded"
+errors="$(cat "${TEST_TMPDIR}/2.out" "${TEST_TMPDIR}/2.err" | grep -c '^error:')"
+[[ "${errors}" == 1 ]] || {
+  cat "${TEST_TMPDIR}/2.err" >&2
+  fail "expected one error: line, got ${errors}"
+}
+grep '^error:' "${TEST_TMPDIR}/2.err" | grep -q 'cube_tanh' ||
+  fail "the error line does not name cube_tanh: $(cat "${TEST_TMPDIR}/2.err")"
+[[ ! -e "${run}" ]] || fail "a run directory was created without the plugin"
+
+# 3. A plugin registering "relu" again: abort naming both sites.
+run="${TEST_TMPDIR}/duplicate"
+"${nfalab}" train --plugin="${duplicate}" --out="${run}" "${tiny_run[@]}" \
+  >"${TEST_TMPDIR}/3.out" 2>"${TEST_TMPDIR}/3.err"
+status=$?
+# abort() raises SIGABRT: the shell reports 128 + 6.
+[[ ${status} -eq 134 ]] || {
+  cat "${TEST_TMPDIR}/3.err" >&2
+  fail "duplicate plugin: expected an abort (exit 134), got ${status}"
+}
+grep -q 'activation "relu" is registered twice' "${TEST_TMPDIR}/3.err" ||
+  fail "no duplicate-registration message: $(cat "${TEST_TMPDIR}/3.err")"
+grep -q 'layers/builtin_activations.cc:[0-9]' "${TEST_TMPDIR}/3.err" ||
+  fail "the message does not name the built-in's registration site"
+grep -q 'plugins/example_shared/duplicate_plugin.cc:[0-9]' \
+  "${TEST_TMPDIR}/3.err" ||
+  fail "the message does not name the plugin's registration site"
+[[ ! -e "${run}" ]] || fail "a run directory was created by the aborted run"
+
+echo "PASS"
