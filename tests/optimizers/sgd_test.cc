@@ -24,14 +24,20 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/optimizers/optimizer_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateSgd;
 using ::nfalab::testing::IsOk;
+using ::nfalab::testing::ParamsD;
+using ::nfalab::testing::ParamsOf;
+using ::nfalab::testing::RandomGradients;
 using ::nfalab::testing::StatusIs;
+using ::nfalab::testing::TinyMlpShape;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -39,76 +45,10 @@ using ::testing::HasSubstr;
 constexpr double kRtol = 1e-6;
 constexpr double kAtol = 0.0;
 
-absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(
-    double learning_rate, double momentum = 0.0, double weight_decay = 0.0) {
-  OptimizerConfig config;
-  config.set_learning_rate(learning_rate);
-  config.set_momentum(momentum);
-  config.set_weight_decay(weight_decay);
-  return OptimizerRegistry::Global().Create("sgd", config);
-}
-
-// Entries with a random sign and magnitude in [0.5, 1.5].
-float AwayFromZero(Rng* rng) {
-  const double magnitude = rng->Uniform(0.5, 1.5);
-  return static_cast<float>(rng->Uniform() < 0.5 ? -magnitude : magnitude);
-}
-
 // The tiny network d = 2 -> width 3 -> C = 1 (depth 1), with every weight and
-// bias entry overwritten by AwayFromZero.
+// bias entry away from zero.
 absl::StatusOr<Mlp> MakeTinyMlp(bool bias, uint64_t seed) {
-  ModelConfig config;
-  config.set_depth(1);
-  config.set_width(3);
-  config.set_bias(bias);
-  Rng rng(seed);
-  absl::StatusOr<Mlp> mlp = Mlp::Create(config, /*input_dim=*/2,
-                                        /*output_dim=*/1, &rng);
-  if (!mlp.ok()) return mlp;
-  for (int i = 0; i < mlp->num_layers(); ++i) {
-    Linear& layer = mlp->layer(i);
-    for (Eigen::Index k = 0; k < layer.weight().size(); ++k) {
-      layer.weight().data()[k] = AwayFromZero(&rng);
-    }
-    for (Eigen::Index k = 0; k < layer.bias().size(); ++k) {
-      layer.bias()[k] = AwayFromZero(&rng);
-    }
-  }
-  return mlp;
-}
-
-// Gradients of `model`'s shapes with entries uniform in [-1, 1].
-Gradients RandomGradients(const Mlp& model, Rng* rng) {
-  Gradients gradients;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    const Linear& layer = model.layer(i);
-    Matrix weight(layer.output_dim(), layer.input_dim());
-    for (Eigen::Index k = 0; k < weight.size(); ++k) {
-      weight.data()[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
-    }
-    Vector bias(layer.has_bias() ? layer.output_dim() : 0);
-    for (Eigen::Index k = 0; k < bias.size(); ++k) {
-      bias[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
-    }
-    gradients.weight.push_back(std::move(weight));
-    gradients.bias.push_back(std::move(bias));
-  }
-  return gradients;
-}
-
-// The parameters of an Mlp in double.
-struct ParamsD {
-  std::vector<MatrixD> weight;
-  std::vector<VectorD> bias;
-};
-
-ParamsD ParamsOf(const Mlp& model) {
-  ParamsD params;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    params.weight.push_back(model.layer(i).weight().cast<double>());
-    params.bias.push_back(model.layer(i).bias().cast<double>());
-  }
-  return params;
+  return testing::MakeTinyMlp(TinyMlpShape(), bias, seed);
 }
 
 // PyTorch's SGD (dampening 0, no Nesterov) in double, written independently

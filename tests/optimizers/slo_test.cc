@@ -26,14 +26,20 @@
 #include "optimizers/optimizer_config.pb.h"
 #include "optimizers/optimizer_state.pb.h"
 #include "tests/matrix_matchers.h"
+#include "tests/optimizers/optimizer_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::CreateSgd;
 using ::nfalab::testing::IsOk;
+using ::nfalab::testing::ParamsD;
+using ::nfalab::testing::ParamsOf;
+using ::nfalab::testing::RandomGradients;
 using ::nfalab::testing::StatusIs;
+using ::nfalab::testing::TinyMlpShape;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -71,16 +77,6 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateSlo(const SloParams& p) {
   return OptimizerRegistry::Global().Create("slo", SloConfig(p));
 }
 
-absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(double learning_rate,
-                                                     double momentum,
-                                                     double weight_decay) {
-  OptimizerConfig config;
-  config.set_learning_rate(learning_rate);
-  config.set_momentum(momentum);
-  config.set_weight_decay(weight_decay);
-  return OptimizerRegistry::Global().Create("sgd", config);
-}
-
 // s_l for code layer i under `p`.
 double SpeedOf(const SloParams& p, int i) {
   for (const int layer : p.target_layers) {
@@ -89,68 +85,16 @@ double SpeedOf(const SloParams& p, int i) {
   return p.base_speed;
 }
 
-// Entries with a random sign and magnitude in [lo, hi].
-float AwayFromZero(Rng* rng, double lo, double hi) {
-  const double magnitude = rng->Uniform(lo, hi);
-  return static_cast<float>(rng->Uniform() < 0.5 ? -magnitude : magnitude);
-}
-
 // An Mlp d = 3 -> widths 4 ... -> C = 2 with `depth` hidden layers and every
-// weight and bias entry overwritten by AwayFromZero(lo, hi).
+// weight and bias entry away from zero (magnitudes in [lo, hi]).
 absl::StatusOr<Mlp> MakeMlp(int depth, bool bias, uint64_t seed,
                             double lo = 0.5, double hi = 1.5) {
-  ModelConfig config;
-  config.set_depth(depth);
-  config.set_width(4);
-  config.set_bias(bias);
-  Rng rng(seed);
-  absl::StatusOr<Mlp> mlp = Mlp::Create(config, /*input_dim=*/3,
-                                        /*output_dim=*/2, &rng);
-  if (!mlp.ok()) return mlp;
-  for (int i = 0; i < mlp->num_layers(); ++i) {
-    Linear& layer = mlp->layer(i);
-    for (Eigen::Index k = 0; k < layer.weight().size(); ++k) {
-      layer.weight().data()[k] = AwayFromZero(&rng, lo, hi);
-    }
-    for (Eigen::Index k = 0; k < layer.bias().size(); ++k) {
-      layer.bias()[k] = AwayFromZero(&rng, lo, hi);
-    }
-  }
-  return mlp;
-}
-
-// Gradients of `model`'s shapes with entries uniform in [-1, 1].
-Gradients RandomGradients(const Mlp& model, Rng* rng) {
-  Gradients gradients;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    const Linear& layer = model.layer(i);
-    Matrix weight(layer.output_dim(), layer.input_dim());
-    for (Eigen::Index k = 0; k < weight.size(); ++k) {
-      weight.data()[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
-    }
-    Vector bias(layer.has_bias() ? layer.output_dim() : 0);
-    for (Eigen::Index k = 0; k < bias.size(); ++k) {
-      bias[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
-    }
-    gradients.weight.push_back(std::move(weight));
-    gradients.bias.push_back(std::move(bias));
-  }
-  return gradients;
-}
-
-// The parameters of an Mlp in double.
-struct ParamsD {
-  std::vector<MatrixD> weight;
-  std::vector<VectorD> bias;
-};
-
-ParamsD ParamsOf(const Mlp& model) {
-  ParamsD params;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    params.weight.push_back(model.layer(i).weight().cast<double>());
-    params.bias.push_back(model.layer(i).bias().cast<double>());
-  }
-  return params;
+  TinyMlpShape shape;
+  shape.depth = depth;
+  shape.width = 4;
+  shape.input_dim = 3;
+  shape.output_dim = 2;
+  return testing::MakeTinyMlp(shape, bias, seed, lo, hi);
 }
 
 // ||[G_i, g_i]||_F of layer i's gradient block, in double.
