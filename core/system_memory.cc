@@ -53,8 +53,8 @@ absl::StatusOr<int64_t> AvailableMemoryBytes() {
   const double bytes = (static_cast<double>(info.freeram) +
                         static_cast<double>(info.bufferram)) *
                        info.mem_unit;
-  return static_cast<int64_t>(
-      std::min(bytes, static_cast<double>(std::numeric_limits<int64_t>::max())));
+  return static_cast<int64_t>(std::min(
+      bytes, static_cast<double>(std::numeric_limits<int64_t>::max())));
 }
 
 }  // namespace nfalab

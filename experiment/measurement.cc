@@ -23,18 +23,6 @@ std::vector<std::string> MeasureNames(const MeasurementConfig& config) {
                                   config.measures().end());
 }
 
-// 0-based indices of the layers to measure.
-std::vector<int> SelectedLayers(const MeasurementConfig& config, int depth) {
-  std::vector<int> layers;
-  if (config.layers_size() > 0) {
-    for (int layer : config.layers()) layers.push_back(layer - 1);
-    return layers;
-  }
-  for (int l = 0; l < depth; ++l) layers.push_back(l);
-  if (config.include_readout()) layers.push_back(depth);
-  return layers;
-}
-
 double ValueOf(const std::vector<MeasureValue>& values, absl::string_view name,
                bool* found) {
   for (const MeasureValue& value : values) {
@@ -47,6 +35,17 @@ double ValueOf(const std::vector<MeasureValue>& values, absl::string_view name,
 }
 
 }  // namespace
+
+std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth) {
+  std::vector<int> layers;
+  if (config.layers_size() > 0) {
+    for (int layer : config.layers()) layers.push_back(layer - 1);
+    return layers;
+  }
+  for (int l = 0; l < depth; ++l) layers.push_back(l);
+  if (config.include_readout()) layers.push_back(depth);
+  return layers;
+}
 
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int depth) {
@@ -95,7 +94,7 @@ absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(config, SelectedLayers(config, depth), std::move(measures),
+  return Measurement(config, MeasuredLayers(config, depth), std::move(measures),
                      SelectRows(train, rows));
 }
 

@@ -27,6 +27,11 @@ namespace nfalab {
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int depth);
 
+// 0-based indices of the layers `config` measures in a model of `depth`
+// hidden layers: measurement.layers, or the hidden layers (and the readout
+// with include_readout).
+std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth);
+
 class Measurement {
  public:
   // `config` must be valid for the model's depth.

@@ -15,6 +15,7 @@
 #include "experiment/checkpoint.h"
 #include "experiment/config_io.h"
 #include "experiment/measurement.h"
+#include "experiment/memory_estimate.h"
 #include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
@@ -334,6 +335,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   if (options.out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
   }
+  NFALAB_RETURN_IF_ERROR(CheckMemoryBeforeLoading(config));
   absl::StatusOr<Checkpoint> checkpoint;
   if (options.resume) {
     checkpoint =
@@ -356,6 +358,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                         data.train.output_dim(), SecondsSince(load_start));
   }
   NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
+  NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
 
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
