@@ -67,6 +67,14 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
     NFALAB_RETURN_IF_ERROR(AnnotateStatus(
         AlignmentMeasureRegistry::Global().CheckKnown(config.measures(i)),
         absl::StrCat("measurement.measures[", i, "]")));
+    // A repeat would write every row twice.
+    for (int j = 0; j < i; ++j) {
+      if (config.measures(j) == config.measures(i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("measurement.measures lists \"", config.measures(i),
+                         "\" twice (entries ", j, " and ", i, ")"));
+      }
+    }
   }
   for (int i = 0; i < config.layers_size(); ++i) {
     if (config.layers(i) < 1 || config.layers(i) > depth + 1) {
@@ -74,6 +82,13 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
           absl::StrCat("measurement.layers[", i, "] is ", config.layers(i),
                        "; layers are numbered 1..", depth + 1, " (", depth + 1,
                        " is the readout)"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (config.layers(j) == config.layers(i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("measurement.layers lists layer ", config.layers(i),
+                         " twice (entries ", j, " and ", i, ")"));
+      }
     }
   }
   return absl::OkStatus();

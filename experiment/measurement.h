@@ -22,8 +22,9 @@
 
 namespace nfalab {
 
-// InvalidArgument / NotFound naming the measurement.* field; `depth` is the
-// model's number of hidden layers.
+// InvalidArgument / NotFound naming the measurement.* field (also for a
+// measure or layer listed twice); `depth` is the model's number of hidden
+// layers.
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int depth);
 
