@@ -38,7 +38,10 @@ absl::Status WriteFileAtomically(const std::string& path,
 // NotFound (naming the path) if the file cannot be opened.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// Creates `path` and its parents if needed (like mkdir -p).
+// Creates `path` and its parents if needed (like mkdir -p). A path of
+// PATH_MAX bytes or more, or with a component longer than NAME_MAX, is
+// InvalidArgument before anything is created; if a mkdir fails half way, the
+// directories this call created are removed again.
 absl::Status MakeDirectories(const std::string& path);
 
 }  // namespace nfalab
