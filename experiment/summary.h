@@ -6,6 +6,7 @@
 #define NFALAB_EXPERIMENT_SUMMARY_H_
 
 #include <string>
+#include <vector>
 
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
@@ -22,6 +23,9 @@ struct SummaryInputs {
   double wall_clock_seconds = 0;
   std::string git_commit;  // Empty if unknown.
   std::string error;       // Why the run stopped early; empty if it did not.
+  // Measurement warnings (NaN or infinite measures); "warnings" in the JSON
+  // only if there are any.
+  std::vector<std::string> warnings;
 };
 
 // The JSON text (deterministic key order; NaN and infinities as null).

@@ -134,6 +134,7 @@ class Run {
     if (measurement_.enabled() && config_.measurement().early_predictor()) {
       NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
           model_, loss_kind(), &state_.table));
+      LogWarnings();
     }
     Log(absl::StrFormat("%-14s %s\n", "init",
                         FormatEvaluation(train, test, has_test())));
@@ -207,6 +208,7 @@ class Run {
     inputs.wall_clock_seconds = state_.elapsed_seconds;
     inputs.git_commit = git_commit_;
     inputs.error = error;
+    inputs.warnings = measurement_.warnings();
     NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
         options_.out_dir + "/summary.json", SummaryJson(inputs)));
     return WriteFileAtomically(options_.out_dir + "/nfc.svg",
@@ -229,6 +231,13 @@ class Run {
     progress_.Clear();
     *options_.log << line;
     options_.log->flush();
+  }
+
+  // NaN or infinite measures (experiment/measurement.h).
+  void LogWarnings() {
+    for (const std::string& warning : measurement_.TakeNewWarnings()) {
+      Log(absl::StrCat("warning: ", warning, "\n"));
+    }
   }
 
   void RecordEvaluation(int epoch, const Evaluation& train,
@@ -284,6 +293,7 @@ class Run {
     NFALAB_RETURN_IF_ERROR(measurement_.Record(model_, ptk_, epoch, state_.step,
                                                &state_.table, summary));
     progress_.Clear();
+    LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {
       NFALAB_RETURN_IF_ERROR(ExportNpy(
           absl::StrCat(config_.export_dir(), "/epoch_", epoch), model_,
