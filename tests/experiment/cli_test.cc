@@ -71,6 +71,19 @@ TEST(CliTest, MissingConfigFileIsOneErrorLine) {
       "/no/such.pbtxt");
 }
 
+// ReadFile used to swallow the EIO and run the default experiment with rc 0.
+TEST(CliTest, UnreadableConfigIsOneErrorLineAndCreatesNothing) {
+  const std::string out_dir = ::testing::TempDir() + "/cli_unreadable_config";
+  const CliRun run =
+      RunNfalab({"train", "--config=/proc/self/mem", "--out=" + out_dir});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "error: config file: cannot read /proc/self/mem: Input/output "
+            "error\n");
+  struct stat info;
+  EXPECT_NE(stat(out_dir.c_str(), &info), 0) << out_dir << " was created";
+}
+
 TEST(CliTest, UnknownOverrideFieldIsOneErrorLine) {
   ExpectOneErrorLine(RunNfalab({"train", "--model.widht=3", "--out=/tmp/x"}),
                      "model.widht");
