@@ -117,6 +117,10 @@ absl::Status WriteFileAtomically(const std::string& path,
   return absl::OkStatus();
 }
 
+bool IsTemporaryFileName(absl::string_view name) {
+  return TemporaryFileWriter(name) != 0;
+}
+
 absl::StatusOr<int> RemoveStaleTemporaryFiles(const std::string& dir) {
   NFALAB_ASSIGN_OR_RETURN(const std::vector<std::string> names,
                           ListDirectory(dir));

@@ -38,6 +38,10 @@ class ScopedFd {
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents);
 
+// True for the names of WriteFileAtomically's temporary files,
+// "<name>.tmp.<pid>.<n>".
+bool IsTemporaryFileName(absl::string_view name);
+
 // Removes the temporary files of WriteFileAtomically in `dir` (not in its
 // subdirectories) whose writer is gone: files named "<name>.tmp.<pid>.<n>"
 // where <pid> is not a live process. Files of this process and of live

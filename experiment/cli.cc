@@ -30,6 +30,7 @@ constexpr char kUsage[] = R"(nfalab: feature learning as alignment, measured.
 
 usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
+  nfalab train --out=DIR --overwrite [--config=FILE] [--FIELD.PATH=VALUE ...]
   nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
@@ -70,7 +71,14 @@ train flags:
   --config=FILE        ExperimentConfig in protobuf text format
                        (experiment/experiment_config.proto documents every
                        field). Without it the default experiment runs.
-  --out=DIR            results directory (default: runs/<config name>).
+  --out=DIR            results directory (default: runs/<config name>). It
+                       must be new or empty: a DIR holding another run is an
+                       error, unless --overwrite or --resume=DIR.
+  --overwrite          empty DIR first and start afresh. Only a directory
+                       that looks like an nfalab run directory is emptied
+                       (config.pbtxt, metrics.csv, checkpoint.pb or
+                       summary.json at its top; nothing but files and .npy
+                       exports in it); anything else is refused.
   --FIELD.PATH=VALUE   overrides one config field, e.g. --seed=3,
                        --model.width=128, --optimizer.learning_rate=0.5,
                        --model.widths=[64,32], --training.loss=CROSS_ENTROPY.
@@ -156,6 +164,7 @@ struct TrainArgs {
   std::string out_dir;
   std::string resume_dir;
   std::vector<std::string> overrides;
+  bool overwrite = false;
   bool help = false;
 };
 
@@ -168,6 +177,10 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
       continue;
     }
     const bool dashed = absl::ConsumePrefix(&arg, "--");
+    if (dashed && arg == "overwrite") {
+      parsed.overwrite = true;
+      continue;
+    }
     const size_t equals = arg.find('=');
     const absl::string_view key = arg.substr(0, equals);
     if (dashed && key == "resume" && equals == absl::string_view::npos &&
@@ -201,10 +214,11 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
 absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   ExperimentConfig config;
   const bool resume = !args.resume_dir.empty();
-  if (resume && (!args.config_path.empty() || !args.out_dir.empty())) {
+  if (resume &&
+      (!args.config_path.empty() || !args.out_dir.empty() || args.overwrite)) {
     return absl::InvalidArgumentError(
         "--resume=DIR continues the run in DIR with its saved config; it "
-        "does not take --config or --out");
+        "does not take --config, --out or --overwrite");
   }
   if (resume) {
     NFALAB_ASSIGN_OR_RETURN(config,
@@ -233,6 +247,7 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   options.log = &out;
   options.interactive = interactive;
   options.resume = resume;
+  options.overwrite = args.overwrite;
   NFALAB_ASSIGN_OR_RETURN(RunResult result, RunExperiment(config, options));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

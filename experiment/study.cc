@@ -339,8 +339,11 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     const std::string error_path = absl::StrCat(run_dir, "/", kErrorFile);
     StudyRunOutcome outcome;
     outcome.name = run.name;
+    // An error.txt from an earlier attempt no longer applies.
+    if (IsFile(error_path)) std::remove(error_path.c_str());
     RunOptions options;
     options.out_dir = run_dir;
+    options.overwrite = true;  // Rerunning a study reruns its runs.
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<RunResult> result = RunExperiment(run.config, options);
     outcome.seconds =
@@ -349,8 +352,6 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     if (result.ok()) {
       outcome.final_train_loss = result->final_train_loss;
       outcome.final_test_loss = result->final_test_loss;
-      // A stale error.txt from an earlier attempt no longer applies.
-      if (IsFile(error_path)) std::remove(error_path.c_str());
     } else {
       outcome.status = result.status();
       NFALAB_RETURN_IF_ERROR(MakeDirectories(run_dir));

@@ -18,6 +18,7 @@
 #include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
+#include "experiment/run_directory.h"
 #include "experiment/summary.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
@@ -336,9 +337,18 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   }
   absl::StatusOr<Checkpoint> checkpoint;
   if (options.resume) {
+    if (options.overwrite) {
+      return absl::InvalidArgumentError(
+          "overwrite starts a run afresh; it cannot be combined with resume");
+    }
     checkpoint =
         ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
     if (!checkpoint.ok()) return checkpoint.status();
+    NFALAB_RETURN_IF_ERROR(
+        CheckResumeDirectory(options.out_dir, checkpoint->config(), config));
+  } else {
+    NFALAB_RETURN_IF_ERROR(
+        CheckFreshRunDirectory(options.out_dir, options.overwrite));
   }
   const Clock::time_point load_start = Clock::now();
   if (options.interactive && options.log != nullptr) {
@@ -385,7 +395,17 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   }
 
   // Everything the run depends on is valid: only now touch the disk.
+  if (options.overwrite) {
+    NFALAB_RETURN_IF_ERROR(EmptyRunDirectory(options.out_dir));
+  }
   NFALAB_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
+  NFALAB_ASSIGN_OR_RETURN(const int stale,
+                          RemoveStaleTemporaryFiles(options.out_dir));
+  if (stale > 0 && options.log != nullptr) {
+    *options.log << "removed " << stale << " stale temporary file"
+                 << (stale == 1 ? "" : "s") << " of an earlier crashed write"
+                 << " from " << options.out_dir << "\n";
+  }
   NFALAB_RETURN_IF_ERROR(WriteFileAtomically(options.out_dir + "/config.pbtxt",
                                              ConfigToText(config)));
   if (!options.resume) NFALAB_RETURN_IF_ERROR(run.RecordInitialState());

@@ -13,6 +13,12 @@
 // stops the run with an
 // Aborted error naming the epoch and step; the table up to that point stays
 // on disk.
+//
+// One directory holds one run (experiment/run_directory.h): a fresh run
+// needs a missing or empty out_dir, or `overwrite`, which empties a
+// directory holding an earlier run; so no checkpoint of another run can be
+// resumed by mistake. Stale temporary files of crashed writes in out_dir
+// are removed when a run starts or resumes.
 #ifndef NFALAB_EXPERIMENT_TRAINER_H_
 #define NFALAB_EXPERIMENT_TRAINER_H_
 
@@ -36,6 +42,9 @@ struct RunOptions {
   // Continue the run saved in <out_dir>/checkpoint.pb (the config must be
   // the checkpoint's; see LoadResumeConfig).
   bool resume = false;
+  // Start afresh in an out_dir that holds an earlier run, emptying it first
+  // (only if it looks like a run directory). Not with `resume`.
+  bool overwrite = false;
   // Stop after this many epochs in total, as if interrupted (0: no limit).
   // With checkpoint_every the run can then be resumed.
   int stop_after_epochs = 0;

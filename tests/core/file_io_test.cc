@@ -259,6 +259,16 @@ TEST_F(FileIoTest, RemoveStaleTemporaryFilesRemovesOnlyThoseOfDeadWriters) {
   EXPECT_EQ(again, 0);
 }
 
+TEST_F(FileIoTest, IsTemporaryFileNameKnowsWriteFileAtomicallysPattern) {
+  EXPECT_TRUE(IsTemporaryFileName("checkpoint.pb.tmp.1234.0"));
+  EXPECT_TRUE(IsTemporaryFileName("a.tmp.b.tmp.7.12"));
+  EXPECT_FALSE(IsTemporaryFileName("checkpoint.pb"));
+  EXPECT_FALSE(IsTemporaryFileName("notes.tmp.txt"));
+  EXPECT_FALSE(IsTemporaryFileName("x.tmp.12"));
+  EXPECT_FALSE(IsTemporaryFileName("x.tmp.-1.0"));
+  EXPECT_FALSE(IsTemporaryFileName(".tmp.12.0"));
+}
+
 TEST_F(FileIoTest, RemoveStaleTemporaryFilesOfMissingDirectoryIsNotFound) {
   EXPECT_THAT(RemoveStaleTemporaryFiles(Path("missing")),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));

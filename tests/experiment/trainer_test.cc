@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -296,6 +297,98 @@ TEST(TrainerTest, ResumeWithAnotherModelShapeIsRejected) {
       RunExperiment(config, options),
       StatusIs(absl::StatusCode::kInvalidArgument,
                ::testing::AllOf(HasSubstr("resuming"), HasSubstr("layer 1"))));
+}
+
+TEST(TrainerTest, AFreshRunRefusesADirectoryHoldingAnotherRun) {
+  ExperimentConfig config = SmallConfig();
+  config.set_checkpoint_every(1);
+  ASSERT_THAT(RunInDir(config, "reused"), IsOk());
+  absl::StatusOr<std::string> before =
+      ReadFile(OutDir("reused") + "/metrics.csv");
+  ASSERT_THAT(before, IsOk());
+  config.set_seed(6);
+  EXPECT_THAT(RunInDir(config, "reused"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr(OutDir("reused") + " already holds a run")));
+  absl::StatusOr<std::string> after =
+      ReadFile(OutDir("reused") + "/metrics.csv");
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(*after, *before);
+}
+
+// --overwrite replaces the earlier run completely: its checkpoint too, so a
+// later resume cannot pick up the earlier run.
+TEST(TrainerTest, OverwriteReplacesTheEarlierRunAndItsCheckpoint) {
+  ExperimentConfig config = SmallConfig();
+  config.set_checkpoint_every(1);
+  ASSERT_THAT(RunInDir(config, "overwritten"), IsOk());
+  config.set_seed(6);
+  config.set_checkpoint_every(0);
+  ASSERT_THAT(RunInDir(config, "overwritten_reference"), IsOk());
+  RunOptions options;
+  options.out_dir = OutDir("overwritten");
+  options.overwrite = true;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  EXPECT_FALSE(Exists(OutDir("overwritten") + "/checkpoint.pb"));
+  absl::StatusOr<std::string> expected =
+      ReadFile(OutDir("overwritten_reference") + "/metrics.csv");
+  absl::StatusOr<std::string> actual =
+      ReadFile(OutDir("overwritten") + "/metrics.csv");
+  ASSERT_THAT(expected, IsOk());
+  ASSERT_THAT(actual, IsOk());
+  EXPECT_EQ(*actual, *expected);
+  options.resume = true;
+  EXPECT_THAT(RunExperiment(config, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot be combined with resume")));
+}
+
+TEST(TrainerTest, ResumeRefusesADirectoryWhoseConfigIsAnotherRuns) {
+  ExperimentConfig config = SmallConfig();
+  config.set_checkpoint_every(1);
+  RunOptions options;
+  options.out_dir = OutDir("resume_foreign_config");
+  options.stop_after_epochs = 1;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  ExperimentConfig other = config;
+  other.set_seed(99);
+  ASSERT_THAT(WriteFileAtomically(options.out_dir + "/config.pbtxt",
+                                  ConfigToText(other)),
+              IsOk());
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  EXPECT_THAT(RunExperiment(config, options),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("describe different runs (they differ in "
+                                 "seed)")));
+}
+
+TEST(TrainerTest, ResumeRemovesStaleTemporaryFilesAndSaysSo) {
+  ExperimentConfig config = SmallConfig();
+  config.set_checkpoint_every(1);
+  RunOptions options;
+  options.out_dir = OutDir("resume_stale_temporaries");
+  options.stop_after_epochs = 2;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  // What a SIGKILL during two writes leaves (pid 2^22 + 1 is above Linux's
+  // pid_max limit, so no such process exists).
+  const std::string stale_checkpoint =
+      options.out_dir + "/checkpoint.pb.tmp.4194305.7";
+  const std::string stale_metrics =
+      options.out_dir + "/metrics.csv.tmp.4194305.8";
+  ASSERT_THAT(WriteFileAtomically(stale_checkpoint, "partial"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(stale_metrics, "partial"), IsOk());
+  std::ostringstream log;
+  options.log = &log;
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  EXPECT_THAT(log.str(),
+              HasSubstr("removed 2 stale temporary files of an earlier "
+                        "crashed write from " +
+                        options.out_dir + "\n"));
+  EXPECT_FALSE(Exists(stale_checkpoint));
+  EXPECT_FALSE(Exists(stale_metrics));
 }
 
 TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {
