@@ -50,6 +50,9 @@ absl::Status WriteCheckpoint(const std::string& path,
   *checkpoint.mutable_config() = config;
   checkpoint.set_epochs_done(state.epochs_done);
   checkpoint.set_step(state.step);
+  if (state.epoch_position >= 0) {
+    checkpoint.set_epoch_position(state.epoch_position);
+  }
   for (int l = 0; l < model.num_layers(); ++l) {
     *checkpoint.add_weights() = ToProto(model.layer(l).weight());
     *checkpoint.add_initial_weights() = ToProto(model.initial_weight(l));
@@ -179,6 +182,15 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
   for (int i = 0; i < 5; ++i) rng_state[i] = checkpoint.order_rng_state(i);
   state->order_rng = Rng::FromState(rng_state);
   state->order.assign(checkpoint.order().begin(), checkpoint.order().end());
+  state->epoch_position =
+      checkpoint.has_epoch_position() ? checkpoint.epoch_position() : -1;
+  if (checkpoint.has_epoch_position() &&
+      (state->epoch_position < 0 ||
+       state->epoch_position > static_cast<int>(state->order.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint has epoch position ", checkpoint.epoch_position(),
+        " outside its example order of ", state->order.size()));
+  }
   state->epochs_done = checkpoint.epochs_done();
   state->step = checkpoint.step();
   state->elapsed_seconds = checkpoint.elapsed_seconds();

@@ -29,6 +29,9 @@ namespace nfalab {
 struct LoopState {
   int epochs_done = 0;
   int64_t step = 0;
+  // Examples of epoch `epochs_done` trained so far; -1 before the epoch
+  // started (its order is not shuffled yet).
+  int epoch_position = -1;
   Rng order_rng{0};
   std::vector<int> order;
   MetricsTable table;

@@ -10,10 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/interrupt.h"
 #include "experiment/plugin_loader.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
@@ -93,6 +95,11 @@ train flags:
   --resume=DIR         continue the run in DIR from its checkpoint; its
                        metrics.csv ends up as if never interrupted.
                        Overrides apply on top (e.g. more training.epochs).
+                       Stale temporary files of a crashed write are removed.
+  SIGINT (Ctrl-C) and SIGTERM finish the current optimizer step, then write
+  metrics.csv, summary.json ("status": "interrupted"), nfc.svg and
+  checkpoint.pb, print the --resume command and exit 130 (SIGINT) or 143
+  (SIGTERM). A second signal exits at once (files stay whole).
   --help               prints this text.
 
 every command:
@@ -116,6 +123,18 @@ std::string ResolvePath(const std::string& path) {
     return path;
   }
   return absl::StrCat(base, "/", path);
+}
+
+// `text` as one shell word: unchanged if it has no special characters.
+std::string ShellQuoted(absl::string_view text) {
+  const auto is_plain = [](char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("_-./=+,:@%").find(c) != absl::string_view::npos;
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), is_plain)) {
+    return std::string(text);
+  }
+  return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", R"('\'')"}}), "'");
 }
 
 // Removes every "--plugin=PATH" / "--plugin PATH" from `args` and returns
@@ -248,7 +267,21 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   options.interactive = interactive;
   options.resume = resume;
   options.overwrite = args.overwrite;
-  NFALAB_ASSIGN_OR_RETURN(RunResult result, RunExperiment(config, options));
+  // SIGINT/SIGTERM finish the current step and save the run (RunCli maps
+  // the Cancelled status to exit code 128 + signal).
+  const ScopedInterruptHandlers interrupt_handlers;
+  options.interrupt_signal = [](int64_t) { return PendingInterruptSignal(); };
+  absl::StatusOr<RunResult> run = RunExperiment(config, options);
+  if (absl::IsCancelled(run.status())) {
+    const std::string typed_dir =
+        resume ? args.resume_dir
+               : (args.out_dir.empty() ? absl::StrCat("runs/", config.name())
+                                       : args.out_dir);
+    return absl::CancelledError(absl::StrCat(
+        run.status().message(),
+        "; continue with: nfalab train --resume=", ShellQuoted(typed_dir)));
+  }
+  NFALAB_ASSIGN_OR_RETURN(RunResult result, std::move(run));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -481,6 +514,11 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 0;
   }
   const absl::Status status = Train(*parsed, interactive, out);
+  const int signal = PendingInterruptSignal();
+  if (absl::IsCancelled(status) && signal != 0) {
+    err << status.message() << "\n";  // How to resume; not an error.
+    return 128 + signal;              // As a shell reports a signal.
+  }
   if (!status.ok()) {
     err << "error: " << status.message() << "\n";
     return 1;

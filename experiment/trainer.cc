@@ -14,6 +14,7 @@
 #include "datasets/load_dataset.h"
 #include "experiment/checkpoint.h"
 #include "experiment/config_io.h"
+#include "experiment/interrupt.h"
 #include "experiment/measurement.h"
 #include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
@@ -144,8 +145,9 @@ class Run {
   // describe the run as far as it got.
   absl::Status Train(int end_epoch) {
     const absl::Status status = TrainEpochs(end_epoch);
-    const absl::Status reports =
-        WriteReports(status.ok() ? "" : std::string(status.message()));
+    const absl::Status reports = WriteReports(
+        status.ok() || interrupted_by_ != 0 ? ""
+                                            : std::string(status.message()));
     return status.ok() ? reports : status;
   }
 
@@ -155,8 +157,10 @@ class Run {
     const int epochs = config_.training().epochs();
     while (state_.epochs_done < end_epoch) {
       const Clock::time_point start = Clock::now();
+      if (InterruptRequested()) return Interrupt(start);
       const int epoch = state_.epochs_done;
       NFALAB_RETURN_IF_ERROR(TrainEpoch(epoch));
+      if (interrupted_by_ != 0) return Interrupt(start);
       const Evaluation train = Evaluate(model_, data_.train, loss_kind());
       const Evaluation test = Evaluate(model_, data_.test, loss_kind());
       state_.table.Add(epoch, state_.step, "learning_rate", learning_rate_);
@@ -173,6 +177,7 @@ class Run {
       state_.epochs_done = epoch + 1;
       state_.elapsed_seconds += SecondsSince(start);
       NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+      NFALAB_RETURN_IF_ERROR(WriteNfcFigure());
       NFALAB_RETURN_IF_ERROR(MaybeCheckpoint(epochs));
       final_train_loss_ = train.loss;
       final_test_loss_ = test.loss;
@@ -197,6 +202,38 @@ class Run {
     return absl::OkStatus();
   }
 
+  // Stopped by a signal after the current step: saves everything a resume
+  // needs (the position inside the epoch too), whatever checkpoint_every.
+  absl::Status Interrupt(Clock::time_point epoch_start) {
+    progress_.Clear();
+    state_.elapsed_seconds += SecondsSince(epoch_start);
+    NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+    NFALAB_RETURN_IF_ERROR(SaveCheckpoint());
+    const std::string where =
+        state_.epoch_position >= 0
+            ? absl::StrFormat("during epoch %d (%d of %d examples done)",
+                              state_.epochs_done, state_.epoch_position,
+                              data_.train.size())
+            : absl::StrFormat("before epoch %d", state_.epochs_done);
+    return absl::CancelledError(absl::StrFormat(
+        "interrupted by %s %s, step %d; its state is saved in %s/%s",
+        SignalName(interrupted_by_), where, state_.step, options_.out_dir,
+        kCheckpointFile));
+  }
+
+  // Polls RunOptions::interrupt_signal; remembers the signal.
+  bool InterruptRequested() {
+    if (interrupted_by_ == 0 && options_.interrupt_signal) {
+      interrupted_by_ = options_.interrupt_signal(state_.step);
+    }
+    return interrupted_by_ != 0;
+  }
+
+  absl::Status WriteNfcFigure() {
+    return WriteFileAtomically(options_.out_dir + "/nfc.svg",
+                               RenderNfcFigure(state_.table, config_.name()));
+  }
+
   absl::Status WriteReports(const std::string& error) {
     SummaryInputs inputs;
     inputs.config = &config_;
@@ -207,10 +244,11 @@ class Run {
     inputs.wall_clock_seconds = state_.elapsed_seconds;
     inputs.git_commit = git_commit_;
     inputs.error = error;
+    if (interrupted_by_ != 0)
+      inputs.interrupted_by = SignalName(interrupted_by_);
     NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
         options_.out_dir + "/summary.json", SummaryJson(inputs)));
-    return WriteFileAtomically(options_.out_dir + "/nfc.svg",
-                               RenderNfcFigure(state_.table, config_.name()));
+    return WriteNfcFigure();
   }
 
  public:
@@ -250,10 +288,15 @@ class Run {
     const TrainingConfig& training = config_.training();
     learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
     optimizer_->set_learning_rate(learning_rate_);
-    if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
+    // A resumed interrupted epoch continues where it stopped, in its order.
+    if (state_.epoch_position < 0) {
+      if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
+      state_.epoch_position = 0;
+    }
     const int n = data_.train.size();
     progress_.Start(absl::StrCat("epoch ", epoch), n, "samples");
-    for (int begin = 0; begin < n; begin += training.batch_size()) {
+    for (int begin = state_.epoch_position; begin < n;
+         begin += training.batch_size()) {
       const int end = std::min(n, begin + training.batch_size());
       const Dataset batch = SelectRows(
           data_.train, absl::MakeConstSpan(state_.order.data() + begin,
@@ -268,8 +311,11 @@ class Run {
       model_.Backward(cache_, d_output_, &gradients_);
       NFALAB_RETURN_IF_ERROR(optimizer_->Step(gradients_, &model_));
       ++state_.step;
+      state_.epoch_position = end;
       progress_.Update(end);
+      if (InterruptRequested()) return absl::OkStatus();
     }
+    state_.epoch_position = -1;
     progress_.Clear();
     return absl::OkStatus();
   }
@@ -298,6 +344,10 @@ class Run {
     if (state_.epochs_done % every != 0 && state_.epochs_done != epochs) {
       return absl::OkStatus();
     }
+    return SaveCheckpoint();
+  }
+
+  absl::Status SaveCheckpoint() {
     return WriteCheckpoint(absl::StrCat(options_.out_dir, "/", kCheckpointFile),
                            config_, model_, *optimizer_, state_);
   }
@@ -314,6 +364,7 @@ class Run {
   double final_train_loss_ = 0, final_test_loss_ = 0;
   std::vector<MatrixD> ptk_;  // K of the measured layers, last measurement.
   int ptk_epoch_ = -2;
+  int interrupted_by_ = 0;  // The signal that stopped the run, if any.
   const std::string git_commit_ = DetectGitCommit();
   MlpCache cache_;
   Gradients gradients_;

@@ -1,6 +1,7 @@
 // End-to-end tests of the training loop on small synthetic tasks.
 #include "experiment/trainer.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -389,6 +390,138 @@ TEST(TrainerTest, ResumeRemovesStaleTemporaryFilesAndSaysSo) {
                         options.out_dir + "\n"));
   EXPECT_FALSE(Exists(stale_checkpoint));
   EXPECT_FALSE(Exists(stale_metrics));
+}
+
+// A run interrupted after `steps` optimizer steps (8 per epoch), then
+// resumed, possibly interrupted again, ends exactly as an uninterrupted run.
+struct InterruptCase {
+  std::string name;
+  std::vector<int64_t> interrupt_at_steps;
+  std::string first_message;  // After "interrupted by SIGINT ".
+  std::string last_epoch_in_partial_csv;
+};
+
+void PrintTo(const InterruptCase& test_case, std::ostream* out) {
+  *out << test_case.name;
+}
+
+class InterruptTest : public ::testing::TestWithParam<InterruptCase> {
+ protected:
+  static ExperimentConfig Config() {
+    ExperimentConfig config = SmallConfig();
+    config.mutable_training()->set_epochs(4);
+    config.mutable_optimizer()->set_momentum(0.9);
+    config.mutable_optimizer()->set_learning_rate(0.05);
+    config.mutable_measurement()->set_measure_every(2);
+    config.set_checkpoint_every(0);  // An interrupt saves one anyway.
+    return config;
+  }
+  static const RunResult& Uninterrupted() {
+    static const RunResult* result = [] {
+      absl::StatusOr<RunResult> run = RunInDir(Config(), "interrupt_whole");
+      NFALAB_CHECK(run.ok()) << run.status();
+      return new RunResult(*std::move(run));
+    }();
+    return *result;
+  }
+};
+
+TEST_P(InterruptTest, ResumedRunEqualsUninterruptedRun) {
+  const InterruptCase& test_case = GetParam();
+  const RunResult& whole = Uninterrupted();
+  RunOptions options;
+  options.out_dir = OutDir("interrupt_" + test_case.name);
+  for (size_t i = 0; i < test_case.interrupt_at_steps.size(); ++i) {
+    const int64_t at = test_case.interrupt_at_steps[i];
+    options.resume = i > 0;
+    options.interrupt_signal = [at](int64_t step) {
+      return step >= at ? SIGINT : 0;
+    };
+    const absl::StatusOr<RunResult> run = RunExperiment(Config(), options);
+    ASSERT_EQ(run.status().code(), absl::StatusCode::kCancelled)
+        << "interrupt " << i << ": " << run.status();
+    if (i == 0) {
+      EXPECT_EQ(run.status().message(),
+                absl::StrCat("interrupted by SIGINT ", test_case.first_message,
+                             "; its state is saved in ", options.out_dir,
+                             "/checkpoint.pb"));
+      absl::StatusOr<std::string> csv =
+          ReadFile(options.out_dir + "/metrics.csv");
+      ASSERT_THAT(csv, IsOk());
+      const std::vector<std::string> lines =
+          absl::StrSplit(*csv, '\n', absl::SkipEmpty());
+      EXPECT_EQ(lines.back().substr(0, lines.back().find(',')),
+                test_case.last_epoch_in_partial_csv);
+    }
+    absl::StatusOr<std::string> summary =
+        ReadFile(options.out_dir + "/summary.json");
+    ASSERT_THAT(summary, IsOk());
+    EXPECT_THAT(*summary, HasSubstr("\"completed\": false,\n  \"status\": "
+                                    "\"interrupted\",\n  \"interrupted_by\": "
+                                    "\"SIGINT\",\n"));
+    EXPECT_TRUE(Exists(options.out_dir + "/nfc.svg"));
+  }
+  options.resume = true;
+  options.interrupt_signal = nullptr;
+  absl::StatusOr<RunResult> resumed = RunExperiment(Config(), options);
+  ASSERT_THAT(resumed, IsOk());
+
+  absl::StatusOr<std::string> expected =
+      ReadFile(OutDir("interrupt_whole") + "/metrics.csv");
+  absl::StatusOr<std::string> actual =
+      ReadFile(options.out_dir + "/metrics.csv");
+  ASSERT_THAT(expected, IsOk());
+  ASSERT_THAT(actual, IsOk());
+  EXPECT_EQ(*actual, *expected);
+  for (int l = 0; l < whole.model.num_layers(); ++l) {
+    EXPECT_THAT(resumed->model.layer(l).weight(),
+                ApproxEq(whole.model.layer(l).weight(), 0.0, 0.0));
+  }
+  absl::StatusOr<std::string> summary =
+      ReadFile(options.out_dir + "/summary.json");
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_THAT(*summary,
+              HasSubstr("\"completed\": true,\n  \"status\": \"completed\""));
+  EXPECT_THAT(*summary, ::testing::Not(HasSubstr("interrupted")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, InterruptTest,
+    ::testing::Values(
+        InterruptCase{"mid_epoch",
+                      {13},
+                      "during epoch 1 (160 of 256 examples done), step 13",
+                      "0"},
+        InterruptCase{"after_last_step",
+                      {16},
+                      "during epoch 1 (256 of 256 examples done), step 16",
+                      "0"},
+        InterruptCase{"before_training", {0}, "before epoch 0, step 0", "-1"},
+        InterruptCase{"twice",
+                      {3, 21},
+                      "during epoch 0 (96 of 256 examples done), step 3",
+                      "-1"}),
+    [](const ::testing::TestParamInfo<InterruptCase>& info) {
+      return info.param.name;
+    });
+
+// The README promises a current plot during training: nfc.svg is rewritten
+// after every epoch, not only at the end.
+TEST(TrainerTest, RewritesNfcSvgAfterEveryEpoch) {
+  ExperimentConfig config = SmallConfig();  // 4 epochs of 8 steps.
+  RunOptions options;
+  options.out_dir = OutDir("nfc_every_epoch");
+  std::vector<std::string> plots;  // Each new nfc.svg seen during the run.
+  options.interrupt_signal = [&options, &plots](int64_t) {
+    absl::StatusOr<std::string> plot = ReadFile(options.out_dir + "/nfc.svg");
+    if (plot.ok() && (plots.empty() || plots.back() != *plot)) {
+      plots.push_back(*plot);
+    }
+    return 0;
+  };
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  // After epochs 0, 1 and 2; the last one is written after the last poll.
+  EXPECT_EQ(plots.size(), 3u);
 }
 
 TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {
