@@ -66,6 +66,29 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &info) == 0;
 }
 
+// <dir>/metrics.csv; a test failure and "" if it cannot be read.
+std::string MetricsCsv(const std::string& dir) {
+  absl::StatusOr<std::string> csv = ReadFile(dir + "/metrics.csv");
+  EXPECT_THAT(csv, IsOk());
+  return csv.value_or("");
+}
+
+// Runs `config` with a checkpoint after every epoch into OutDir(name) and
+// stops after `epochs`, as a killed run would; returns the options that
+// resume it.
+RunOptions RunAndStop(ExperimentConfig config, const std::string& name,
+                      int epochs) {
+  config.set_checkpoint_every(1);
+  RunOptions options;
+  options.out_dir = OutDir(name);
+  options.stop_after_epochs = epochs;
+  const absl::StatusOr<RunResult> run = RunExperiment(config, options);
+  NFALAB_CHECK(run.ok()) << run.status();
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  return options;
+}
+
 TEST(TrainerTest, SameSeedGivesIdenticalMetricsFiles) {
   const ExperimentConfig config = SmallConfig();
   ASSERT_THAT(RunInDir(config, "det_a"), IsOk());
@@ -302,42 +325,29 @@ TEST(TrainerTest, ResumeWithAnotherModelShapeIsRejected) {
 
 TEST(TrainerTest, AFreshRunRefusesADirectoryHoldingAnotherRun) {
   ExperimentConfig config = SmallConfig();
-  config.set_checkpoint_every(1);
   ASSERT_THAT(RunInDir(config, "reused"), IsOk());
-  absl::StatusOr<std::string> before =
-      ReadFile(OutDir("reused") + "/metrics.csv");
-  ASSERT_THAT(before, IsOk());
+  const std::string before = MetricsCsv(OutDir("reused"));
   config.set_seed(6);
   EXPECT_THAT(RunInDir(config, "reused"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr(OutDir("reused") + " already holds a run")));
-  absl::StatusOr<std::string> after =
-      ReadFile(OutDir("reused") + "/metrics.csv");
-  ASSERT_THAT(after, IsOk());
-  EXPECT_EQ(*after, *before);
+  EXPECT_EQ(MetricsCsv(OutDir("reused")), before);
 }
 
 // --overwrite replaces the earlier run completely: its checkpoint too, so a
 // later resume cannot pick up the earlier run.
 TEST(TrainerTest, OverwriteReplacesTheEarlierRunAndItsCheckpoint) {
+  RunOptions options = RunAndStop(SmallConfig(), "overwritten", 4);
+  ASSERT_TRUE(Exists(options.out_dir + "/checkpoint.pb"));
   ExperimentConfig config = SmallConfig();
-  config.set_checkpoint_every(1);
-  ASSERT_THAT(RunInDir(config, "overwritten"), IsOk());
   config.set_seed(6);
-  config.set_checkpoint_every(0);
   ASSERT_THAT(RunInDir(config, "overwritten_reference"), IsOk());
-  RunOptions options;
-  options.out_dir = OutDir("overwritten");
+  options.resume = false;
   options.overwrite = true;
   ASSERT_THAT(RunExperiment(config, options), IsOk());
-  EXPECT_FALSE(Exists(OutDir("overwritten") + "/checkpoint.pb"));
-  absl::StatusOr<std::string> expected =
-      ReadFile(OutDir("overwritten_reference") + "/metrics.csv");
-  absl::StatusOr<std::string> actual =
-      ReadFile(OutDir("overwritten") + "/metrics.csv");
-  ASSERT_THAT(expected, IsOk());
-  ASSERT_THAT(actual, IsOk());
-  EXPECT_EQ(*actual, *expected);
+  EXPECT_FALSE(Exists(options.out_dir + "/checkpoint.pb"));
+  EXPECT_EQ(MetricsCsv(options.out_dir),
+            MetricsCsv(OutDir("overwritten_reference")));
   options.resume = true;
   EXPECT_THAT(RunExperiment(config, options),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -346,18 +356,13 @@ TEST(TrainerTest, OverwriteReplacesTheEarlierRunAndItsCheckpoint) {
 
 TEST(TrainerTest, ResumeRefusesADirectoryWhoseConfigIsAnotherRuns) {
   ExperimentConfig config = SmallConfig();
-  config.set_checkpoint_every(1);
-  RunOptions options;
-  options.out_dir = OutDir("resume_foreign_config");
-  options.stop_after_epochs = 1;
-  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  const RunOptions options = RunAndStop(config, "resume_foreign_config", 1);
+  config.set_checkpoint_every(1);  // As RunAndStop ran it.
   ExperimentConfig other = config;
   other.set_seed(99);
   ASSERT_THAT(WriteFileAtomically(options.out_dir + "/config.pbtxt",
                                   ConfigToText(other)),
               IsOk());
-  options.stop_after_epochs = 0;
-  options.resume = true;
   EXPECT_THAT(RunExperiment(config, options),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("describe different runs (they differ in "
@@ -366,11 +371,7 @@ TEST(TrainerTest, ResumeRefusesADirectoryWhoseConfigIsAnotherRuns) {
 
 TEST(TrainerTest, ResumeRemovesStaleTemporaryFilesAndSaysSo) {
   ExperimentConfig config = SmallConfig();
-  config.set_checkpoint_every(1);
-  RunOptions options;
-  options.out_dir = OutDir("resume_stale_temporaries");
-  options.stop_after_epochs = 2;
-  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  RunOptions options = RunAndStop(config, "resume_stale_temporaries", 2);
   // What a SIGKILL during two writes leaves (pid 2^22 + 1 is above Linux's
   // pid_max limit, so no such process exists).
   const std::string stale_checkpoint =
@@ -381,8 +382,7 @@ TEST(TrainerTest, ResumeRemovesStaleTemporaryFilesAndSaysSo) {
   ASSERT_THAT(WriteFileAtomically(stale_metrics, "partial"), IsOk());
   std::ostringstream log;
   options.log = &log;
-  options.stop_after_epochs = 0;
-  options.resume = true;
+  config.set_checkpoint_every(1);  // As RunAndStop ran it.
   ASSERT_THAT(RunExperiment(config, options), IsOk());
   EXPECT_THAT(log.str(),
               HasSubstr("removed 2 stale temporary files of an earlier "
@@ -445,11 +445,8 @@ TEST_P(InterruptTest, ResumedRunEqualsUninterruptedRun) {
                 absl::StrCat("interrupted by SIGINT ", test_case.first_message,
                              "; its state is saved in ", options.out_dir,
                              "/checkpoint.pb"));
-      absl::StatusOr<std::string> csv =
-          ReadFile(options.out_dir + "/metrics.csv");
-      ASSERT_THAT(csv, IsOk());
       const std::vector<std::string> lines =
-          absl::StrSplit(*csv, '\n', absl::SkipEmpty());
+          absl::StrSplit(MetricsCsv(options.out_dir), '\n', absl::SkipEmpty());
       EXPECT_EQ(lines.back().substr(0, lines.back().find(',')),
                 test_case.last_epoch_in_partial_csv);
     }
@@ -466,13 +463,7 @@ TEST_P(InterruptTest, ResumedRunEqualsUninterruptedRun) {
   absl::StatusOr<RunResult> resumed = RunExperiment(Config(), options);
   ASSERT_THAT(resumed, IsOk());
 
-  absl::StatusOr<std::string> expected =
-      ReadFile(OutDir("interrupt_whole") + "/metrics.csv");
-  absl::StatusOr<std::string> actual =
-      ReadFile(options.out_dir + "/metrics.csv");
-  ASSERT_THAT(expected, IsOk());
-  ASSERT_THAT(actual, IsOk());
-  EXPECT_EQ(*actual, *expected);
+  EXPECT_EQ(MetricsCsv(options.out_dir), MetricsCsv(OutDir("interrupt_whole")));
   for (int l = 0; l < whole.model.num_layers(); ++l) {
     EXPECT_THAT(resumed->model.layer(l).weight(),
                 ApproxEq(whole.model.layer(l).weight(), 0.0, 0.0));
