@@ -14,6 +14,7 @@
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
@@ -34,6 +35,7 @@ usage:
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
   nfalab list
+  nfalab plugin-flags [--root=DIR]
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
 
@@ -66,6 +68,15 @@ list    Prints every registered activation, alignment measure, optimizer and
         dataset source (built-ins and loaded plugins) with its one-line
         description: the names a config can use.
 
+plugin-flags
+        Prints, on one line, the compiler flags that build a run-time
+        plugin for this binary with a plain compiler:
+          g++ $(nfalab plugin-flags) my_plugin.cc -o libmy_plugin.so
+        (the binary's ABI-relevant flags, -fPIC -shared, and the include
+        directories of nfalab's sources, generated headers and Eigen).
+  --root=DIR           nfalab's source tree, if it cannot be found from
+                       the binary's location.
+
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format
                        (experiment/experiment_config.proto documents every
@@ -92,10 +103,13 @@ every command:
                        PATH before anything else is read; its activations,
                        measures, optimizers and dataset sources can then be
                        named in configs and appear in `nfalab list`.
-                       Repeatable; `--plugin PATH` works too. A missing file
-                       or a library that registers nothing is an error; a
-                       plugin reusing a registered name aborts (naming both
-                       registration sites) before any run directory exists.
+                       Repeatable; `--plugin PATH` works too. A missing file,
+                       a library that registers nothing, or one built with
+                       settings that differ from the binary's (checked
+                       before any of its code runs; see plugin-flags) is an
+                       error; a plugin reusing a registered name aborts
+                       (naming both registration sites and shared objects)
+                       before any run directory exists.
 
 Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
@@ -414,6 +428,31 @@ int RunListCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
+int RunPluginFlagsCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::string root;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (!absl::ConsumePrefix(&arg, "--root=") || arg.empty()) {
+      err << "error: plugin-flags takes only --root=DIR, got \"" << args[i]
+          << "\"\n";
+      return 2;
+    }
+    root = ResolvePath(std::string(arg));
+  }
+  const absl::StatusOr<std::string> flags = PluginFlags(root, "/proc/self/exe");
+  if (!flags.ok()) {
+    err << "error: " << flags.status().message() << "\n";
+    return 1;
+  }
+  out << *flags << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::string ListRegistries() {
@@ -436,9 +475,10 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 2;
   }
   for (const std::string& plugin : *plugins) {
-    const absl::Status status = LoadPlugin(ResolvePath(plugin));
-    if (!status.ok()) {
-      err << "error: " << status.message() << "\n";
+    const absl::StatusOr<LoadedPlugin> loaded =
+        LoadPlugin(ResolvePath(plugin));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
   }
@@ -451,9 +491,11 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return RunStudyCommand(args, out, err);
   }
   if (args[0] == "list") return RunListCommand(args, out, err);
+  if (args[0] == "plugin-flags") return RunPluginFlagsCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, list, help\n";
+        << "\"; known commands: train, study, report, list, plugin-flags, "
+           "help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);
