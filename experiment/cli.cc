@@ -16,6 +16,7 @@
 #include "experiment/config_io.h"
 #include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
+#include "experiment/plugin_records.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
 #include "experiment/trainer.h"
@@ -165,6 +166,19 @@ void AppendRegistry(absl::string_view header, const RegistryT& registry,
   }
 }
 
+// Loads the plugins `config` records (relative paths from the user's
+// directory), then records every loaded plugin (those of --plugin too) in
+// it, so that the config written out reproduces the run.
+absl::Status UseRecordedPlugins(const std::string& source,
+                                ExperimentConfig* config) {
+  for (PluginRecord& record : *config->mutable_plugins()) {
+    record.set_path(ResolvePath(record.path()));
+  }
+  NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(*config, source));
+  RecordLoadedPlugins(config);
+  return absl::OkStatus();
+}
+
 struct TrainArgs {
   std::string config_path;
   std::string out_dir;
@@ -235,6 +249,11 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   if (!config.data().path().empty()) {
     config.mutable_data()->set_path(ResolvePath(config.data().path()));
   }
+  NFALAB_RETURN_IF_ERROR(UseRecordedPlugins(
+      resume ? absl::StrCat(args.resume_dir, "/checkpoint.pb")
+             : (args.config_path.empty() ? "the command line"
+                                         : args.config_path),
+      &config));
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   const std::string out_dir = ResolvePath(
       resume ? args.resume_dir
@@ -345,6 +364,8 @@ absl::Status Study(const StudyArgs& args, std::ostream& out) {
   NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
                           LoadStudy(ResolvePath(args.positional[0])));
   ResolveStudyPaths(&study);
+  NFALAB_RETURN_IF_ERROR(
+      UseRecordedPlugins(args.positional[0], study.mutable_base()));
   const std::string out_dir =
       ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", study.name())
                                        : args.out_dir);
@@ -376,6 +397,13 @@ absl::Status Report(const StudyArgs& args, std::ostream& out) {
   std::vector<std::string> dirs;
   for (const std::string& dir : args.positional) {
     dirs.push_back(ResolvePath(dir));
+  }
+  // The study's plugins (its measures may come from one); a study file that
+  // cannot be read is CollectStudyResults' error to report.
+  const std::string study_path = absl::StrCat(dirs.front(), "/", kStudyFile);
+  if (const absl::StatusOr<StudyConfig> study = LoadStudy(study_path);
+      study.ok()) {
+    NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(study->base(), study_path));
   }
   NFALAB_ASSIGN_OR_RETURN(const StudyResults results,
                           CollectStudyResults(dirs));

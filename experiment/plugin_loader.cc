@@ -18,6 +18,7 @@
 #include "core/build_flags.h"
 #include "core/elf_section.h"
 #include "core/plugin_abi.h"
+#include "core/sha256.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "layers/activation.h"
@@ -155,6 +156,9 @@ absl::StatusOr<LoadedPlugin> LoadPlugin(const std::string& path) {
   }
   // Before dlopen: nothing of a mis-built plugin may run.
   NFALAB_RETURN_IF_ERROR(CheckAbi(file, path));
+  LoadedPlugin plugin;
+  plugin.path = canonical;
+  NFALAB_ASSIGN_OR_RETURN(plugin.sha256, Sha256HexOfFile(file));
   const std::set<std::string> names_before = RegisteredNames();
   dlerror();  // Clears any earlier error.
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_GLOBAL);
@@ -164,8 +168,6 @@ absl::StatusOr<LoadedPlugin> LoadPlugin(const std::string& path) {
         absl::StrCat("cannot load plugin ", path, ": ",
                      error != nullptr ? error : "dlopen failed"));
   }
-  LoadedPlugin plugin;
-  plugin.path = canonical;
   const std::set<std::string> names_after = RegisteredNames();
   std::set_difference(names_after.begin(), names_after.end(),
                       names_before.begin(), names_before.end(),

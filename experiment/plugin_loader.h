@@ -30,6 +30,8 @@ namespace nfalab {
 struct LoadedPlugin {
   // The canonical (absolute, symlink-free) path of the .so.
   std::string path;
+  // SHA-256 of the file as it was loaded (64 lowercase hex digits).
+  std::string sha256;
   // What it registered, as "<kind> <name>" (e.g. "activation mish"), sorted.
   std::vector<std::string> names;
 };
