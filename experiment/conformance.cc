@@ -357,7 +357,9 @@ Verdict CheckMeasureDeterministic(const AlignmentMeasure& measure) {
           absl::StrFormat("%s = %.17g, then %.17g", (*first)[i].name, a, b));
     }
   }
-  return Pass(absl::StrCat(first->size(), " values bit-identical in 2 calls"));
+  return Pass(absl::StrCat(first->size(),
+                           first->size() == 1 ? " value" : " values",
+                           " bit-identical in 2 calls"));
 }
 
 Verdict CheckScaleInvariance(const AlignmentMeasure& measure) {
@@ -601,10 +603,10 @@ std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name) {
   }
   rows.Add("create by name", Pass("ok"));
   rows.Add("load without data files", CheckLoadWithoutFiles(**created, name));
-  rows.Add("load real data",
+  rows.Add("load a working config",
            {CheckResult::kNotChecked,
-            absl::StrCat("needs its own files and options; try nfalab train "
-                         "--data.source=",
+            absl::StrCat("needs the source's own files and options; try nfalab "
+                         "train --data.source=",
                          name)});
   return rows.Take();
 }

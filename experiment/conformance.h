@@ -22,8 +22,8 @@
 //                      tanh MLP, without and with bias.
 //   dataset source     created; Load on a config whose data.path does not
 //                      exist returns an error or valid splits (no crash);
-//                      reading real data is not checked (it needs the
-//                      source's own files and options).
+//                      loading a working config is reported as not checked
+//                      (it needs the source's own files and options).
 // Layers have no registry yet, so there are no layer checks.
 #ifndef NFALAB_EXPERIMENT_CONFORMANCE_H_
 #define NFALAB_EXPERIMENT_CONFORMANCE_H_
