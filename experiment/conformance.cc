@@ -518,6 +518,19 @@ void AppendNames(const RegistryT& registry,
   }
 }
 
+// Creates `name` from `registry`; if that fails, adds the failed `check` row
+// with the error, and the caller adds no other.
+template <typename RegistryT, typename... Args>
+auto CreateOrAddFailure(const RegistryT& registry, const std::string& name,
+                        const std::string& check, CheckRows* rows,
+                        const Args&... args) {
+  auto created = registry.Create(name, args...);
+  if (!created.ok()) {
+    rows->Add(check, Fail(std::string(created.status().message())));
+  }
+  return created;
+}
+
 const char* ResultText(CheckResult result) {
   switch (result) {
     case CheckResult::kPass:
@@ -534,12 +547,10 @@ const char* ResultText(CheckResult result) {
 
 std::vector<ConformanceCheck> CheckActivation(const std::string& name) {
   CheckRows rows(ActivationRegistry::Global().kind(), name);
-  absl::StatusOr<std::unique_ptr<Activation>> created =
-      ActivationRegistry::Global().Create(name);
-  if (!created.ok()) {
-    rows.Add("create by name", Fail(std::string(created.status().message())));
-    return rows.Take();
-  }
+  const absl::StatusOr<std::unique_ptr<Activation>> created =
+      CreateOrAddFailure(ActivationRegistry::Global(), name, "create by name",
+                         &rows);
+  if (!created.ok()) return rows.Take();
   const Activation& phi = **created;
   rows.Add("create by name",
            phi.name() == name
@@ -554,12 +565,10 @@ std::vector<ConformanceCheck> CheckActivation(const std::string& name) {
 
 std::vector<ConformanceCheck> CheckAlignmentMeasure(const std::string& name) {
   CheckRows rows(AlignmentMeasureRegistry::Global().kind(), name);
-  absl::StatusOr<std::unique_ptr<AlignmentMeasure>> created =
-      AlignmentMeasureRegistry::Global().Create(name);
-  if (!created.ok()) {
-    rows.Add("create by name", Fail(std::string(created.status().message())));
-    return rows.Take();
-  }
+  const absl::StatusOr<std::unique_ptr<AlignmentMeasure>> created =
+      CreateOrAddFailure(AlignmentMeasureRegistry::Global(), name,
+                         "create by name", &rows);
+  if (!created.ok()) return rows.Take();
   rows.Add("create by name", Pass("ok"));
   rows.Add("finite on 3 layer shapes", CheckMeasureFinite(**created));
   rows.Add("deterministic", CheckMeasureDeterministic(**created));
@@ -577,13 +586,10 @@ OptimizerConfig ConformanceOptimizerConfig(const std::string& name) {
 
 std::vector<ConformanceCheck> CheckOptimizer(const std::string& name) {
   CheckRows rows(OptimizerRegistry::Global().kind(), name);
-  const absl::Status created =
-      OptimizerRegistry::Global()
-          .Create(name, ConformanceOptimizerConfig(name))
-          .status();
-  if (!created.ok()) {
-    rows.Add("create with default config",
-             Fail(std::string(created.message())));
+  if (!CreateOrAddFailure(OptimizerRegistry::Global(), name,
+                          "create with default config", &rows,
+                          ConformanceOptimizerConfig(name))
+           .ok()) {
     return rows.Take();
   }
   rows.Add("create with default config",
@@ -595,12 +601,10 @@ std::vector<ConformanceCheck> CheckOptimizer(const std::string& name) {
 
 std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name) {
   CheckRows rows(DatasetSourceRegistry::Global().kind(), name);
-  absl::StatusOr<std::unique_ptr<DatasetSource>> created =
-      DatasetSourceRegistry::Global().Create(name);
-  if (!created.ok()) {
-    rows.Add("create by name", Fail(std::string(created.status().message())));
-    return rows.Take();
-  }
+  const absl::StatusOr<std::unique_ptr<DatasetSource>> created =
+      CreateOrAddFailure(DatasetSourceRegistry::Global(), name,
+                         "create by name", &rows);
+  if (!created.ok()) return rows.Take();
   rows.Add("create by name", Pass("ok"));
   rows.Add("load without data files", CheckLoadWithoutFiles(**created, name));
   rows.Add("load a working config",

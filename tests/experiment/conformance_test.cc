@@ -64,29 +64,13 @@ TEST(AnyCheckFailedTest, OnlyFailedRowsCount) {
                               {"a", "b", "d", CheckResult::kFail, ""}}));
 }
 
-class Cube : public ElementwiseActivation<Cube> {
- public:
-  template <typename A>
-  static auto Value(const A& h) {
-    return h.cube();
-  }
-  template <typename A>
-  static auto Slope(const A& h) {
-    return typename A::Scalar(3) * h.square();
-  }
-};
-
-absl::StatusOr<std::unique_ptr<Activation>> MakeCube() {
-  auto cube = std::make_unique<Cube>();
-  cube->set_name("test_cube");
-  return std::unique_ptr<Activation>(std::move(cube));
-}
-
 TEST(NamesRegisteredSinceTest, FindsExactlyTheNewNames) {
   const std::vector<RegisteredName> before = RegisteredNames();
   EXPECT_THAT(NamesRegisteredSince(before), IsEmpty());
+  // tanh again, under a new name.
   const ScopedRegistration<ActivationRegistry> cube(
-      ActivationRegistry::Global(), "test_cube", MakeCube);
+      ActivationRegistry::Global(), "test_cube",
+      [] { return ActivationRegistry::Global().Create("tanh"); });
   const std::vector<RegisteredName> added = NamesRegisteredSince(before);
   EXPECT_THAT(added,
               ElementsAre(AllOf(Field(&RegisteredName::kind, "activation"),

@@ -12,12 +12,14 @@
 #include "gtest/gtest.h"
 #include "layers/activation.h"
 #include "tests/plugins/conformance_test_util.h"
+#include "tests/plugins/planted_faults.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ExpectNoFailedCheck;
 using ::nfalab::testing::RowOf;
+using ::nfalab::testing::SlopeOffByATenthPercent;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -55,21 +57,6 @@ TEST(ActivationChecksTest, ReportRowsInOrderForTanh) {
 }
 
 // Planted faults, each breaking one check.
-
-// tanh with a derivative 0.1% too large.
-class SlopeOffByATenthPercent
-    : public ElementwiseActivation<SlopeOffByATenthPercent> {
- public:
-  template <typename A>
-  static auto Value(const A& h) {
-    return h.tanh();
-  }
-  template <typename A>
-  static auto Slope(const A& h) {
-    using S = typename A::Scalar;
-    return S(1.001) * (S(1) - h.tanh().square());
-  }
-};
 
 // exp(2h): exact derivative, but exp(100) overflows float.
 class OverflowsInFloat : public ElementwiseActivation<OverflowsInFloat> {
@@ -136,7 +123,6 @@ TEST(ActivationChecksTest, DerivativeOffByATenthPercentFails) {
       RowOf(checks, "derivative vs finite diff.");
   EXPECT_EQ(derivative.result, CheckResult::kFail);
   EXPECT_EQ(derivative.name, "test_slope_off");
-  // |1.001 s - s| / max(s, 0.1) = 1e-3 wherever tanh' >= 0.1.
   EXPECT_THAT(derivative.detail, StartsWith("rel err 0.001 at h = "));
   EXPECT_THAT(derivative.detail, HasSubstr("(tol 1e-06)"));
   EXPECT_THAT(FormatCheck(derivative),

@@ -18,6 +18,7 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ExpectNoFailedCheck;
+using ::nfalab::testing::FactoryOf;
 using ::nfalab::testing::RowOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -76,17 +77,10 @@ class SilentError : public DatasetSource {
   }
 };
 
-template <typename T>
-DatasetSourceRegistry::Factory FactoryOf() {
-  return []() -> absl::StatusOr<std::unique_ptr<DatasetSource>> {
-    return std::unique_ptr<DatasetSource>(std::make_unique<T>());
-  };
-}
-
 TEST(DatasetSourceChecksTest, InconsistentSplitsFail) {
   const ScopedRegistration<DatasetSourceRegistry> planted(
       DatasetSourceRegistry::Global(), "test_ragged",
-      FactoryOf<RaggedSource>());
+      FactoryOf<DatasetSource, RaggedSource>());
   const ConformanceCheck row =
       RowOf(CheckDatasetSource("test_ragged"), "load without data files");
   EXPECT_EQ(row.result, CheckResult::kFail);
@@ -96,7 +90,8 @@ TEST(DatasetSourceChecksTest, InconsistentSplitsFail) {
 
 TEST(DatasetSourceChecksTest, ErrorWithoutAMessageFails) {
   const ScopedRegistration<DatasetSourceRegistry> planted(
-      DatasetSourceRegistry::Global(), "test_silent", FactoryOf<SilentError>());
+      DatasetSourceRegistry::Global(), "test_silent",
+      FactoryOf<DatasetSource, SilentError>());
   const ConformanceCheck row =
       RowOf(CheckDatasetSource("test_silent"), "load without data files");
   EXPECT_EQ(row.result, CheckResult::kFail);

@@ -15,11 +15,14 @@
 #include "gtest/gtest.h"
 #include "metrics/alignment_measure.h"
 #include "tests/plugins/conformance_test_util.h"
+#include "tests/plugins/planted_faults.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ExpectNoFailedCheck;
+using ::nfalab::testing::FactoryOf;
+using ::nfalab::testing::FalselyScaleInvariant;
 using ::nfalab::testing::RowOf;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -49,19 +52,6 @@ TEST(MeasureChecksTest, ScaleInvariantBuiltinIsCheckedNotSkipped) {
 }
 
 // Planted faults, each breaking one check.
-
-// tr(W W^T K) / |W|_F^2: linear in K, yet claims scale invariance.
-class FalselyScaleInvariant : public AlignmentMeasure {
- public:
-  absl::StatusOr<std::vector<MeasureValue>> Compute(
-      const LayerContext& layer) const override {
-    const MatrixD w = layer.weight.cast<double>();
-    return std::vector<MeasureValue>{
-        {"ratio",
-         (w * w.transpose()).cwiseProduct(layer.ptk).sum() / w.squaredNorm()}};
-  }
-  bool IsScaleInvariant() const override { return true; }
-};
 
 // Drifts by 1e-12 per call.
 class Drifts : public AlignmentMeasure {
@@ -94,23 +84,15 @@ class AlwaysFails : public AlignmentMeasure {
   }
 };
 
-template <typename T>
-AlignmentMeasureRegistry::Factory FactoryOf() {
-  return []() -> absl::StatusOr<std::unique_ptr<AlignmentMeasure>> {
-    return std::unique_ptr<AlignmentMeasure>(std::make_unique<T>());
-  };
-}
-
 TEST(MeasureChecksTest, FalseScaleInvarianceFails) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_false_invariant",
-      FactoryOf<FalselyScaleInvariant>());
+      FactoryOf<AlignmentMeasure, FalselyScaleInvariant>());
   const std::vector<ConformanceCheck> checks =
       CheckAlignmentMeasure("test_false_invariant");
   const ConformanceCheck row = RowOf(checks, "scale invariance");
   EXPECT_EQ(row.result, CheckResult::kFail);
   EXPECT_EQ(row.name, "test_false_invariant");
-  // K x5 makes the ratio 5 times larger: a relative change of 4.
   EXPECT_THAT(row.detail,
               MatchesRegex("declared invariant, but ratio = .* became .* with "
                            "W, W0 x3 and K x5 \\(rel change 4, tol 1e-09\\)"));
@@ -119,7 +101,8 @@ TEST(MeasureChecksTest, FalseScaleInvarianceFails) {
 
 TEST(MeasureChecksTest, NonDeterministicMeasureFails) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
-      AlignmentMeasureRegistry::Global(), "test_drifts", FactoryOf<Drifts>());
+      AlignmentMeasureRegistry::Global(), "test_drifts",
+      FactoryOf<AlignmentMeasure, Drifts>());
   const ConformanceCheck row =
       RowOf(CheckAlignmentMeasure("test_drifts"), "deterministic");
   EXPECT_EQ(row.result, CheckResult::kFail);
@@ -131,7 +114,7 @@ TEST(MeasureChecksTest, NonDeterministicMeasureFails) {
 TEST(MeasureChecksTest, NanOnTheReadoutFailsAndUndeclaredInvarianceIsSkipped) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_nan",
-      FactoryOf<NanOnReadout>());
+      FactoryOf<AlignmentMeasure, NanOnReadout>());
   const std::vector<ConformanceCheck> checks =
       CheckAlignmentMeasure("test_nan");
   const ConformanceCheck finite = RowOf(checks, "finite on 3 layer shapes");
@@ -145,7 +128,7 @@ TEST(MeasureChecksTest, NanOnTheReadoutFailsAndUndeclaredInvarianceIsSkipped) {
 TEST(MeasureChecksTest, ComputeErrorFailsWithItsMessage) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_fails",
-      FactoryOf<AlwaysFails>());
+      FactoryOf<AlignmentMeasure, AlwaysFails>());
   const ConformanceCheck row =
       RowOf(CheckAlignmentMeasure("test_fails"), "finite on 3 layer shapes");
   EXPECT_EQ(row.result, CheckResult::kFail);
