@@ -15,6 +15,7 @@
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
 #include "experiment/conformance.h"
+#include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
@@ -35,6 +36,7 @@ usage:
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
   nfalab list
+  nfalab plugin-flags [--root=DIR]
   nfalab check-plugin PATH.so...
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
@@ -67,6 +69,15 @@ report  Collects the runs of one study from one or more study directories
 list    Prints every registered activation, alignment measure, optimizer and
         dataset source (built-ins and loaded plugins) with its one-line
         description: the names a config can use.
+
+plugin-flags
+        Prints, on one line, the compiler flags that build a run-time
+        plugin for this binary with a plain compiler:
+          g++ $(nfalab plugin-flags) my_plugin.cc -o libmy_plugin.so
+        (the binary's ABI-relevant flags, -fPIC -shared, and the include
+        directories of nfalab's sources, generated headers and Eigen).
+  --root=DIR           nfalab's source tree, if it cannot be found from
+                       the binary's location.
 
 check-plugin
         Loads each plugin and runs the conformance checks
@@ -107,10 +118,13 @@ every command:
                        PATH before anything else is read; its activations,
                        measures, optimizers and dataset sources can then be
                        named in configs and appear in `nfalab list`.
-                       Repeatable; `--plugin PATH` works too. A missing file
-                       or a library that registers nothing is an error; a
-                       plugin reusing a registered name aborts (naming both
-                       registration sites) before any run directory exists.
+                       Repeatable; `--plugin PATH` works too. A missing file,
+                       a library that registers nothing, or one built with
+                       settings that differ from the binary's (checked
+                       before any of its code runs; see plugin-flags) is an
+                       error; a plugin reusing a registered name aborts
+                       (naming both registration sites and shared objects)
+                       before any run directory exists.
 
 Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
@@ -455,9 +469,9 @@ int RunCheckPluginCommand(const std::vector<std::string>& args,
   std::vector<ConformanceCheck> checks;
   for (const std::string& path : paths) {
     const std::vector<RegisteredName> before = RegisteredNames();
-    const absl::Status loaded = LoadPlugin(ResolvePath(path));
+    const absl::StatusOr<LoadedPlugin> loaded = LoadPlugin(ResolvePath(path));
     if (!loaded.ok()) {
-      err << "error: " << loaded.message() << "\n";
+      err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
     const std::vector<RegisteredName> added = NamesRegisteredSince(before);
@@ -476,6 +490,31 @@ int RunCheckPluginCommand(const std::vector<std::string>& args,
   }
   out << loaded_names << FormatConformanceTable(checks);
   return AnyCheckFailed(checks) ? 1 : 0;
+}
+
+int RunPluginFlagsCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::string root;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (!absl::ConsumePrefix(&arg, "--root=") || arg.empty()) {
+      err << "error: plugin-flags takes only --root=DIR, got \"" << args[i]
+          << "\"\n";
+      return 2;
+    }
+    root = ResolvePath(std::string(arg));
+  }
+  const absl::StatusOr<std::string> flags = PluginFlags(root, "/proc/self/exe");
+  if (!flags.ok()) {
+    err << "error: " << flags.status().message() << "\n";
+    return 1;
+  }
+  out << *flags << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -500,9 +539,10 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 2;
   }
   for (const std::string& plugin : *plugins) {
-    const absl::Status status = LoadPlugin(ResolvePath(plugin));
-    if (!status.ok()) {
-      err << "error: " << status.message() << "\n";
+    const absl::StatusOr<LoadedPlugin> loaded =
+        LoadPlugin(ResolvePath(plugin));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
   }
@@ -515,11 +555,12 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return RunStudyCommand(args, out, err);
   }
   if (args[0] == "list") return RunListCommand(args, out, err);
+  if (args[0] == "plugin-flags") return RunPluginFlagsCommand(args, out, err);
   if (args[0] == "check-plugin") return RunCheckPluginCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, list, check-plugin, "
-           "help\n";
+        << "\"; known commands: train, study, report, list, plugin-flags, "
+           "check-plugin, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);

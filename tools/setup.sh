@@ -18,6 +18,7 @@ PACKAGES=(
   libbenchmark-dev
   libopenblas-dev
   zlib1g-dev
+  libelf-dev            # reads a plugin's ABI fingerprint before loading it
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)

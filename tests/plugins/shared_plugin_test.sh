@@ -7,8 +7,9 @@
 #  2. The same command without --plugin fails before writing anything, with
 #     one `error:` line naming the unknown activation.
 #  3. A plugin that registers a name the binary already has ("relu") aborts
-#     the process with both registration sites, before any run directory is
-#     created.
+#     the process with both registration sites and shared objects, before
+#     any run directory is created.
+#  4. So do two copies of one plugin, naming both files.
 set -uo pipefail
 
 nfalab="$1"
@@ -81,6 +82,22 @@ grep -q 'layers/builtin_activations.cc:[0-9]' "${TEST_TMPDIR}/3.err" ||
 grep -q 'plugins/example_shared/duplicate_plugin.cc:[0-9]' \
   "${TEST_TMPDIR}/3.err" ||
   fail "the message does not name the plugin's registration site"
+grep -q '(in [^)]*nfalab) and at plugins/example_shared/duplicate_plugin.cc:[0-9]* (in [^)]*/libduplicate_plugin.so)' \
+  "${TEST_TMPDIR}/3.err" ||
+  fail "the message does not name both shared objects: $(cat "${TEST_TMPDIR}/3.err")"
 [[ ! -e "${run}" ]] || fail "a run directory was created by the aborted run"
+
+# 4. Two builds (here: two copies) of one plugin: the abort names both files.
+mkdir -p "${TEST_TMPDIR}/a" "${TEST_TMPDIR}/b"
+cp "${plugin}" "${TEST_TMPDIR}/a/libmy.so"
+cp "${plugin}" "${TEST_TMPDIR}/b/libmy.so"
+"${nfalab}" --plugin="${TEST_TMPDIR}/a/libmy.so" \
+  --plugin="${TEST_TMPDIR}/b/libmy.so" list >"${TEST_TMPDIR}/4.out" \
+  2>"${TEST_TMPDIR}/4.err"
+status=$?
+[[ ${status} -eq 134 ]] || fail "two copies: expected exit 134, got ${status}"
+grep -q "(in ${TEST_TMPDIR}/a/libmy.so) and at .*(in ${TEST_TMPDIR}/b/libmy.so)" \
+  "${TEST_TMPDIR}/4.err" ||
+  fail "the abort does not name both copies: $(cat "${TEST_TMPDIR}/4.err")"
 
 echo "PASS"
