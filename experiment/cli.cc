@@ -14,6 +14,7 @@
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/conformance.h"
 #include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
 #include "experiment/plugin_records.h"
@@ -37,6 +38,7 @@ usage:
   nfalab report [--out=DIR] DIR...
   nfalab list
   nfalab plugin-flags [--root=DIR]
+  nfalab check-plugin PATH.so...
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
 
@@ -77,6 +79,19 @@ plugin-flags
         directories of nfalab's sources, generated headers and Eigen).
   --root=DIR           nfalab's source tree, if it cannot be found from
                        the binary's location.
+
+check-plugin
+        Loads each plugin and runs the conformance checks
+        (experiment/conformance.h) on every name it registers, printing one
+        row per check (pass, FAILED or not checked, with the numbers):
+        activations: derivative vs central differences, finite on
+        [-50, 50], shapes kept, float agrees with double; alignment
+        measures: finite on 3 layer shapes, deterministic, scale invariant
+        if declared; optimizers: 5 steps at lr 0.01 with the default
+        OptimizerConfig lower a tiny MLP's loss; dataset sources: a missing
+        data.path gives an error or valid data. Layers have no registry yet
+        and are not checked. Exit code 0 if no check failed, 1 if one did or
+        a plugin cannot be loaded.
 
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format
@@ -456,6 +471,55 @@ int RunListCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
+// nfalab check-plugin PATH.so...: loads each plugin, then checks every name
+// it added to the registries.
+int RunCheckPluginCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::vector<std::string> paths;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (absl::StartsWith(args[i], "-")) {
+      err << "error: unknown flag \"" << args[i]
+          << "\" for check-plugin (see --help)\n";
+      return 2;
+    }
+    paths.push_back(args[i]);
+  }
+  if (paths.empty()) {
+    err << "error: check-plugin needs the path of a plugin: nfalab "
+           "check-plugin PATH.so\n";
+    return 2;
+  }
+  std::string loaded_names;
+  std::vector<ConformanceCheck> checks;
+  for (const std::string& path : paths) {
+    const std::vector<RegisteredName> before = RegisteredNames();
+    const absl::StatusOr<LoadedPlugin> loaded = LoadPlugin(ResolvePath(path));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    const std::vector<RegisteredName> added = NamesRegisteredSince(before);
+    if (added.empty()) {
+      err << "error: " << path
+          << " was already loaded (by --plugin or an earlier path); its "
+             "names cannot be told apart\n";
+      return 1;
+    }
+    absl::StrAppend(&loaded_names, "check-plugin ", path, ": ",
+                    DescribeNames(added), "\n");
+    for (const RegisteredName& name : added) {
+      const std::vector<ConformanceCheck> rows = CheckRegisteredName(name);
+      checks.insert(checks.end(), rows.begin(), rows.end());
+    }
+  }
+  out << loaded_names << FormatConformanceTable(checks);
+  return AnyCheckFailed(checks) ? 1 : 0;
+}
+
 int RunPluginFlagsCommand(const std::vector<std::string>& args,
                           std::ostream& out, std::ostream& err) {
   std::string root;
@@ -520,10 +584,11 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
   }
   if (args[0] == "list") return RunListCommand(args, out, err);
   if (args[0] == "plugin-flags") return RunPluginFlagsCommand(args, out, err);
+  if (args[0] == "check-plugin") return RunCheckPluginCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
         << "\"; known commands: train, study, report, list, plugin-flags, "
-           "help\n";
+           "check-plugin, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);
