@@ -496,22 +496,20 @@ int RunCheckPluginCommand(const std::vector<std::string>& args,
   std::string loaded_names;
   std::vector<ConformanceCheck> checks;
   for (const std::string& path : paths) {
-    const std::vector<RegisteredName> before = RegisteredNames();
     const absl::StatusOr<LoadedPlugin> loaded = LoadPlugin(ResolvePath(path));
     if (!loaded.ok()) {
       err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
-    const std::vector<RegisteredName> added = NamesRegisteredSince(before);
-    if (added.empty()) {
-      err << "error: " << path
-          << " was already loaded (by --plugin or an earlier path); its "
-             "names cannot be told apart\n";
-      return 1;
+    // "<kind> <name>": kinds may hold spaces, names never do.
+    std::vector<RegisteredName> names;
+    for (const std::string& entry : loaded->names) {
+      const size_t space = entry.rfind(' ');
+      names.push_back({entry.substr(0, space), entry.substr(space + 1)});
     }
     absl::StrAppend(&loaded_names, "check-plugin ", path, ": ",
-                    DescribeNames(added), "\n");
-    for (const RegisteredName& name : added) {
+                    DescribeNames(names), "\n");
+    for (const RegisteredName& name : names) {
       const std::vector<ConformanceCheck> rows = CheckRegisteredName(name);
       checks.insert(checks.end(), rows.begin(), rows.end());
     }

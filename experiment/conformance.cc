@@ -510,14 +510,6 @@ Verdict CheckLoadWithoutFiles(DatasetSource& source, const std::string& name) {
 // ---------------------------------------------------------------------------
 // Registered names and the table.
 
-template <typename RegistryT>
-void AppendNames(const RegistryT& registry,
-                 std::vector<RegisteredName>* names) {
-  for (std::string& name : registry.Names()) {
-    names->push_back({registry.kind(), std::move(name)});
-  }
-}
-
 // Creates `name` from `registry`; if that fails, adds the failed `check` row
 // with the error, and the caller adds no other.
 template <typename RegistryT, typename... Args>
@@ -613,29 +605,6 @@ std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name) {
                          "train --data.source=",
                          name)});
   return rows.Take();
-}
-
-std::vector<RegisteredName> RegisteredNames() {
-  std::vector<RegisteredName> names;
-  AppendNames(ActivationRegistry::Global(), &names);
-  AppendNames(AlignmentMeasureRegistry::Global(), &names);
-  AppendNames(OptimizerRegistry::Global(), &names);
-  AppendNames(DatasetSourceRegistry::Global(), &names);
-  return names;
-}
-
-std::vector<RegisteredName> NamesRegisteredSince(
-    const std::vector<RegisteredName>& before) {
-  std::set<std::pair<std::string, std::string>> known;
-  for (const RegisteredName& name : before)
-    known.insert({name.kind, name.name});
-  std::vector<RegisteredName> added;
-  for (RegisteredName& name : RegisteredNames()) {
-    if (known.count({name.kind, name.name}) == 0) {
-      added.push_back(std::move(name));
-    }
-  }
-  return added;
 }
 
 std::string DescribeNames(const std::vector<RegisteredName>& names) {

@@ -64,15 +64,6 @@ struct RegisteredName {
   std::string name;
 };
 
-// Every name of the activation, alignment measure, optimizer and dataset
-// source registries, in that order, each registry's names sorted.
-std::vector<RegisteredName> RegisteredNames();
-
-// The names registered now that are not in `before` (a RegisteredNames()
-// result), in RegisteredNames() order.
-std::vector<RegisteredName> NamesRegisteredSince(
-    const std::vector<RegisteredName>& before);
-
 // "2 names (activation cube_tanh, alignment measure trace_ratio)".
 std::string DescribeNames(const std::vector<RegisteredName>& names);
 

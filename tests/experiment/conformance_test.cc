@@ -64,35 +64,6 @@ TEST(AnyCheckFailedTest, OnlyFailedRowsCount) {
                               {"a", "b", "d", CheckResult::kFail, ""}}));
 }
 
-TEST(NamesRegisteredSinceTest, FindsExactlyTheNewNames) {
-  const std::vector<RegisteredName> before = RegisteredNames();
-  EXPECT_THAT(NamesRegisteredSince(before), IsEmpty());
-  // tanh again, under a new name.
-  const ScopedRegistration<ActivationRegistry> cube(
-      ActivationRegistry::Global(), "test_cube",
-      [] { return ActivationRegistry::Global().Create("tanh"); });
-  const std::vector<RegisteredName> added = NamesRegisteredSince(before);
-  EXPECT_THAT(added,
-              ElementsAre(AllOf(Field(&RegisteredName::kind, "activation"),
-                                Field(&RegisteredName::name, "test_cube"))));
-  EXPECT_EQ(DescribeNames(added), "1 name (activation test_cube)");
-}
-
-TEST(RegisteredNamesTest, ListsEveryRegistryInOrder) {
-  const std::vector<RegisteredName> names = RegisteredNames();
-  size_t activations = 0;
-  while (activations < names.size() &&
-         names[activations].kind == "activation") {
-    ++activations;
-  }
-  EXPECT_EQ(activations, ActivationRegistry::Global().Names().size());
-  EXPECT_EQ(names.size(),
-            activations + AlignmentMeasureRegistry::Global().Names().size() +
-                OptimizerRegistry::Global().Names().size() +
-                DatasetSourceRegistry::Global().Names().size());
-  EXPECT_EQ(names.back().kind, "dataset source");
-}
-
 TEST(DescribeNamesTest, CountsAndListsKindAndName) {
   EXPECT_EQ(DescribeNames({}), "0 names");
   EXPECT_EQ(DescribeNames({{"activation", "cube_tanh"},

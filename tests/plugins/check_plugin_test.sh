@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `nfalab check-plugin` end to end:
 #  1. On the example plugin (cube_tanh, trace_ratio): every check row, the
-#     not-checked scale invariance of trace_ratio, the summary, exit 0.
+#     not-checked scale invariance of trace_ratio, the summary, exit 0; the
+#     same when --plugin has loaded it already.
 #  2. On a plugin with planted faults (tests/plugins/broken_plugin.cc): a
 #     FAILED row with the numbers for each fault, exit 1.
 #  3. Both at once: one table for both, exit 1.
@@ -73,6 +74,10 @@ expect_line "alignment measure  trace_ratio  scale invariance            not che
 expect_line "9 checks: 8 passed, 0 failed, 1 not checked"
 [[ "$(wc -l <"${out}")" == 12 ]] || fail "expected 12 lines: $(cat "${out}")"
 [[ ! -s "${err}" ]] || fail "stderr not empty: $(cat "${err}")"
+# Also when --plugin loaded it already: the loader knows its names.
+expect_exit 0 --plugin="${example}" check-plugin "${example}"
+expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment measure trace_ratio)"
+expect_line "9 checks: 8 passed, 0 failed, 1 not checked"
 
 # 2. The broken plugin fails, naming each fault with its numbers.
 expect_exit 1 check-plugin "${broken}"
