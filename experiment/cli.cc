@@ -15,8 +15,11 @@
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/conformance.h"
 #include "experiment/interrupt.h"
+#include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
+#include "experiment/plugin_records.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
 #include "experiment/trainer.h"
@@ -37,6 +40,8 @@ usage:
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
   nfalab list
+  nfalab plugin-flags [--root=DIR]
+  nfalab check-plugin PATH.so...
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
 
@@ -68,6 +73,28 @@ report  Collects the runs of one study from one or more study directories
 list    Prints every registered activation, alignment measure, optimizer and
         dataset source (built-ins and loaded plugins) with its one-line
         description: the names a config can use.
+
+plugin-flags
+        Prints, on one line, the compiler flags that build a run-time
+        plugin for this binary with a plain compiler:
+          g++ $(nfalab plugin-flags) my_plugin.cc -o libmy_plugin.so
+        (the binary's ABI-relevant flags, -fPIC -shared, and the include
+        directories of nfalab's sources, generated headers and Eigen).
+  --root=DIR           nfalab's source tree, if it cannot be found from
+                       the binary's location.
+
+check-plugin
+        Loads each plugin and runs the conformance checks
+        (experiment/conformance.h) on every name it registers, printing one
+        row per check (pass, FAILED or not checked, with the numbers):
+        activations: derivative vs central differences, finite on
+        [-50, 50], shapes kept, float agrees with double; alignment
+        measures: finite on 3 layer shapes, deterministic, scale invariant
+        if declared; optimizers: 5 steps at lr 0.01 with the default
+        OptimizerConfig lower a tiny MLP's loss; dataset sources: a missing
+        data.path gives an error or valid data. Layers have no registry yet
+        and are not checked. Exit code 0 if no check failed, 1 if one did or
+        a plugin cannot be loaded.
 
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format
@@ -107,10 +134,13 @@ every command:
                        PATH before anything else is read; its activations,
                        measures, optimizers and dataset sources can then be
                        named in configs and appear in `nfalab list`.
-                       Repeatable; `--plugin PATH` works too. A missing file
-                       or a library that registers nothing is an error; a
-                       plugin reusing a registered name aborts (naming both
-                       registration sites) before any run directory exists.
+                       Repeatable; `--plugin PATH` works too. A missing file,
+                       a library that registers nothing, or one built with
+                       settings that differ from the binary's (checked
+                       before any of its code runs; see plugin-flags) is an
+                       error; a plugin reusing a registered name aborts
+                       (naming both registration sites and shared objects)
+                       before any run directory exists.
 
 Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
@@ -176,6 +206,19 @@ void AppendRegistry(absl::string_view header, const RegistryT& registry,
     absl::StrAppend(listing, "  ", name, std::string(width - name.size(), ' '),
                     "  ", registry.Description(name), "\n");
   }
+}
+
+// Loads the plugins `config` records (relative paths from the user's
+// directory), then records every loaded plugin (those of --plugin too) in
+// it, so that the config written out reproduces the run.
+absl::Status UseRecordedPlugins(const std::string& source,
+                                ExperimentConfig* config) {
+  for (PluginRecord& record : *config->mutable_plugins()) {
+    record.set_path(ResolvePath(record.path()));
+  }
+  NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(*config, source));
+  RecordLoadedPlugins(config);
+  return absl::OkStatus();
 }
 
 struct TrainArgs {
@@ -254,6 +297,11 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   if (!config.data().path().empty()) {
     config.mutable_data()->set_path(ResolvePath(config.data().path()));
   }
+  NFALAB_RETURN_IF_ERROR(UseRecordedPlugins(
+      resume ? absl::StrCat(args.resume_dir, "/checkpoint.pb")
+             : (args.config_path.empty() ? "the command line"
+                                         : args.config_path),
+      &config));
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   const std::string out_dir = ResolvePath(
       resume ? args.resume_dir
@@ -379,6 +427,8 @@ absl::Status Study(const StudyArgs& args, std::ostream& out) {
   NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
                           LoadStudy(ResolvePath(args.positional[0])));
   ResolveStudyPaths(&study);
+  NFALAB_RETURN_IF_ERROR(
+      UseRecordedPlugins(args.positional[0], study.mutable_base()));
   const std::string out_dir =
       ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", study.name())
                                        : args.out_dir);
@@ -410,6 +460,13 @@ absl::Status Report(const StudyArgs& args, std::ostream& out) {
   std::vector<std::string> dirs;
   for (const std::string& dir : args.positional) {
     dirs.push_back(ResolvePath(dir));
+  }
+  // The study's plugins (its measures may come from one); a study file that
+  // cannot be read is CollectStudyResults' error to report.
+  const std::string study_path = absl::StrCat(dirs.front(), "/", kStudyFile);
+  if (const absl::StatusOr<StudyConfig> study = LoadStudy(study_path);
+      study.ok()) {
+    NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(study->base(), study_path));
   }
   NFALAB_ASSIGN_OR_RETURN(const StudyResults results,
                           CollectStudyResults(dirs));
@@ -462,6 +519,78 @@ int RunListCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
+// nfalab check-plugin PATH.so...: loads each plugin, then checks every name
+// it added to the registries.
+int RunCheckPluginCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::vector<std::string> paths;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (absl::StartsWith(args[i], "-")) {
+      err << "error: unknown flag \"" << args[i]
+          << "\" for check-plugin (see --help)\n";
+      return 2;
+    }
+    paths.push_back(args[i]);
+  }
+  if (paths.empty()) {
+    err << "error: check-plugin needs the path of a plugin: nfalab "
+           "check-plugin PATH.so\n";
+    return 2;
+  }
+  std::string loaded_names;
+  std::vector<ConformanceCheck> checks;
+  for (const std::string& path : paths) {
+    const absl::StatusOr<LoadedPlugin> loaded = LoadPlugin(ResolvePath(path));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    // "<kind> <name>": kinds may hold spaces, names never do.
+    std::vector<RegisteredName> names;
+    for (const std::string& entry : loaded->names) {
+      const size_t space = entry.rfind(' ');
+      names.push_back({entry.substr(0, space), entry.substr(space + 1)});
+    }
+    absl::StrAppend(&loaded_names, "check-plugin ", path, ": ",
+                    DescribeNames(names), "\n");
+    for (const RegisteredName& name : names) {
+      const std::vector<ConformanceCheck> rows = CheckRegisteredName(name);
+      checks.insert(checks.end(), rows.begin(), rows.end());
+    }
+  }
+  out << loaded_names << FormatConformanceTable(checks);
+  return AnyCheckFailed(checks) ? 1 : 0;
+}
+
+int RunPluginFlagsCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::string root;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (!absl::ConsumePrefix(&arg, "--root=") || arg.empty()) {
+      err << "error: plugin-flags takes only --root=DIR, got \"" << args[i]
+          << "\"\n";
+      return 2;
+    }
+    root = ResolvePath(std::string(arg));
+  }
+  const absl::StatusOr<std::string> flags = PluginFlags(root, "/proc/self/exe");
+  if (!flags.ok()) {
+    err << "error: " << flags.status().message() << "\n";
+    return 1;
+  }
+  out << *flags << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::string ListRegistries() {
@@ -484,9 +613,10 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 2;
   }
   for (const std::string& plugin : *plugins) {
-    const absl::Status status = LoadPlugin(ResolvePath(plugin));
-    if (!status.ok()) {
-      err << "error: " << status.message() << "\n";
+    const absl::StatusOr<LoadedPlugin> loaded =
+        LoadPlugin(ResolvePath(plugin));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
   }
@@ -499,9 +629,12 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return RunStudyCommand(args, out, err);
   }
   if (args[0] == "list") return RunListCommand(args, out, err);
+  if (args[0] == "plugin-flags") return RunPluginFlagsCommand(args, out, err);
+  if (args[0] == "check-plugin") return RunCheckPluginCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, list, help\n";
+        << "\"; known commands: train, study, report, list, plugin-flags, "
+           "check-plugin, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);

@@ -4,6 +4,7 @@
 //   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
 //   nfalab report [--out=DIR] DIR...
 //   nfalab list
+//   nfalab check-plugin PATH.so...
 //   nfalab help | --help
 // Every command takes --plugin=PATH (repeatable), loaded before anything
 // else (experiment/plugin_loader.h).

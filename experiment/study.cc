@@ -33,7 +33,6 @@
 namespace nfalab {
 namespace {
 
-constexpr char kStudyFile[] = "study.pbtxt";
 constexpr char kRunsDir[] = "runs";
 constexpr char kErrorFile[] = "error.txt";
 
