@@ -1,7 +1,9 @@
-// summary.json: a run's outcome in one small JSON file — the final losses
-// and accuracies, every measured layer's values at the first and the last
-// measurement, the data's provenance and preprocessing, the wall-clock time
-// and the git commit of the code (when known).
+// summary.json: a run's outcome in one small JSON file — its status
+// ("completed", "interrupted" by a signal, "failed" with the error, or
+// "incomplete" when it was stopped early on purpose), the final losses and
+// accuracies, every measured layer's values at the first and the last
+// measurement, the data's provenance and preprocessing, the wall-clock time,
+// the nfalab version and the git commit of the code (when known).
 #ifndef NFALAB_EXPERIMENT_SUMMARY_H_
 #define NFALAB_EXPERIMENT_SUMMARY_H_
 
@@ -22,7 +24,9 @@ struct SummaryInputs {
   int64_t steps = 0;
   double wall_clock_seconds = 0;
   std::string git_commit;  // Empty if unknown.
-  std::string error;       // Why the run stopped early; empty if it did not.
+  std::string error;       // Why the run failed; empty if it did not.
+  // The signal that interrupted the run ("SIGINT"); empty if none did.
+  std::string interrupted_by;
   // Measurement warnings (NaN or infinite measures); "warnings" in the JSON
   // only if there are any.
   std::vector<std::string> warnings;
