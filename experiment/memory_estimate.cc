@@ -207,9 +207,8 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
     }
     measurement = Largest({&computing_k, &measures, &early_predictor});
   }
-  if (config.checkpoint_every() > 0) {
-    checkpoint.Add(parameters);
-    checkpoint.Add(optimizer_state);
+  // Whatever checkpoint_every, an interrupted run writes one.
+  for (int copy = 0; copy < 3; ++copy) {
     checkpoint.Add(parameters);
     checkpoint.Add(optimizer_state);
   }
