@@ -207,8 +207,9 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
     }
     measurement = Largest({&computing_k, &measures, &early_predictor});
   }
-  // Whatever checkpoint_every, an interrupted run writes one.
-  for (int copy = 0; copy < 3; ++copy) {
+  // Not for the checkpoint an interrupt writes: counting that rare event
+  // would refuse runs that fit (a failure then is a bad_alloc error line).
+  for (int copy = 0; config.checkpoint_every() > 0 && copy < 3; ++copy) {
     checkpoint.Add(parameters);
     checkpoint.Add(optimizer_state);
   }

@@ -46,8 +46,8 @@
 //                      - the early predictor: f m (A + C) + f P + computing K.
 //     checkpoint       3 (parameters + optimizer_state): the Checkpoint
 //                      proto, its serialised payload and the serialised
-//                      CheckpointFile (also without checkpoint_every: an
-//                      interrupted run writes one)
+//                      CheckpointFile (with checkpoint_every > 0; the
+//                      checkpoint of an interrupt is not counted)
 //
 //   peak = the always-held parts + the largest held-in-turn part.
 //
