@@ -40,7 +40,8 @@ absl::Status WriteCheckpoint(const std::string& path,
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
 // Restores `model` (built from the checkpoint's config), `optimizer` and
-// `state`; InvalidArgument if shapes or counts disagree.
+// `state`; InvalidArgument if shapes or counts disagree or the example order
+// is not a permutation.
 absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
                                Optimizer* optimizer, LoopState* state);
 
