@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -190,19 +191,51 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
 
 absl::Status MakeDirectories(const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("empty directory path");
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
+  // Check the whole path first: a name the kernel refuses half way would
+  // otherwise leave the directories before it behind.
+  const std::string shown =
+      path.size() > 80 ? absl::StrCat(path.substr(0, 80), "...") : path;
+  if (path.size() >= PATH_MAX) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create directory ", shown, ": the path is ",
+                     path.size(), " bytes long; the limit is ", PATH_MAX - 1));
+  }
+  for (size_t begin = 0; begin < path.size();) {
+    size_t end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    if (end - begin > NAME_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot create directory ", shown, ": its component \"",
+                       path.substr(begin, 40), "...\" is ", end - begin,
+                       " bytes long; the limit is ", NAME_MAX));
+    }
+    begin = end + 1;
+  }
+  std::vector<std::string> created;  // By this call, outermost first.
+  absl::Status status;
+  for (size_t pos = 1; pos <= path.size() && status.ok(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     const std::string prefix = path.substr(0, pos);
-    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return ErrnoStatus("cannot create directory", prefix);
+    if (mkdir(prefix.c_str(), 0755) == 0) {
+      created.push_back(prefix);
+    } else if (errno != EEXIST) {
+      status = ErrnoStatus("cannot create directory", prefix);
     }
   }
   struct stat info;
-  if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-    return absl::FailedPreconditionError(
+  if (status.ok() &&
+      (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))) {
+    status = absl::FailedPreconditionError(
         absl::StrCat(path, " exists and is not a directory"));
   }
-  return absl::OkStatus();
+  if (!status.ok()) {
+    // Leave the file system as it was: remove what this call made (rmdir
+    // keeps any that another process has written into meanwhile).
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      rmdir(it->c_str());
+    }
+  }
+  return status;
 }
 
 }  // namespace nfalab

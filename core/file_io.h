@@ -58,7 +58,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // it does not exist.
 absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir);
 
-// Creates `path` and its parents if needed (like mkdir -p).
+// Creates `path` and its parents if needed (like mkdir -p). A path of
+// PATH_MAX bytes or more, or with a component longer than NAME_MAX, is
+// InvalidArgument before anything is created; if a mkdir fails half way, the
+// directories this call created are removed again.
 absl::Status MakeDirectories(const std::string& path);
 
 }  // namespace nfalab

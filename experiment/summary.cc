@@ -117,6 +117,14 @@ std::string SummaryJson(const SummaryInputs& inputs) {
     absl::StrAppend(
         &json, "  \"interrupted_by\": ", Quote(inputs.interrupted_by), ",\n");
   }
+  if (!inputs.warnings.empty()) {
+    std::vector<std::string> warnings;
+    for (const std::string& warning : inputs.warnings) {
+      warnings.push_back(Quote(warning));
+    }
+    absl::StrAppend(&json, "  \"warnings\": [",
+                    absl::StrJoin(warnings, ",\n    "), "],\n");
+  }
   absl::StrAppend(&json, "  \"epochs_done\": ", inputs.epochs_done, ",\n");
   absl::StrAppend(&json, "  \"steps\": ", inputs.steps, ",\n");
   absl::StrAppend(&json, "  \"wall_clock_seconds\": ",

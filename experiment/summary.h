@@ -8,6 +8,7 @@
 #define NFALAB_EXPERIMENT_SUMMARY_H_
 
 #include <string>
+#include <vector>
 
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
@@ -23,9 +24,12 @@ struct SummaryInputs {
   int64_t steps = 0;
   double wall_clock_seconds = 0;
   std::string git_commit;  // Empty if unknown.
-  std::string error;       // Why the run failed; empty if it did not.
+  std::string error;       // Why the run stopped early; empty if it did not.
   // The signal that interrupted the run ("SIGINT"); empty if none did.
   std::string interrupted_by;
+  // Measurement warnings (NaN or infinite measures); "warnings" in the JSON
+  // only if there are any.
+  std::vector<std::string> warnings;
 };
 
 // The JSON text (deterministic key order; NaN and infinities as null).

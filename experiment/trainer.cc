@@ -16,6 +16,7 @@
 #include "experiment/config_io.h"
 #include "experiment/interrupt.h"
 #include "experiment/measurement.h"
+#include "experiment/memory_estimate.h"
 #include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
@@ -135,6 +136,7 @@ class Run {
     if (measurement_.enabled() && config_.measurement().early_predictor()) {
       NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
           model_, loss_kind(), &state_.table));
+      LogWarnings();
     }
     Log(absl::StrFormat("%-14s %s\n", "init",
                         FormatEvaluation(train, test, has_test())));
@@ -246,6 +248,7 @@ class Run {
     inputs.error = error;
     if (interrupted_by_ != 0)
       inputs.interrupted_by = SignalName(interrupted_by_);
+    inputs.warnings = measurement_.warnings();
     NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
         options_.out_dir + "/summary.json", SummaryJson(inputs)));
     return WriteNfcFigure();
@@ -267,6 +270,13 @@ class Run {
     progress_.Clear();
     *options_.log << line;
     options_.log->flush();
+  }
+
+  // NaN or infinite measures (experiment/measurement.h).
+  void LogWarnings() {
+    for (const std::string& warning : measurement_.TakeNewWarnings()) {
+      Log(absl::StrCat("warning: ", warning, "\n"));
+    }
   }
 
   void RecordEvaluation(int epoch, const Evaluation& train,
@@ -330,6 +340,7 @@ class Run {
     NFALAB_RETURN_IF_ERROR(measurement_.Record(model_, ptk_, epoch, state_.step,
                                                &state_.table, summary));
     progress_.Clear();
+    LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {
       NFALAB_RETURN_IF_ERROR(ExportNpy(
           absl::StrCat(config_.export_dir(), "/epoch_", epoch), model_,
@@ -386,6 +397,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   if (options.out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
   }
+  NFALAB_RETURN_IF_ERROR(CheckMemoryBeforeLoading(config));
   absl::StatusOr<Checkpoint> checkpoint;
   if (options.resume) {
     if (options.overwrite) {
@@ -417,6 +429,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                         data.train.output_dim(), SecondsSince(load_start));
   }
   NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
+  NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
 
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
