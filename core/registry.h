@@ -29,6 +29,12 @@
 #ifndef NFALAB_CORE_REGISTRY_H_
 #define NFALAB_CORE_REGISTRY_H_
 
+#if __cplusplus < 201703L
+#error "nfalab needs C++17: compile with -std=c++17 (Bazel: import tools/nfalab.bazelrc; plain compilers: nfalab plugin-flags)"
+#endif
+
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -46,6 +52,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "core/plugin_abi.h"
 
 namespace nfalab {
 
@@ -171,15 +178,31 @@ class Registry {
 
 namespace internal {
 
+// "file:line (in OBJECT)": OBJECT is the shared object or executable that
+// holds `anchor`, a static of the registering translation unit, so that two
+// builds of one plugin are told apart.
+inline std::string RegistrationSite(const char* file, int line,
+                                    const void* anchor) {
+  std::string site = absl::StrCat(file, ":", line);
+  Dl_info info;
+  if (anchor != nullptr && dladdr(anchor, &info) != 0 &&
+      info.dli_fname != nullptr && *info.dli_fname != '\0') {
+    absl::StrAppend(&site, " (in ", info.dli_fname, ")");
+  }
+  return site;
+}
+
 // Adds an entry or, on a duplicate or malformed name, prints both
-// registration sites and aborts. Used by the NFALAB_REGISTER_* macros.
+// registration sites and aborts. Used by the NFALAB_REGISTER_* macros;
+// `anchor` is the registering object's ABI fingerprint (core/plugin_abi.h).
 template <typename RegistryT>
 bool RegisterOrDie(RegistryT& registry, absl::string_view name,
                    absl::string_view description,
                    typename RegistryT::Factory factory, const char* file,
-                   int line) {
-  const absl::Status status = registry.Add(
-      name, description, std::move(factory), absl::StrCat(file, ":", line));
+                   int line, const char* anchor = nullptr) {
+  const absl::Status status =
+      registry.Add(name, description, std::move(factory),
+                   RegistrationSite(file, line, anchor));
   if (!status.ok()) {
     std::fprintf(stderr, "nfalab: fatal registration error: %s\n",
                  std::string(status.message()).c_str());
@@ -212,10 +235,19 @@ class ScopedRegistration {
 
 }  // namespace nfalab
 
-// A unique identifier per use site, for the static registration objects.
+// Names for the static registration objects, unique per use site.
 #define NFALAB_REGISTRY_CONCAT_INNER_(a, b) a##b
 #define NFALAB_REGISTRY_CONCAT_(a, b) NFALAB_REGISTRY_CONCAT_INNER_(a, b)
-#define NFALAB_REGISTRY_UNIQUE_(prefix) \
-  NFALAB_REGISTRY_CONCAT_(prefix, __COUNTER__)
+// The body of every NFALAB_REGISTER_* macro: embeds the ABI fingerprint
+// (core/plugin_abi.h) and registers `factory` under `name` at static
+// initialisation. `id` is one __COUNTER__ value, shared by both statics.
+#define NFALAB_REGISTER_WITH_ID_(id, registry, name, description, factory) \
+  NFALAB_DEFINE_ABI_FINGERPRINT_(NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id)); \
+  static const bool NFALAB_REGISTRY_CONCAT_(nfalab_registered_, id) =      \
+      ::nfalab::internal::RegisterOrDie(                                   \
+          registry, name, description, factory, __FILE__, __LINE__,        \
+          NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id))
+#define NFALAB_REGISTER_ENTRY_(registry, name, description, factory) \
+  NFALAB_REGISTER_WITH_ID_(__COUNTER__, registry, name, description, factory)
 
 #endif  // NFALAB_CORE_REGISTRY_H_

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "datasets/class_labels.h"
 #include "datasets/csv.h"
 #include "datasets/file_source.h"
 #include "datasets/file_util.h"
@@ -29,23 +30,20 @@ absl::StatusOr<CsvSplit> ReadSplit(const std::string& path,
   return CsvSplit{path, std::make_shared<const CsvTable>(std::move(table))};
 }
 
-// Checks the labels of a CLASS split; returns the largest.
+// Checks the labels of a CLASS split (see datasets/class_labels.h);
+// returns the largest. `labelled_rows`: the rows of both files.
 absl::StatusOr<int> CheckClassLabels(const CsvSplit& split, int64_t column,
-                                     int num_classes) {
+                                     int num_classes, int64_t labelled_rows) {
   int max_label = -1;
   const CsvTable& table = *split.table;
   for (int64_t r = 0; r < table.rows; ++r) {
     const double label = table.at(r, column);
-    if (!(label >= 0 && label < 2147483647.0 && label == std::floor(label))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          split.path, ": line ", table.line_numbers[r], ": label ", label,
-          " is not a non-negative integer (data.csv.label_type CLASS)"));
-    }
-    if (num_classes > 0 && label >= num_classes) {
+    const std::string problem =
+        ClassLabelProblem(label, num_classes, labelled_rows, "data.csv");
+    if (!problem.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(split.path, ": line ", table.line_numbers[r], ": label ",
-                       label, " is outside [0, ", num_classes,
-                       ") (data.csv.num_classes = ", num_classes, ")"));
+                       FormatLabel(label), " ", problem));
     }
     max_label = std::max(max_label, static_cast<int>(label));
   }
@@ -156,13 +154,16 @@ absl::StatusOr<DatasetSplits> CsvSource::Load(const DatasetConfig& config) {
   // Labels.
   int num_classes = 0;
   if (classification) {
+    const int64_t labelled_rows =
+        train.table->rows + (read_test ? test.table->rows : 0);
     NFALAB_ASSIGN_OR_RETURN(
-        int max_label,
-        CheckClassLabels(train, label_column, options.num_classes()));
+        int max_label, CheckClassLabels(train, label_column,
+                                        options.num_classes(), labelled_rows));
     if (read_test) {
       NFALAB_ASSIGN_OR_RETURN(
           const int test_max,
-          CheckClassLabels(test, label_column, options.num_classes()));
+          CheckClassLabels(test, label_column, options.num_classes(),
+                           labelled_rows));
       max_label = std::max(max_label, test_max);
     }
     num_classes = options.num_classes();

@@ -34,14 +34,12 @@ DatasetSourceRegistry& DatasetSourceRegistry::Global();
 
 }  // namespace nfalab
 
-#define NFALAB_REGISTER_DATASET_SOURCE(name, Type, description)                \
-  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_dataset_source_) =          \
-      ::nfalab::internal::RegisterOrDie(                                       \
-          ::nfalab::DatasetSourceRegistry::Global(), name, description,        \
-          []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::DatasetSource>> { \
-            return std::unique_ptr<::nfalab::DatasetSource>(                   \
-                std::make_unique<Type>());                                     \
-          },                                                                   \
-          __FILE__, __LINE__)
+#define NFALAB_REGISTER_DATASET_SOURCE(name, Type, description)           \
+  NFALAB_REGISTER_ENTRY_(                                                  \
+      ::nfalab::DatasetSourceRegistry::Global(), name, description,        \
+      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::DatasetSource>> { \
+        return std::unique_ptr<::nfalab::DatasetSource>(                   \
+            std::make_unique<Type>());                                     \
+      })
 
 #endif  // NFALAB_DATASETS_DATASET_SOURCE_H_

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/npy.h"
 #include "core/status_macros.h"
+#include "datasets/class_labels.h"
 #include "datasets/file_source.h"
 #include "datasets/file_util.h"
 
@@ -32,6 +33,26 @@ absl::StatusOr<NpyArray> ReadArray(const std::string& path) {
   return ReadNpy(path);
 }
 
+// InvalidArgument naming `path` and the first NaN or infinite entry.
+absl::Status CheckFinite(const NpyArray& array, const std::string& path) {
+  const MatrixD& values = array.values;
+  for (Eigen::Index i = 0; i < values.rows(); ++i) {
+    for (Eigen::Index j = 0; j < values.cols(); ++j) {
+      const double value = values(i, j);
+      if (std::isfinite(value)) continue;
+      const std::string index = array.shape.size() == 1
+                                    ? absl::StrCat("[", i, "]")
+                                    : absl::StrCat("[", i, ", ", j, "]");
+      const char* what =
+          std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf");
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": element ", index, " is ", what,
+                       "; every value must be finite"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
                                    const std::string& x_name,
                                    const std::string& y_name) {
@@ -39,7 +60,9 @@ absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
   split.x_path = JoinPath(directory, x_name);
   split.y_path = JoinPath(directory, y_name);
   NFALAB_ASSIGN_OR_RETURN(NpyArray x, ReadArray(split.x_path));
+  NFALAB_RETURN_IF_ERROR(CheckFinite(x, split.x_path));
   NFALAB_ASSIGN_OR_RETURN(split.y, ReadArray(split.y_path));
+  NFALAB_RETURN_IF_ERROR(CheckFinite(split.y, split.y_path));
   if (x.values.rows() != split.y.values.rows()) {
     return absl::InvalidArgumentError(
         absl::StrCat(split.x_path, " has ", x.values.rows(), " rows but ",
@@ -49,8 +72,10 @@ absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
   return split;
 }
 
-// Checks the class labels of a split; returns the largest.
-absl::StatusOr<int> CheckClassLabels(const NpySplit& split, int num_classes) {
+// Checks the class labels of a split (see datasets/class_labels.h); returns
+// the largest. `labelled_rows`: the rows of both splits.
+absl::StatusOr<int> CheckClassLabels(const NpySplit& split, int num_classes,
+                                     int64_t labelled_rows) {
   const MatrixD& y = split.y.values;
   if (y.cols() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -60,15 +85,12 @@ absl::StatusOr<int> CheckClassLabels(const NpySplit& split, int num_classes) {
   int max_label = -1;
   for (Eigen::Index i = 0; i < y.rows(); ++i) {
     const double label = y(i, 0);
-    if (!(label >= 0 && label < 2147483647.0 && label == std::floor(label))) {
+    const std::string problem =
+        ClassLabelProblem(label, num_classes, labelled_rows, "data.npy");
+    if (!problem.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(split.y_path, ": label ", label, " of row ", i,
-                       " is not a non-negative integer"));
-    }
-    if (num_classes > 0 && label >= num_classes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          split.y_path, ": label ", label, " of row ", i, " is outside [0, ",
-          num_classes, ") (data.npy.num_classes = ", num_classes, ")"));
+          absl::StrCat(split.y_path, ": label ", FormatLabel(label), " of row ",
+                       i, " ", problem));
     }
     max_label = std::max(max_label, static_cast<int>(label));
   }
@@ -143,11 +165,15 @@ absl::StatusOr<DatasetSplits> NpySource::Load(const DatasetConfig& config) {
   }
   int num_classes = 0;
   if (classification) {
-    NFALAB_ASSIGN_OR_RETURN(int max_label,
-                            CheckClassLabels(train, options.num_classes()));
+    const int64_t labelled_rows =
+        train.y.values.rows() + (read_test ? test.y.values.rows() : 0);
+    NFALAB_ASSIGN_OR_RETURN(
+        int max_label,
+        CheckClassLabels(train, options.num_classes(), labelled_rows));
     if (read_test) {
-      NFALAB_ASSIGN_OR_RETURN(const int test_max,
-                              CheckClassLabels(test, options.num_classes()));
+      NFALAB_ASSIGN_OR_RETURN(
+          const int test_max,
+          CheckClassLabels(test, options.num_classes(), labelled_rows));
       max_label = std::max(max_label, test_max);
     }
     num_classes = options.num_classes();

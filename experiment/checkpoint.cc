@@ -1,11 +1,46 @@
 #include "experiment/checkpoint.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/file_io.h"
+#include "core/sha256.h"
 #include "core/status_macros.h"
 #include "core/tensor_proto.h"
+#include "core/version.h"
 
 namespace nfalab {
+namespace {
+
+// How every checkpoint file starts: the serialized magic field.
+std::string SerializedMagic() {
+  CheckpointFile header;
+  header.set_magic(kCheckpointMagic);
+  return header.SerializeAsString();
+}
+
+// The reason a file that is not a valid envelope was refused.
+absl::Status NotACheckpoint(absl::string_view bytes,
+                            absl::string_view source_name) {
+  const std::string magic = SerializedMagic();
+  if (absl::StartsWith(bytes, magic) || absl::StartsWith(magic, bytes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", source_name,
+                     " is truncated or corrupt: its envelope does not parse"));
+  }
+  Checkpoint bare;
+  if (bare.ParseFromString(std::string(bytes)) && bare.has_config() &&
+      bare.has_epochs_done()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_name, " is a checkpoint of nfalab before 0.9.0 (format 1, ",
+        "without a checksum); this nfalab reads format ",
+        kCheckpointFormatVersion, " only: rerun the training"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(source_name, " is not an nfalab checkpoint"));
+}
+
+}  // namespace
 
 absl::Status WriteCheckpoint(const std::string& path,
                              const ExperimentConfig& config, const Mlp& model,
@@ -15,6 +50,9 @@ absl::Status WriteCheckpoint(const std::string& path,
   *checkpoint.mutable_config() = config;
   checkpoint.set_epochs_done(state.epochs_done);
   checkpoint.set_step(state.step);
+  if (state.epoch_position >= 0) {
+    checkpoint.set_epoch_position(state.epoch_position);
+  }
   for (int l = 0; l < model.num_layers(); ++l) {
     *checkpoint.add_weights() = ToProto(model.layer(l).weight());
     *checkpoint.add_initial_weights() = ToProto(model.initial_weight(l));
@@ -34,25 +72,78 @@ absl::Status WriteCheckpoint(const std::string& path,
     out->set_value(row.value);
   }
   checkpoint.set_elapsed_seconds(state.elapsed_seconds);
-  std::string bytes;
-  if (!checkpoint.SerializeToString(&bytes)) {
-    return absl::InternalError("cannot serialise the checkpoint");
+  checkpoint.set_nfalab_version(kNfalabVersion);
+  return WriteFileAtomically(path, SerializeCheckpoint(checkpoint));
+}
+
+std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
+  CheckpointFile file;
+  file.set_magic(kCheckpointMagic);
+  file.set_format_version(kCheckpointFormatVersion);
+  file.set_nfalab_version(checkpoint.nfalab_version());
+  file.set_payload(checkpoint.SerializeAsString());
+  file.set_payload_sha256(Sha256(file.payload()));
+  return file.SerializeAsString();
+}
+
+absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view bytes,
+                                           absl::string_view source_name) {
+  const auto corrupt = [source_name](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", source_name, " is corrupt: ", why));
+  };
+  const auto truncated = [source_name](absl::string_view missing) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", source_name,
+                     " is truncated or corrupt: it has no ", missing));
+  };
+  if (bytes.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", source_name, " is truncated: it is empty"));
   }
-  return WriteFileAtomically(path, bytes);
+  CheckpointFile file;
+  if (!file.ParseFromString(std::string(bytes)) ||
+      file.magic() != kCheckpointMagic) {
+    return NotACheckpoint(bytes, source_name);
+  }
+  if (!file.has_format_version()) return truncated("format version");
+  if (file.format_version() != kCheckpointFormatVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint ", source_name, " has format version ",
+        file.format_version(), " (written by nfalab ",
+        file.has_nfalab_version() ? absl::CEscape(file.nfalab_version())
+                                  : "of unknown version",
+        "), but nfalab ", kNfalabVersion, " reads format version ",
+        kCheckpointFormatVersion, " only"));
+  }
+  if (file.nfalab_version().empty()) return truncated("nfalab version");
+  if (!file.has_payload_sha256()) return truncated("payload SHA-256");
+  if (!file.has_payload()) return truncated("payload");
+  const std::string actual = Sha256(file.payload());
+  if (actual != file.payload_sha256()) {
+    return corrupt(absl::StrCat(
+        "SHA-256 of the payload is ", absl::BytesToHexString(actual),
+        ", the file says ", absl::BytesToHexString(file.payload_sha256())));
+  }
+  Checkpoint checkpoint;
+  if (!checkpoint.ParseFromString(file.payload())) {
+    return corrupt("its payload does not parse as a Checkpoint");
+  }
+  if (!checkpoint.has_config() || !checkpoint.has_epochs_done()) {
+    return corrupt("its payload has no config or epoch");
+  }
+  if (checkpoint.nfalab_version() != file.nfalab_version()) {
+    return corrupt(absl::StrCat("the envelope says nfalab ",
+                                absl::CEscape(file.nfalab_version()),
+                                " but the payload says nfalab ",
+                                absl::CEscape(checkpoint.nfalab_version())));
+  }
+  return checkpoint;
 }
 
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
-  NFALAB_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
-  Checkpoint checkpoint;
-  if (!checkpoint.ParseFromString(bytes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not an nfalab checkpoint (cannot parse)"));
-  }
-  if (!checkpoint.has_config() || !checkpoint.has_epochs_done()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not an nfalab checkpoint (no config)"));
-  }
-  return checkpoint;
+  NFALAB_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
+  return ParseCheckpoint(bytes, path);
 }
 
 absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
@@ -104,6 +195,15 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
     seen[index] = true;
   }
   state->order.assign(checkpoint.order().begin(), checkpoint.order().end());
+  state->epoch_position =
+      checkpoint.has_epoch_position() ? checkpoint.epoch_position() : -1;
+  if (checkpoint.has_epoch_position() &&
+      (state->epoch_position < 0 ||
+       state->epoch_position > static_cast<int>(state->order.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint has epoch position ", checkpoint.epoch_position(),
+        " outside its example order of ", state->order.size()));
+  }
   state->epochs_done = checkpoint.epochs_done();
   state->step = checkpoint.step();
   state->elapsed_seconds = checkpoint.elapsed_seconds();

@@ -1,6 +1,12 @@
 // Checkpoints: the model (W, W0, biases), the optimizer state, the
 // minibatch-order RNG and order, the epoch and step, and the metrics so far,
 // in one binary protobuf file (DIR/checkpoint.pb), written atomically.
+//
+// The file is a CheckpointFile envelope (experiment/checkpoint.proto): a
+// magic string, the format version, the nfalab version, and the SHA-256 of
+// the payload, a serialized Checkpoint. Readers check all of them before
+// trusting a byte of the payload, so a corrupt, truncated or foreign file is
+// refused with the reason instead of resuming with different numbers.
 #ifndef NFALAB_EXPERIMENT_CHECKPOINT_H_
 #define NFALAB_EXPERIMENT_CHECKPOINT_H_
 
@@ -9,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/random.h"
 #include "experiment/checkpoint.pb.h"
 #include "experiment/experiment_config.pb.h"
@@ -22,6 +29,9 @@ namespace nfalab {
 struct LoopState {
   int epochs_done = 0;
   int64_t step = 0;
+  // Examples of epoch `epochs_done` trained so far; -1 before the epoch
+  // started (its order is not shuffled yet).
+  int epoch_position = -1;
   Rng order_rng{0};
   std::vector<int> order;
   MetricsTable table;
@@ -30,13 +40,32 @@ struct LoopState {
 
 constexpr char kCheckpointFile[] = "checkpoint.pb";
 
+// CheckpointFile.magic and the only format_version this nfalab reads.
+inline constexpr char kCheckpointMagic[] = "nfalab checkpoint";
+inline constexpr int kCheckpointFormatVersion = 2;
+
 absl::Status WriteCheckpoint(const std::string& path,
                              const ExperimentConfig& config, const Mlp& model,
                              const Optimizer& optimizer,
                              const LoopState& state);
 
-// NotFound naming the path, or InvalidArgument for a file that does not
-// parse as a checkpoint.
+// The file's bytes for `checkpoint`: the envelope with the magic, the
+// current format version, checkpoint.nfalab_version() and the payload's
+// SHA-256.
+std::string SerializeCheckpoint(const Checkpoint& checkpoint);
+
+// Checks the envelope and returns its payload. InvalidArgument naming
+// `source_name` and the reason for: a file that is not an nfalab checkpoint
+// (including the bare Checkpoint of nfalab before 0.9.0, which has no
+// checksum), another format version (both versions are named), a truncated
+// file, a payload whose SHA-256 differs from the recorded one, a payload
+// that does not parse, and an nfalab version that differs between the
+// envelope and the payload. A checkpoint written by another nfalab release
+// with the same format version loads.
+absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view bytes,
+                                           absl::string_view source_name);
+
+// ReadFile + ParseCheckpoint: NotFound naming the path, or the errors above.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
 // Restores `model` (built from the checkpoint's config), `optimizer` and

@@ -10,11 +10,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
+#include "experiment/conformance.h"
+#include "experiment/interrupt.h"
+#include "experiment/plugin_flags.h"
 #include "experiment/plugin_loader.h"
+#include "experiment/plugin_records.h"
 #include "experiment/study.h"
 #include "experiment/study_report.h"
 #include "experiment/trainer.h"
@@ -30,10 +35,13 @@ constexpr char kUsage[] = R"(nfalab: feature learning as alignment, measured.
 
 usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
+  nfalab train --out=DIR --overwrite [--config=FILE] [--FIELD.PATH=VALUE ...]
   nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
   nfalab report [--out=DIR] DIR...
   nfalab list
+  nfalab plugin-flags [--root=DIR]
+  nfalab check-plugin PATH.so...
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
 
@@ -66,11 +74,40 @@ list    Prints every registered activation, alignment measure, optimizer and
         dataset source (built-ins and loaded plugins) with its one-line
         description: the names a config can use.
 
+plugin-flags
+        Prints, on one line, the compiler flags that build a run-time
+        plugin for this binary with a plain compiler:
+          g++ $(nfalab plugin-flags) my_plugin.cc -o libmy_plugin.so
+        (the binary's ABI-relevant flags, -fPIC -shared, and the include
+        directories of nfalab's sources, generated headers and Eigen).
+  --root=DIR           nfalab's source tree, if it cannot be found from
+                       the binary's location.
+
+check-plugin
+        Loads each plugin and runs the conformance checks
+        (experiment/conformance.h) on every name it registers, printing one
+        row per check (pass, FAILED or not checked, with the numbers):
+        activations: derivative vs central differences, finite on
+        [-50, 50], shapes kept, float agrees with double; alignment
+        measures: finite on 3 layer shapes, deterministic, scale invariant
+        if declared; optimizers: 5 steps at lr 0.01 with the default
+        OptimizerConfig lower a tiny MLP's loss; dataset sources: a missing
+        data.path gives an error or valid data. Layers have no registry yet
+        and are not checked. Exit code 0 if no check failed, 1 if one did or
+        a plugin cannot be loaded.
+
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format
                        (experiment/experiment_config.proto documents every
                        field). Without it the default experiment runs.
-  --out=DIR            results directory (default: runs/<config name>).
+  --out=DIR            results directory (default: runs/<config name>). It
+                       must be new or empty: a DIR holding another run is an
+                       error, unless --overwrite or --resume=DIR.
+  --overwrite          empty DIR first and start afresh. Only a directory
+                       that looks like an nfalab run directory is emptied
+                       (config.pbtxt, metrics.csv, checkpoint.pb or
+                       summary.json at its top; nothing but files and .npy
+                       exports in it); anything else is refused.
   --FIELD.PATH=VALUE   overrides one config field, e.g. --seed=3,
                        --model.width=128, --optimizer.learning_rate=0.5,
                        --model.widths=[64,32], --training.loss=CROSS_ENTROPY.
@@ -85,6 +122,11 @@ train flags:
   --resume=DIR         continue the run in DIR from its checkpoint; its
                        metrics.csv ends up as if never interrupted.
                        Overrides apply on top (e.g. more training.epochs).
+                       Stale temporary files of a crashed write are removed.
+  SIGINT (Ctrl-C) and SIGTERM finish the current optimizer step, then write
+  metrics.csv, summary.json ("status": "interrupted"), nfc.svg and
+  checkpoint.pb, print the --resume command and exit 130 (SIGINT) or 143
+  (SIGTERM). A second signal exits at once (files stay whole).
   --help               prints this text.
 
 every command:
@@ -92,10 +134,13 @@ every command:
                        PATH before anything else is read; its activations,
                        measures, optimizers and dataset sources can then be
                        named in configs and appear in `nfalab list`.
-                       Repeatable; `--plugin PATH` works too. A missing file
-                       or a library that registers nothing is an error; a
-                       plugin reusing a registered name aborts (naming both
-                       registration sites) before any run directory exists.
+                       Repeatable; `--plugin PATH` works too. A missing file,
+                       a library that registers nothing, or one built with
+                       settings that differ from the binary's (checked
+                       before any of its code runs; see plugin-flags) is an
+                       error; a plugin reusing a registered name aborts
+                       (naming both registration sites and shared objects)
+                       before any run directory exists.
 
 Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
@@ -108,6 +153,18 @@ std::string ResolvePath(const std::string& path) {
     return path;
   }
   return absl::StrCat(base, "/", path);
+}
+
+// `text` as one shell word: unchanged if it has no special characters.
+std::string ShellQuoted(absl::string_view text) {
+  const auto is_plain = [](char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("_-./=+,:@%").find(c) != absl::string_view::npos;
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), is_plain)) {
+    return std::string(text);
+  }
+  return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", R"('\'')"}}), "'");
 }
 
 // Removes every "--plugin=PATH" / "--plugin PATH" from `args` and returns
@@ -151,11 +208,25 @@ void AppendRegistry(absl::string_view header, const RegistryT& registry,
   }
 }
 
+// Loads the plugins `config` records (relative paths from the user's
+// directory), then records every loaded plugin (those of --plugin too) in
+// it, so that the config written out reproduces the run.
+absl::Status UseRecordedPlugins(const std::string& source,
+                                ExperimentConfig* config) {
+  for (PluginRecord& record : *config->mutable_plugins()) {
+    record.set_path(ResolvePath(record.path()));
+  }
+  NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(*config, source));
+  RecordLoadedPlugins(config);
+  return absl::OkStatus();
+}
+
 struct TrainArgs {
   std::string config_path;
   std::string out_dir;
   std::string resume_dir;
   std::vector<std::string> overrides;
+  bool overwrite = false;
   bool help = false;
 };
 
@@ -168,6 +239,10 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
       continue;
     }
     const bool dashed = absl::ConsumePrefix(&arg, "--");
+    if (dashed && arg == "overwrite") {
+      parsed.overwrite = true;
+      continue;
+    }
     const size_t equals = arg.find('=');
     const absl::string_view key = arg.substr(0, equals);
     if (dashed && key == "resume" && equals == absl::string_view::npos &&
@@ -201,10 +276,11 @@ absl::StatusOr<TrainArgs> ParseTrainArgs(const std::vector<std::string>& args) {
 absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   ExperimentConfig config;
   const bool resume = !args.resume_dir.empty();
-  if (resume && (!args.config_path.empty() || !args.out_dir.empty())) {
+  if (resume &&
+      (!args.config_path.empty() || !args.out_dir.empty() || args.overwrite)) {
     return absl::InvalidArgumentError(
         "--resume=DIR continues the run in DIR with its saved config; it "
-        "does not take --config or --out");
+        "does not take --config, --out or --overwrite");
   }
   if (resume) {
     NFALAB_ASSIGN_OR_RETURN(config,
@@ -221,6 +297,11 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   if (!config.data().path().empty()) {
     config.mutable_data()->set_path(ResolvePath(config.data().path()));
   }
+  NFALAB_RETURN_IF_ERROR(UseRecordedPlugins(
+      resume ? absl::StrCat(args.resume_dir, "/checkpoint.pb")
+             : (args.config_path.empty() ? "the command line"
+                                         : args.config_path),
+      &config));
   NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
   const std::string out_dir = ResolvePath(
       resume ? args.resume_dir
@@ -233,7 +314,22 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   options.log = &out;
   options.interactive = interactive;
   options.resume = resume;
-  NFALAB_ASSIGN_OR_RETURN(RunResult result, RunExperiment(config, options));
+  options.overwrite = args.overwrite;
+  // SIGINT/SIGTERM finish the current step and save the run (RunCli maps
+  // the Cancelled status to exit code 128 + signal).
+  const ScopedInterruptHandlers interrupt_handlers;
+  options.interrupt_signal = [](int64_t) { return PendingInterruptSignal(); };
+  absl::StatusOr<RunResult> run = RunExperiment(config, options);
+  if (absl::IsCancelled(run.status())) {
+    const std::string typed_dir =
+        resume ? args.resume_dir
+               : (args.out_dir.empty() ? absl::StrCat("runs/", config.name())
+                                       : args.out_dir);
+    return absl::CancelledError(absl::StrCat(
+        run.status().message(),
+        "; continue with: nfalab train --resume=", ShellQuoted(typed_dir)));
+  }
+  NFALAB_ASSIGN_OR_RETURN(RunResult result, std::move(run));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -331,6 +427,8 @@ absl::Status Study(const StudyArgs& args, std::ostream& out) {
   NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
                           LoadStudy(ResolvePath(args.positional[0])));
   ResolveStudyPaths(&study);
+  NFALAB_RETURN_IF_ERROR(
+      UseRecordedPlugins(args.positional[0], study.mutable_base()));
   const std::string out_dir =
       ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", study.name())
                                        : args.out_dir);
@@ -362,6 +460,13 @@ absl::Status Report(const StudyArgs& args, std::ostream& out) {
   std::vector<std::string> dirs;
   for (const std::string& dir : args.positional) {
     dirs.push_back(ResolvePath(dir));
+  }
+  // The study's plugins (its measures may come from one); a study file that
+  // cannot be read is CollectStudyResults' error to report.
+  const std::string study_path = absl::StrCat(dirs.front(), "/", kStudyFile);
+  if (const absl::StatusOr<StudyConfig> study = LoadStudy(study_path);
+      study.ok()) {
+    NFALAB_RETURN_IF_ERROR(LoadRecordedPlugins(study->base(), study_path));
   }
   NFALAB_ASSIGN_OR_RETURN(const StudyResults results,
                           CollectStudyResults(dirs));
@@ -414,6 +519,78 @@ int RunListCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
+// nfalab check-plugin PATH.so...: loads each plugin, then checks every name
+// it added to the registries.
+int RunCheckPluginCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::vector<std::string> paths;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (absl::StartsWith(args[i], "-")) {
+      err << "error: unknown flag \"" << args[i]
+          << "\" for check-plugin (see --help)\n";
+      return 2;
+    }
+    paths.push_back(args[i]);
+  }
+  if (paths.empty()) {
+    err << "error: check-plugin needs the path of a plugin: nfalab "
+           "check-plugin PATH.so\n";
+    return 2;
+  }
+  std::string loaded_names;
+  std::vector<ConformanceCheck> checks;
+  for (const std::string& path : paths) {
+    const absl::StatusOr<LoadedPlugin> loaded = LoadPlugin(ResolvePath(path));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    // "<kind> <name>": kinds may hold spaces, names never do.
+    std::vector<RegisteredName> names;
+    for (const std::string& entry : loaded->names) {
+      const size_t space = entry.rfind(' ');
+      names.push_back({entry.substr(0, space), entry.substr(space + 1)});
+    }
+    absl::StrAppend(&loaded_names, "check-plugin ", path, ": ",
+                    DescribeNames(names), "\n");
+    for (const RegisteredName& name : names) {
+      const std::vector<ConformanceCheck> rows = CheckRegisteredName(name);
+      checks.insert(checks.end(), rows.begin(), rows.end());
+    }
+  }
+  out << loaded_names << FormatConformanceTable(checks);
+  return AnyCheckFailed(checks) ? 1 : 0;
+}
+
+int RunPluginFlagsCommand(const std::vector<std::string>& args,
+                          std::ostream& out, std::ostream& err) {
+  std::string root;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (!absl::ConsumePrefix(&arg, "--root=") || arg.empty()) {
+      err << "error: plugin-flags takes only --root=DIR, got \"" << args[i]
+          << "\"\n";
+      return 2;
+    }
+    root = ResolvePath(std::string(arg));
+  }
+  const absl::StatusOr<std::string> flags = PluginFlags(root, "/proc/self/exe");
+  if (!flags.ok()) {
+    err << "error: " << flags.status().message() << "\n";
+    return 1;
+  }
+  out << *flags << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::string ListRegistries() {
@@ -436,9 +613,10 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 2;
   }
   for (const std::string& plugin : *plugins) {
-    const absl::Status status = LoadPlugin(ResolvePath(plugin));
-    if (!status.ok()) {
-      err << "error: " << status.message() << "\n";
+    const absl::StatusOr<LoadedPlugin> loaded =
+        LoadPlugin(ResolvePath(plugin));
+    if (!loaded.ok()) {
+      err << "error: " << loaded.status().message() << "\n";
       return 1;
     }
   }
@@ -451,9 +629,12 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return RunStudyCommand(args, out, err);
   }
   if (args[0] == "list") return RunListCommand(args, out, err);
+  if (args[0] == "plugin-flags") return RunPluginFlagsCommand(args, out, err);
+  if (args[0] == "check-plugin") return RunCheckPluginCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, list, help\n";
+        << "\"; known commands: train, study, report, list, plugin-flags, "
+           "check-plugin, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);
@@ -466,6 +647,11 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 0;
   }
   const absl::Status status = Train(*parsed, interactive, out);
+  const int signal = PendingInterruptSignal();
+  if (absl::IsCancelled(status) && signal != 0) {
+    err << status.message() << "\n";  // How to resume; not an error.
+    return 128 + signal;              // As a shell reports a signal.
+  }
   if (!status.ok()) {
     err << "error: " << status.message() << "\n";
     return 1;

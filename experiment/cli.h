@@ -4,12 +4,15 @@
 //   nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
 //   nfalab report [--out=DIR] DIR...
 //   nfalab list
+//   nfalab check-plugin PATH.so...
 //   nfalab help | --help
 // Every command takes --plugin=PATH (repeatable), loaded before anything
 // else (experiment/plugin_loader.h).
 //
 // RunCli returns the process exit code. User mistakes print one
-// "error: ..." line on `err` and return non-zero; they never abort.
+// "error: ..." line on `err` and return non-zero; they never abort. A train
+// stopped by SIGINT or SIGTERM prints one line with the --resume command and
+// returns 128 + the signal (130, 143).
 #ifndef NFALAB_EXPERIMENT_CLI_H_
 #define NFALAB_EXPERIMENT_CLI_H_
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,18 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return nfalab::RunCli(args, std::cout, std::cerr,
-                        /*interactive=*/isatty(STDOUT_FILENO) == 1);
+  // The one place nfalab catches an exception: an allocation the memory
+  // estimate (experiment/memory_estimate.h) did not foresee, or one beyond
+  // a ulimit, ends the run with an error line instead of an abort.
+  try {
+    return nfalab::RunCli(args, std::cout, std::cerr,
+                          /*interactive=*/isatty(STDOUT_FILENO) == 1);
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << "error: out of memory (std::bad_alloc): the run needed more "
+                 "memory than the system (or its ulimit) would give; reduce "
+                 "model.width / model.widths, training.batch_size, "
+                 "measurement.chunk_size or data.n_train\n";
+    return 1;
+  }
 }

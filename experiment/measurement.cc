@@ -1,9 +1,12 @@
 #include "experiment/measurement.h"
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "layers/loss.h"
 #include "metrics/correlation.h"
@@ -23,18 +26,6 @@ std::vector<std::string> MeasureNames(const MeasurementConfig& config) {
                                   config.measures().end());
 }
 
-// 0-based indices of the layers to measure.
-std::vector<int> SelectedLayers(const MeasurementConfig& config, int depth) {
-  std::vector<int> layers;
-  if (config.layers_size() > 0) {
-    for (int layer : config.layers()) layers.push_back(layer - 1);
-    return layers;
-  }
-  for (int l = 0; l < depth; ++l) layers.push_back(l);
-  if (config.include_readout()) layers.push_back(depth);
-  return layers;
-}
-
 double ValueOf(const std::vector<MeasureValue>& values, absl::string_view name,
                bool* found) {
   for (const MeasureValue& value : values) {
@@ -46,7 +37,55 @@ double ValueOf(const std::vector<MeasureValue>& values, absl::string_view name,
   return 0;
 }
 
+// What K and the layer's matrix W (or the gradient G0) say about why a
+// measure of theirs is not finite: every fact that holds, e.g.
+// "K = 0, the tangent features vanished; W = W0, the layer has not moved".
+std::string NonFiniteCause(const MatrixD& k, const Matrix& w,
+                           const Matrix* initial_weight,
+                           absl::string_view w_name) {
+  std::vector<std::string> facts;
+  if (!k.allFinite()) {
+    facts.push_back("K is not finite, the tangent features overflowed");
+  } else if (k.isZero(0)) {
+    facts.push_back("K = 0, the tangent features vanished");
+  }
+  if (!w.allFinite()) {
+    facts.push_back(absl::StrCat(w_name, " is not finite"));
+  } else if (w.isZero(0)) {
+    facts.push_back(absl::StrCat(w_name, " = 0"));
+  } else if (initial_weight != nullptr && w == *initial_weight) {
+    facts.push_back("W = W0, the layer has not moved");
+  }
+  if (facts.empty()) return "its matrices are constant or degenerate";
+  return absl::StrJoin(facts, "; ");
+}
+
+// "layer 3" or "layers 1-4, 7" for sorted, distinct layers.
+std::string FormatLayers(const std::vector<int>& layers) {
+  std::vector<std::string> runs;
+  for (size_t i = 0; i < layers.size();) {
+    size_t j = i;
+    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1) ++j;
+    runs.push_back(j == i ? absl::StrCat(layers[i])
+                          : absl::StrCat(layers[i], "-", layers[j]));
+    i = j + 1;
+  }
+  return absl::StrCat(layers.size() == 1 ? "layer " : "layers ",
+                      absl::StrJoin(runs, ", "));
+}
+
 }  // namespace
+
+std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth) {
+  std::vector<int> layers;
+  if (config.layers_size() > 0) {
+    for (int layer : config.layers()) layers.push_back(layer - 1);
+    return layers;
+  }
+  for (int l = 0; l < depth; ++l) layers.push_back(l);
+  if (config.include_readout()) layers.push_back(depth);
+  return layers;
+}
 
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int depth) {
@@ -68,6 +107,14 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
     NFALAB_RETURN_IF_ERROR(AnnotateStatus(
         AlignmentMeasureRegistry::Global().CheckKnown(config.measures(i)),
         absl::StrCat("measurement.measures[", i, "]")));
+    // A repeat would write every row twice.
+    for (int j = 0; j < i; ++j) {
+      if (config.measures(j) == config.measures(i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("measurement.measures lists \"", config.measures(i),
+                         "\" twice (entries ", j, " and ", i, ")"));
+      }
+    }
   }
   for (int i = 0; i < config.layers_size(); ++i) {
     if (config.layers(i) < 1 || config.layers(i) > depth + 1) {
@@ -75,6 +122,13 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
           absl::StrCat("measurement.layers[", i, "] is ", config.layers(i),
                        "; layers are numbered 1..", depth + 1, " (", depth + 1,
                        " is the readout)"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (config.layers(j) == config.layers(i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("measurement.layers lists layer ", config.layers(i),
+                         " twice (entries ", j, " and ", i, ")"));
+      }
     }
   }
   return absl::OkStatus();
@@ -95,7 +149,8 @@ absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(config, SelectedLayers(config, depth), std::move(measures),
+  return Measurement(config, MeasuredLayers(config, depth),
+                     MeasureNames(config), std::move(measures),
                      SelectRows(train, rows));
 }
 
@@ -115,10 +170,11 @@ absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
 absl::Status Measurement::Record(const Mlp& model,
                                  const std::vector<MatrixD>& ptk, int epoch,
                                  int64_t step, MetricsTable* table,
-                                 std::string* summary) const {
+                                 std::string* summary) {
   MlpCache cache;
   model.Forward(subset_.x, &cache);
   std::string uc_c;
+  std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
     const LayerContext context{l + 1,
@@ -128,16 +184,24 @@ absl::Status Measurement::Record(const Mlp& model,
                                ptk[j],
                                cache.inputs[l]};
     std::vector<MeasureValue> layer_values;
-    for (const std::unique_ptr<AlignmentMeasure>& measure : measures_) {
+    for (size_t i = 0; i < measures_.size(); ++i) {
       absl::StatusOr<std::vector<MeasureValue>> values =
-          measure->Compute(context);
+          measures_[i]->Compute(context);
       if (!values.ok()) {
         return AnnotateStatus(values.status(),
                               absl::StrCat("measuring layer ", l + 1));
       }
+      bool nan = false, infinite = false;
       for (const MeasureValue& value : *values) {
         table->AddForLayer(epoch, step, l + 1, value.name, value.value);
         layer_values.push_back(value);
+        nan |= std::isnan(value.value);
+        infinite |= std::isinf(value.value);
+      }
+      if (nan || infinite) {
+        non_finite.push_back({measure_names_[i], l + 1, nan,
+                              NonFiniteCause(ptk[j], context.weight,
+                                             &context.initial_weight, "W")});
       }
     }
     bool has_uc = false, has_c = false;
@@ -150,12 +214,13 @@ absl::Status Measurement::Record(const Mlp& model,
   if (summary != nullptr) {
     *summary = uc_c.empty() ? "" : absl::StrCat("uc/c-nfc", uc_c);
   }
+  Warn(non_finite, epoch, model);
   return absl::OkStatus();
 }
 
 absl::Status Measurement::RecordEarlyPredictor(const Mlp& model,
                                                TrainingConfig::Loss loss,
-                                               MetricsTable* table) const {
+                                               MetricsTable* table) {
   MlpCache cache;
   model.Forward(subset_.x, &cache);
   Matrix d_output;
@@ -168,17 +233,66 @@ absl::Status Measurement::RecordEarlyPredictor(const Mlp& model,
   Gradients gradients;
   model.Backward(cache, d_output, &gradients);
   NFALAB_ASSIGN_OR_RETURN(std::vector<MatrixD> ptk, ComputeKernels(model));
+  std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
     const MatrixD g0 = gradients.weight[l].cast<double>();
+    bool nan = false, infinite = false;
     for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
+      const double value = NeuralFeatureCorrelation(g0, ptk[j], 1.0, kind);
       table->AddForLayer(
           -1, 0, l + 1,
-          absl::StrCat("predicted_c_nfc", CorrelationSuffix(kind)),
-          NeuralFeatureCorrelation(g0, ptk[j], 1.0, kind));
+          absl::StrCat("predicted_c_nfc", CorrelationSuffix(kind)), value);
+      nan |= std::isnan(value);
+      infinite |= std::isinf(value);
+    }
+    if (nan || infinite) {
+      non_finite.push_back(
+          {"predicted_c_nfc", l + 1, nan,
+           NonFiniteCause(ptk[j], gradients.weight[l], nullptr, "G0")});
     }
   }
+  Warn(non_finite, -1, model);
   return absl::OkStatus();
+}
+
+void Measurement::Warn(const std::vector<NonFinite>& found, int epoch,
+                       const Mlp& model) {
+  // The new (layer, measure) pairs, grouped by measure, kind and cause in
+  // order of appearance.
+  struct Group {
+    const NonFinite* first;
+    std::vector<int> layers;
+  };
+  std::vector<Group> groups;
+  for (const NonFinite& value : found) {
+    if (!warned_.insert({value.layer, value.measure}).second) continue;
+    auto group =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+          return g.first->measure == value.measure &&
+                 g.first->nan == value.nan && g.first->cause == value.cause;
+        });
+    if (group == groups.end()) {
+      groups.push_back({&value, {}});
+      group = groups.end() - 1;
+    }
+    group->layers.push_back(value.layer);
+  }
+  for (Group& group : groups) {
+    std::sort(group.layers.begin(), group.layers.end());
+    warnings_.push_back(absl::StrFormat(
+        "%s is %s on %s %s: %s (depth %d, activation %s)", group.first->measure,
+        group.first->nan ? "nan" : "infinite", FormatLayers(group.layers),
+        epoch < 0 ? "at initialisation" : absl::StrCat("at epoch ", epoch),
+        group.first->cause, model.depth(), model.activation().name()));
+  }
+}
+
+std::vector<std::string> Measurement::TakeNewWarnings() {
+  std::vector<std::string> fresh(warnings_.begin() + warnings_taken_,
+                                 warnings_.end());
+  warnings_taken_ = warnings_.size();
+  return fresh;
 }
 
 }  // namespace nfalab

@@ -5,11 +5,20 @@
 // measure_samples training examples), each registered measure is evaluated
 // on the layer's LayerContext, and the values are appended to the run's
 // MetricsTable as (epoch, step, layer, measure, value) rows.
+//
+// A measure that comes out NaN or infinite on a layer is recorded as it is,
+// and warned about once per (layer, measure) for the run, with what K and W
+// say about the cause, e.g.
+//   c_nfc is nan on layers 1-1000 at epoch 0: K = 0, the tangent features
+//   vanished (depth 1000, activation relu)
+// (layers with the same measure, value and cause share one line).
 #ifndef NFALAB_EXPERIMENT_MEASUREMENT_H_
 #define NFALAB_EXPERIMENT_MEASUREMENT_H_
 
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -22,10 +31,16 @@
 
 namespace nfalab {
 
-// InvalidArgument / NotFound naming the measurement.* field; `depth` is the
-// model's number of hidden layers.
+// InvalidArgument / NotFound naming the measurement.* field (also for a
+// measure or layer listed twice); `depth` is the model's number of hidden
+// layers.
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int depth);
+
+// 0-based indices of the layers `config` measures in a model of `depth`
+// hidden layers: measurement.layers, or the hidden layers (and the readout
+// with include_readout).
+std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth);
 
 class Measurement {
  public:
@@ -50,27 +65,49 @@ class Measurement {
   // null) receives a short "uc/c-nfc 1:0.41/0.93 ..." text for the console.
   absl::Status Record(const Mlp& model, const std::vector<MatrixD>& ptk,
                       int epoch, int64_t step, MetricsTable* table,
-                      std::string* summary) const;
+                      std::string* summary);
 
   // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer,
   // with G0 the gradient of `loss` over the whole subset at the model's
   // (initial) weights. Appends predicted_c_nfc{,_cos} rows at epoch -1.
   absl::Status RecordEarlyPredictor(const Mlp& model, TrainingConfig::Loss loss,
-                                    MetricsTable* table) const;
+                                    MetricsTable* table);
+
+  // Every warning of the run so far (without a "warning: " prefix).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  // The warnings added since the last call, for the run's log.
+  std::vector<std::string> TakeNewWarnings();
 
  private:
+  // A NaN or infinite value of a measure on a (1-based) layer.
+  struct NonFinite {
+    std::string measure;
+    int layer;
+    bool nan;           // Else infinite.
+    std::string cause;  // What K and W say.
+  };
+
   Measurement(MeasurementConfig config, std::vector<int> layers,
+              std::vector<std::string> measure_names,
               std::vector<std::unique_ptr<AlignmentMeasure>> measures,
               Dataset subset)
       : config_(std::move(config)),
         layers_(std::move(layers)),
+        measure_names_(std::move(measure_names)),
         measures_(std::move(measures)),
         subset_(std::move(subset)) {}
 
+  // Adds the warnings of `found` at `epoch` not given before.
+  void Warn(const std::vector<NonFinite>& found, int epoch, const Mlp& model);
+
   MeasurementConfig config_;
   std::vector<int> layers_;
+  std::vector<std::string> measure_names_;  // Parallel to measures_.
   std::vector<std::unique_ptr<AlignmentMeasure>> measures_;
   Dataset subset_;
+  std::set<std::pair<int, std::string>> warned_;  // (layer, measure).
+  std::vector<std::string> warnings_;
+  size_t warnings_taken_ = 0;
 };
 
 }  // namespace nfalab

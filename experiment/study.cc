@@ -33,7 +33,6 @@
 namespace nfalab {
 namespace {
 
-constexpr char kStudyFile[] = "study.pbtxt";
 constexpr char kRunsDir[] = "runs";
 constexpr char kErrorFile[] = "error.txt";
 
@@ -339,8 +338,11 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     const std::string error_path = absl::StrCat(run_dir, "/", kErrorFile);
     StudyRunOutcome outcome;
     outcome.name = run.name;
+    // An error.txt from an earlier attempt no longer applies.
+    if (IsFile(error_path)) std::remove(error_path.c_str());
     RunOptions options;
     options.out_dir = run_dir;
+    options.overwrite = true;  // Rerunning a study reruns its runs.
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<RunResult> result = RunExperiment(run.config, options);
     outcome.seconds =
@@ -349,8 +351,6 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     if (result.ok()) {
       outcome.final_train_loss = result->final_train_loss;
       outcome.final_test_loss = result->final_test_loss;
-      // A stale error.txt from an earlier attempt no longer applies.
-      if (IsFile(error_path)) std::remove(error_path.c_str());
     } else {
       outcome.status = result.status();
       NFALAB_RETURN_IF_ERROR(MakeDirectories(run_dir));

@@ -36,6 +36,9 @@
 
 namespace nfalab {
 
+// The study file in a study directory.
+inline constexpr char kStudyFile[] = "study.pbtxt";
+
 // Parses a StudyConfig in text format; errors name `source`:line:column.
 absl::StatusOr<StudyConfig> ParseStudy(absl::string_view text,
                                        absl::string_view source);

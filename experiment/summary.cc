@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/version.h"
 
 namespace nfalab {
 namespace {
@@ -98,19 +99,38 @@ std::string SummaryJson(const SummaryInputs& inputs) {
   std::string json = "{\n";
   absl::StrAppend(&json, "  \"name\": ", Quote(config.name()), ",\n");
   absl::StrAppend(&json, "  \"seed\": ", config.seed(), ",\n");
-  absl::StrAppend(
-      &json, "  \"completed\": ",
-      inputs.error.empty() && inputs.epochs_done == config.training().epochs()
-          ? "true"
-          : "false",
-      ",\n");
+  const bool completed = inputs.error.empty() &&
+                         inputs.interrupted_by.empty() &&
+                         inputs.epochs_done == config.training().epochs();
+  absl::StrAppend(&json, "  \"completed\": ", completed ? "true" : "false",
+                  ",\n");
+  absl::StrAppend(&json, "  \"status\": ",
+                  !inputs.error.empty()            ? "\"failed\""
+                  : !inputs.interrupted_by.empty() ? "\"interrupted\""
+                  : completed                      ? "\"completed\""
+                                                   : "\"incomplete\"",
+                  ",\n");
   if (!inputs.error.empty()) {
     absl::StrAppend(&json, "  \"error\": ", Quote(inputs.error), ",\n");
+  }
+  if (!inputs.interrupted_by.empty()) {
+    absl::StrAppend(
+        &json, "  \"interrupted_by\": ", Quote(inputs.interrupted_by), ",\n");
+  }
+  if (!inputs.warnings.empty()) {
+    std::vector<std::string> warnings;
+    for (const std::string& warning : inputs.warnings) {
+      warnings.push_back(Quote(warning));
+    }
+    absl::StrAppend(&json, "  \"warnings\": [",
+                    absl::StrJoin(warnings, ",\n    "), "],\n");
   }
   absl::StrAppend(&json, "  \"epochs_done\": ", inputs.epochs_done, ",\n");
   absl::StrAppend(&json, "  \"steps\": ", inputs.steps, ",\n");
   absl::StrAppend(&json, "  \"wall_clock_seconds\": ",
                   Number(inputs.wall_clock_seconds), ",\n");
+  absl::StrAppend(&json, "  \"nfalab_version\": ", Quote(kNfalabVersion),
+                  ",\n");
   absl::StrAppend(&json, "  \"git_commit\": ",
                   inputs.git_commit.empty() ? "null" : Quote(inputs.git_commit),
                   ",\n");

@@ -1,11 +1,14 @@
-// summary.json: a run's outcome in one small JSON file — the final losses
-// and accuracies, every measured layer's values at the first and the last
-// measurement, the data's provenance and preprocessing, the wall-clock time
-// and the git commit of the code (when known).
+// summary.json: a run's outcome in one small JSON file — its status
+// ("completed", "interrupted" by a signal, "failed" with the error, or
+// "incomplete" when it was stopped early on purpose), the final losses and
+// accuracies, every measured layer's values at the first and the last
+// measurement, the data's provenance and preprocessing, the wall-clock time,
+// the nfalab version and the git commit of the code (when known).
 #ifndef NFALAB_EXPERIMENT_SUMMARY_H_
 #define NFALAB_EXPERIMENT_SUMMARY_H_
 
 #include <string>
+#include <vector>
 
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
@@ -22,6 +25,11 @@ struct SummaryInputs {
   double wall_clock_seconds = 0;
   std::string git_commit;  // Empty if unknown.
   std::string error;       // Why the run stopped early; empty if it did not.
+  // The signal that interrupted the run ("SIGINT"); empty if none did.
+  std::string interrupted_by;
+  // Measurement warnings (NaN or infinite measures); "warnings" in the JSON
+  // only if there are any.
+  std::vector<std::string> warnings;
 };
 
 // The JSON text (deterministic key order; NaN and infinities as null).

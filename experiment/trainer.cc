@@ -14,10 +14,13 @@
 #include "datasets/load_dataset.h"
 #include "experiment/checkpoint.h"
 #include "experiment/config_io.h"
+#include "experiment/interrupt.h"
 #include "experiment/measurement.h"
+#include "experiment/memory_estimate.h"
 #include "experiment/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
+#include "experiment/run_directory.h"
 #include "experiment/summary.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
@@ -133,6 +136,7 @@ class Run {
     if (measurement_.enabled() && config_.measurement().early_predictor()) {
       NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
           model_, loss_kind(), &state_.table));
+      LogWarnings();
     }
     Log(absl::StrFormat("%-14s %s\n", "init",
                         FormatEvaluation(train, test, has_test())));
@@ -143,8 +147,9 @@ class Run {
   // describe the run as far as it got.
   absl::Status Train(int end_epoch) {
     const absl::Status status = TrainEpochs(end_epoch);
-    const absl::Status reports =
-        WriteReports(status.ok() ? "" : std::string(status.message()));
+    const absl::Status reports = WriteReports(
+        status.ok() || interrupted_by_ != 0 ? ""
+                                            : std::string(status.message()));
     return status.ok() ? reports : status;
   }
 
@@ -154,8 +159,10 @@ class Run {
     const int epochs = config_.training().epochs();
     while (state_.epochs_done < end_epoch) {
       const Clock::time_point start = Clock::now();
+      if (InterruptRequested()) return Interrupt(start);
       const int epoch = state_.epochs_done;
       NFALAB_RETURN_IF_ERROR(TrainEpoch(epoch));
+      if (interrupted_by_ != 0) return Interrupt(start);
       const Evaluation train = Evaluate(model_, data_.train, loss_kind());
       const Evaluation test = Evaluate(model_, data_.test, loss_kind());
       state_.table.Add(epoch, state_.step, "learning_rate", learning_rate_);
@@ -172,6 +179,7 @@ class Run {
       state_.epochs_done = epoch + 1;
       state_.elapsed_seconds += SecondsSince(start);
       NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+      NFALAB_RETURN_IF_ERROR(WriteNfcFigure());
       NFALAB_RETURN_IF_ERROR(MaybeCheckpoint(epochs));
       final_train_loss_ = train.loss;
       final_test_loss_ = test.loss;
@@ -196,6 +204,38 @@ class Run {
     return absl::OkStatus();
   }
 
+  // Stopped by a signal after the current step: saves everything a resume
+  // needs (the position inside the epoch too), whatever checkpoint_every.
+  absl::Status Interrupt(Clock::time_point epoch_start) {
+    progress_.Clear();
+    state_.elapsed_seconds += SecondsSince(epoch_start);
+    NFALAB_RETURN_IF_ERROR(state_.table.WriteCsv(metrics_path()));
+    NFALAB_RETURN_IF_ERROR(SaveCheckpoint());
+    const std::string where =
+        state_.epoch_position >= 0
+            ? absl::StrFormat("during epoch %d (%d of %d examples done)",
+                              state_.epochs_done, state_.epoch_position,
+                              data_.train.size())
+            : absl::StrFormat("before epoch %d", state_.epochs_done);
+    return absl::CancelledError(absl::StrFormat(
+        "interrupted by %s %s, step %d; its state is saved in %s/%s",
+        SignalName(interrupted_by_), where, state_.step, options_.out_dir,
+        kCheckpointFile));
+  }
+
+  // Polls RunOptions::interrupt_signal; remembers the signal.
+  bool InterruptRequested() {
+    if (interrupted_by_ == 0 && options_.interrupt_signal) {
+      interrupted_by_ = options_.interrupt_signal(state_.step);
+    }
+    return interrupted_by_ != 0;
+  }
+
+  absl::Status WriteNfcFigure() {
+    return WriteFileAtomically(options_.out_dir + "/nfc.svg",
+                               RenderNfcFigure(state_.table, config_.name()));
+  }
+
   absl::Status WriteReports(const std::string& error) {
     SummaryInputs inputs;
     inputs.config = &config_;
@@ -206,10 +246,12 @@ class Run {
     inputs.wall_clock_seconds = state_.elapsed_seconds;
     inputs.git_commit = git_commit_;
     inputs.error = error;
+    if (interrupted_by_ != 0)
+      inputs.interrupted_by = SignalName(interrupted_by_);
+    inputs.warnings = measurement_.warnings();
     NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
         options_.out_dir + "/summary.json", SummaryJson(inputs)));
-    return WriteFileAtomically(options_.out_dir + "/nfc.svg",
-                               RenderNfcFigure(state_.table, config_.name()));
+    return WriteNfcFigure();
   }
 
  public:
@@ -228,6 +270,13 @@ class Run {
     progress_.Clear();
     *options_.log << line;
     options_.log->flush();
+  }
+
+  // NaN or infinite measures (experiment/measurement.h).
+  void LogWarnings() {
+    for (const std::string& warning : measurement_.TakeNewWarnings()) {
+      Log(absl::StrCat("warning: ", warning, "\n"));
+    }
   }
 
   void RecordEvaluation(int epoch, const Evaluation& train,
@@ -249,10 +298,15 @@ class Run {
     const TrainingConfig& training = config_.training();
     learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
     optimizer_->set_learning_rate(learning_rate_);
-    if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
+    // A resumed interrupted epoch continues where it stopped, in its order.
+    if (state_.epoch_position < 0) {
+      if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
+      state_.epoch_position = 0;
+    }
     const int n = data_.train.size();
     progress_.Start(absl::StrCat("epoch ", epoch), n, "samples");
-    for (int begin = 0; begin < n; begin += training.batch_size()) {
+    for (int begin = state_.epoch_position; begin < n;
+         begin += training.batch_size()) {
       const int end = std::min(n, begin + training.batch_size());
       const Dataset batch = SelectRows(
           data_.train, absl::MakeConstSpan(state_.order.data() + begin,
@@ -267,8 +321,11 @@ class Run {
       model_.Backward(cache_, d_output_, &gradients_);
       NFALAB_RETURN_IF_ERROR(optimizer_->Step(gradients_, &model_));
       ++state_.step;
+      state_.epoch_position = end;
       progress_.Update(end);
+      if (InterruptRequested()) return absl::OkStatus();
     }
+    state_.epoch_position = -1;
     progress_.Clear();
     return absl::OkStatus();
   }
@@ -283,6 +340,7 @@ class Run {
     NFALAB_RETURN_IF_ERROR(measurement_.Record(model_, ptk_, epoch, state_.step,
                                                &state_.table, summary));
     progress_.Clear();
+    LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {
       NFALAB_RETURN_IF_ERROR(ExportNpy(
           absl::StrCat(config_.export_dir(), "/epoch_", epoch), model_,
@@ -297,6 +355,10 @@ class Run {
     if (state_.epochs_done % every != 0 && state_.epochs_done != epochs) {
       return absl::OkStatus();
     }
+    return SaveCheckpoint();
+  }
+
+  absl::Status SaveCheckpoint() {
     return WriteCheckpoint(absl::StrCat(options_.out_dir, "/", kCheckpointFile),
                            config_, model_, *optimizer_, state_);
   }
@@ -313,6 +375,7 @@ class Run {
   double final_train_loss_ = 0, final_test_loss_ = 0;
   std::vector<MatrixD> ptk_;  // K of the measured layers, last measurement.
   int ptk_epoch_ = -2;
+  int interrupted_by_ = 0;  // The signal that stopped the run, if any.
   const std::string git_commit_ = DetectGitCommit();
   MlpCache cache_;
   Gradients gradients_;
@@ -334,11 +397,21 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   if (options.out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
   }
+  NFALAB_RETURN_IF_ERROR(CheckMemoryBeforeLoading(config));
   absl::StatusOr<Checkpoint> checkpoint;
   if (options.resume) {
+    if (options.overwrite) {
+      return absl::InvalidArgumentError(
+          "overwrite starts a run afresh; it cannot be combined with resume");
+    }
     checkpoint =
         ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
     if (!checkpoint.ok()) return checkpoint.status();
+    NFALAB_RETURN_IF_ERROR(
+        CheckResumeDirectory(options.out_dir, checkpoint->config(), config));
+  } else {
+    NFALAB_RETURN_IF_ERROR(
+        CheckFreshRunDirectory(options.out_dir, options.overwrite));
   }
   const Clock::time_point load_start = Clock::now();
   if (options.interactive && options.log != nullptr) {
@@ -356,6 +429,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                         data.train.output_dim(), SecondsSince(load_start));
   }
   NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
+  NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
 
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
@@ -385,7 +459,17 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   }
 
   // Everything the run depends on is valid: only now touch the disk.
+  if (options.overwrite) {
+    NFALAB_RETURN_IF_ERROR(EmptyRunDirectory(options.out_dir));
+  }
   NFALAB_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
+  NFALAB_ASSIGN_OR_RETURN(const int stale,
+                          RemoveStaleTemporaryFiles(options.out_dir));
+  if (stale > 0 && options.log != nullptr) {
+    *options.log << "removed " << stale << " stale temporary file"
+                 << (stale == 1 ? "" : "s") << " of an earlier crashed write"
+                 << " from " << options.out_dir << "\n";
+  }
   NFALAB_RETURN_IF_ERROR(WriteFileAtomically(options.out_dir + "/config.pbtxt",
                                              ConfigToText(config)));
   if (!options.resume) NFALAB_RETURN_IF_ERROR(run.RecordInitialState());

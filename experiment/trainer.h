@@ -4,7 +4,9 @@
 //   2. load the data, build the Mlp (seeded) and the optimizer;
 //   3. for every epoch: shuffle, minibatch steps, then evaluate the loss
 //      (and accuracy, for classification) on the full train and test splits;
-//   4. after every epoch, rewrite <out_dir>/metrics.csv atomically.
+//   4. after every epoch, rewrite <out_dir>/metrics.csv and nfc.svg
+//      atomically; at the end (completed, failed or interrupted) write
+//      summary.json and nfc.svg.
 //
 // <out_dir>/config.pbtxt holds the resolved config, so the run can be
 // repeated. With checkpoint_every, <out_dir>/checkpoint.pb is rewritten
@@ -13,9 +15,17 @@
 // stops the run with an
 // Aborted error naming the epoch and step; the table up to that point stays
 // on disk.
+//
+// One directory holds one run (experiment/run_directory.h): a fresh run
+// needs a missing or empty out_dir, or `overwrite`, which empties a
+// directory holding an earlier run; so no checkpoint of another run can be
+// resumed by mistake. Stale temporary files of crashed writes in out_dir
+// are removed when a run starts or resumes.
 #ifndef NFALAB_EXPERIMENT_TRAINER_H_
 #define NFALAB_EXPERIMENT_TRAINER_H_
 
+#include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -36,9 +46,20 @@ struct RunOptions {
   // Continue the run saved in <out_dir>/checkpoint.pb (the config must be
   // the checkpoint's; see LoadResumeConfig).
   bool resume = false;
+  // Start afresh in an out_dir that holds an earlier run, emptying it first
+  // (only if it looks like a run directory). Not with `resume`.
+  bool overwrite = false;
   // Stop after this many epochs in total, as if interrupted (0: no limit).
   // With checkpoint_every the run can then be resumed.
   int stop_after_epochs = 0;
+  // Polled before every epoch and after every optimizer step with the steps
+  // taken so far; a non-zero result (the signal, e.g. SIGINT) stops the run
+  // there: metrics.csv, summary.json ("status": "interrupted"), nfc.svg and
+  // a checkpoint (whatever checkpoint_every says, with the position inside
+  // the epoch) are written, and RunExperiment returns Cancelled. Resuming
+  // then gives the metrics.csv of an uninterrupted run. The CLI passes
+  // PendingInterruptSignal (experiment/interrupt.h).
+  std::function<int(int64_t step)> interrupt_signal;
 };
 
 struct RunResult {

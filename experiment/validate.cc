@@ -1,7 +1,11 @@
 #include "experiment/validate.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
@@ -18,6 +22,28 @@ absl::Status AtLeast(int64_t value, int64_t minimum, absl::string_view field) {
   if (value >= minimum) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(field, " must be >= ", minimum, ", got ", value));
+}
+
+// Without --out a run is written to runs/<name>, so the name must be one
+// harmless path component. '=' is allowed for the study's run names
+// ("sweep=label__seed1"); 200 leaves room below NAME_MAX (255) for them.
+absl::Status ValidateName(const std::string& name) {
+  constexpr size_t kMaxNameLength = 200;
+  const bool allowed_characters =
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '-' ||
+               c == '=';
+      });
+  if (!name.empty() && name.size() <= kMaxNameLength && allowed_characters &&
+      name != "." && name != "..") {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "name \"", absl::CEscape(name.substr(0, 60)),
+      name.size() > 60 ? "..." : "", "\" is not a valid run name: it must be ",
+      "1 to ", kMaxNameLength,
+      " characters from A-Z a-z 0-9 . _ - =, and not \".\" or \"..\" ",
+      "(without --out the run is written to runs/<name>)"));
 }
 
 absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
@@ -43,6 +69,7 @@ absl::Status ValidateData(const DatasetConfig& data) {
 }  // namespace
 
 absl::Status ValidateConfig(const ExperimentConfig& config) {
+  NFALAB_RETURN_IF_ERROR(ValidateName(config.name()));
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));

@@ -2,6 +2,8 @@
 // unknown registry names before any data is loaded or any weight is touched.
 // Errors are InvalidArgument (or NotFound for unknown names) and name the
 // field as written in the config, e.g. "model.width must be >= 1, got 0".
+// The run's `name` must be one path component (it names runs/<name>): 1 to
+// 200 characters from [A-Za-z0-9._=-], not "." or "..".
 #ifndef NFALAB_EXPERIMENT_VALIDATE_H_
 #define NFALAB_EXPERIMENT_VALIDATE_H_
 

@@ -82,16 +82,13 @@ ActivationRegistry& ActivationRegistry::Global();
 }  // namespace nfalab
 
 // Registers `Type` (default-constructible Activation) under `name`.
-#define NFALAB_REGISTER_ACTIVATION(name, Type, description)                 \
-  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_activation_) =           \
-      ::nfalab::internal::RegisterOrDie(                                    \
-          ::nfalab::ActivationRegistry::Global(), name, description,        \
-          []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> { \
-            auto activation = std::make_unique<Type>();                     \
-            activation->set_name(name);                                     \
-            return std::unique_ptr<::nfalab::Activation>(                   \
-                std::move(activation));                                     \
-          },                                                                \
-          __FILE__, __LINE__)
+#define NFALAB_REGISTER_ACTIVATION(name, Type, description)               \
+  NFALAB_REGISTER_ENTRY_(                                                 \
+      ::nfalab::ActivationRegistry::Global(), name, description,          \
+      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> {   \
+        auto activation = std::make_unique<Type>();                       \
+        activation->set_name(name);                                       \
+        return std::unique_ptr<::nfalab::Activation>(std::move(activation)); \
+      })
 
 #endif  // NFALAB_LAYERS_ACTIVATION_H_

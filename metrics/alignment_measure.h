@@ -74,15 +74,13 @@ AlignmentMeasureRegistry& AlignmentMeasureRegistry::Global();
 }  // namespace nfalab
 
 // Registers `Type` (a default-constructible AlignmentMeasure) under `name`.
-#define NFALAB_REGISTER_ALIGNMENT_MEASURE(name, Type, description)         \
-  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_alignment_measure_) =   \
-      ::nfalab::internal::RegisterOrDie(                                   \
-          ::nfalab::AlignmentMeasureRegistry::Global(), name, description, \
-          []() -> ::absl::StatusOr<                                        \
-                   std::unique_ptr<::nfalab::AlignmentMeasure>> {          \
-            return std::unique_ptr<::nfalab::AlignmentMeasure>(            \
-                std::make_unique<Type>());                                 \
-          },                                                               \
-          __FILE__, __LINE__)
+#define NFALAB_REGISTER_ALIGNMENT_MEASURE(name, Type, description)      \
+  NFALAB_REGISTER_ENTRY_(                                               \
+      ::nfalab::AlignmentMeasureRegistry::Global(), name, description,  \
+      []() -> ::absl::StatusOr<                                         \
+               std::unique_ptr<::nfalab::AlignmentMeasure>> {           \
+        return std::unique_ptr<::nfalab::AlignmentMeasure>(             \
+            std::make_unique<Type>());                                  \
+      })
 
 #endif  // NFALAB_METRICS_ALIGNMENT_MEASURE_H_

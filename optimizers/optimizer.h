@@ -63,10 +63,8 @@ OptimizerRegistry& OptimizerRegistry::Global();
 
 // `factory` is callable as
 //   absl::StatusOr<std::unique_ptr<Optimizer>>(const OptimizerConfig&).
-#define NFALAB_REGISTER_OPTIMIZER(name, factory, description)                  \
-  static const bool NFALAB_REGISTRY_UNIQUE_(nfalab_optimizer_) =               \
-      ::nfalab::internal::RegisterOrDie(::nfalab::OptimizerRegistry::Global(), \
-                                        name, description, factory, __FILE__,  \
-                                        __LINE__)
+#define NFALAB_REGISTER_OPTIMIZER(name, factory, description)             \
+  NFALAB_REGISTER_ENTRY_(::nfalab::OptimizerRegistry::Global(), name,     \
+                         description, factory)
 
 #endif  // NFALAB_OPTIMIZERS_OPTIMIZER_H_

@@ -18,6 +18,8 @@ PACKAGES=(
   libbenchmark-dev
   libopenblas-dev
   zlib1g-dev
+  libelf-dev            # reads a plugin's ABI fingerprint before loading it
+  libssl-dev            # libcrypto's SHA-256 (//core:sha256: checkpoint and plugin hashes)
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -173,14 +174,104 @@ TEST_F(FileIoTest, ReadFileOfMissingFileIsNotFoundNamingThePath) {
                                           ": No such file or directory"))));
 }
 
-// Disabled: exposes a bug in core/file_io.cc. ReadFile(<a directory>) returns
-// OK with "" because std::ifstream opens a directory on Linux and the failed
-// read only sets failbit, not badbit. Enable once ReadFile rejects
-// non-regular files.
+// A directory opens for reading on Linux; only its read() fails (EISDIR).
 TEST_F(FileIoTest, ReadFileOfADirectoryIsFailedPrecondition) {
   const absl::StatusOr<std::string> result = ReadFile(dir());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(), HasSubstr(dir()));
+}
+
+// The stream-based ReadFile returned "" with OK here: /proc/self/mem is a
+// regular file whose first page is unmapped, so read() fails with EIO.
+TEST_F(FileIoTest, ReadFileReportsAReadErrorNamingThePath) {
+  EXPECT_THAT(ReadFile("/proc/self/mem"),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       ::testing::Eq("cannot read /proc/self/mem: "
+                                     "Input/output error")));
+}
+
+TEST_F(FileIoTest, ReadFileReadsFilesThatReportSizeZero) {
+  // /proc files have st_size 0; the contents must still come through.
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::string status,
+                              ReadFile("/proc/self/status"));
+  EXPECT_THAT(status, HasSubstr("Pid:"));
+}
+
+TEST_F(FileIoTest, ListDirectoryListsSortedNamesWithoutDots) {
+  ASSERT_THAT(WriteFileAtomically(Path("b.txt"), "b"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(Path("a.txt"), "a"), IsOk());
+  ASSERT_EQ(mkdir(Path("c").c_str(), 0755), 0);
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::vector<std::string> names,
+                              ListDirectory(dir()));
+  EXPECT_THAT(names, ::testing::ElementsAre("a.txt", "b.txt", "c"));
+}
+
+TEST_F(FileIoTest, ListDirectoryOfMissingDirectoryIsNotFound) {
+  EXPECT_THAT(
+      ListDirectory(Path("missing")),
+      StatusIs(absl::StatusCode::kNotFound,
+               ::testing::Eq(absl::StrCat("cannot list ", Path("missing"),
+                                          ": No such file or "
+                                          "directory"))));
+}
+
+// The pid of a process that has exited (and been reaped).
+pid_t DeadPid() {
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  return child;
+}
+
+TEST_F(FileIoTest, RemoveStaleTemporaryFilesRemovesOnlyThoseOfDeadWriters) {
+  const pid_t dead = DeadPid();
+  const std::vector<std::string> stale = {
+      absl::StrCat("checkpoint.pb.tmp.", dead, ".0"),
+      absl::StrCat("metrics.csv.tmp.", dead, ".17")};
+  const std::vector<std::string> kept = {
+      absl::StrCat("config.pbtxt.tmp.", getpid(), ".3"),  // this process
+      absl::StrCat("nfc.svg.tmp.", getppid(), ".0"),      // a live process
+      "metrics.csv",
+      "notes.tmp.txt",
+      absl::StrCat("a.tmp.", dead, ".x"),
+      absl::StrCat("b.tmp.", dead),
+      absl::StrCat(".tmp.", dead, ".1")};
+  for (const std::string& name : stale) {
+    ASSERT_THAT(WriteFileAtomically(Path(name), "partial"), IsOk());
+  }
+  for (const std::string& name : kept) {
+    ASSERT_THAT(WriteFileAtomically(Path(name), "x"), IsOk());
+  }
+  const std::string directory = absl::StrCat("d.tmp.", dead, ".2");
+  ASSERT_EQ(mkdir(Path(directory).c_str(), 0755), 0);
+
+  NFALAB_ASSERT_OK_AND_ASSIGN(const int removed,
+                              RemoveStaleTemporaryFiles(dir()));
+  EXPECT_EQ(removed, 2);
+  std::vector<std::string> expected = kept;
+  expected.push_back(directory);
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> names = ListDir(dir());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, expected);
+  NFALAB_ASSERT_OK_AND_ASSIGN(const int again,
+                              RemoveStaleTemporaryFiles(dir()));
+  EXPECT_EQ(again, 0);
+}
+
+TEST_F(FileIoTest, IsTemporaryFileNameKnowsWriteFileAtomicallysPattern) {
+  EXPECT_TRUE(IsTemporaryFileName("checkpoint.pb.tmp.1234.0"));
+  EXPECT_TRUE(IsTemporaryFileName("a.tmp.b.tmp.7.12"));
+  EXPECT_FALSE(IsTemporaryFileName("checkpoint.pb"));
+  EXPECT_FALSE(IsTemporaryFileName("notes.tmp.txt"));
+  EXPECT_FALSE(IsTemporaryFileName("x.tmp.12"));
+  EXPECT_FALSE(IsTemporaryFileName("x.tmp.-1.0"));
+  EXPECT_FALSE(IsTemporaryFileName(".tmp.12.0"));
+}
+
+TEST_F(FileIoTest, RemoveStaleTemporaryFilesOfMissingDirectoryIsNotFound) {
+  EXPECT_THAT(RemoveStaleTemporaryFiles(Path("missing")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
 }
 
 TEST_F(FileIoTest, MakeDirectoriesCreatesNestedDirectories) {

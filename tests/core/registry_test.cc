@@ -375,6 +375,16 @@ TEST(RegistryTest, ScopedRegistrationWorksOnGlobal) {
 // ---------------------------------------------------------------------------
 // Death tests: registration errors abort at startup.
 
+const char kSiteAnchor[] = "anchor";
+
+TEST(RegistrationSiteTest, NamesTheObjectHoldingTheAnchor) {
+  EXPECT_EQ(internal::RegistrationSite("a.cc", 7, nullptr), "a.cc:7");
+  // The anchor lives in this test executable; dladdr names its file.
+  const std::string site = internal::RegistrationSite("a.cc", 7, kSiteAnchor);
+  EXPECT_THAT(site, ::testing::StartsWith("a.cc:7 (in "));
+  EXPECT_THAT(site, ::testing::EndsWith("registry_test)"));
+}
+
 TEST(RegistryDeathTest, DuplicateRegisterOrDieAbortsNamingBothSites) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   WidgetRegistry registry("widget");

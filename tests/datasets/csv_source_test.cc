@@ -171,6 +171,56 @@ TEST(CsvSourceTest, RejectsALabelAtOrAboveNumClasses) {
                              HasSubstr("line 2: label 3 is outside [0, 3)"))));
 }
 
+// 2^31 no longer reads as "not a non-negative integer" (it is one).
+TEST(CsvSourceTest, LabelBeyondInt32IsTooLargeNamingValueLineAndLimit) {
+  const std::string dir = NewTempDir("csv_source_int32_label");
+  WriteBytes(dir + "/train.csv", "0,1\n1,2\n2147483648,3\n");
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/train.csv: line 3: label 2147483648 "
+                                       "is too large: class labels must be "
+                                       "below 2147483647")));
+}
+
+// A label of 10^6 in three rows used to ask for 1,000,001 outputs.
+TEST(CsvSourceTest, AbsurdInferredClassCountIsAnErrorNamingTheField) {
+  const std::string dir = NewTempDir("csv_source_absurd_classes");
+  WriteBytes(dir + "/train.csv", "0,1\n1,2\n1000000,3\n");
+  EXPECT_THAT(
+      LoadDataset(Config(dir, "n_test: 0")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(dir + "/train.csv: line 3: label 1000000 is too "
+                               "large: with data.csv.num_classes = 0 the "
+                               "class count is the largest label + 1, here "
+                               "1000001, but an inferred count is limited to "
+                               "max(1000, 3 labelled rows) = 1000; set "
+                               "data.csv.num_classes")));
+  // Stating the count is allowed.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(Config(dir, "n_test: 0 csv { num_classes: 1000001 }")));
+  EXPECT_EQ(data.train.num_classes, 1000001);
+}
+
+TEST(CsvSourceTest, InferredClassCountMayReachTheRowsOfBothFiles) {
+  const std::string dir = NewTempDir("csv_source_many_classes");
+  std::string train, test;
+  for (int i = 0; i < 700; ++i) absl::StrAppend(&train, i, ",1\n");
+  for (int i = 700; i < 1200; ++i) absl::StrAppend(&test, i, ",1\n");
+  WriteBytes(dir + "/train.csv", train);
+  WriteBytes(dir + "/test.csv", test);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data, LoadDataset(Config(dir, "n_train: 700 n_test: 500")));
+  EXPECT_EQ(data.train.num_classes, 1200);
+  // One more class than labelled rows is refused, naming the test file.
+  WriteBytes(dir + "/test.csv",
+             absl::StrCat(test.substr(0, test.rfind("1199")), "1200,1\n"));
+  EXPECT_THAT(LoadDataset(Config(dir, "n_train: 700 n_test: 500")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/test.csv: line 500: label 1200 is "
+                                       "too large")));
+}
+
 TEST(CsvSourceTest, RejectsFilesWithDifferentColumnCounts) {
   const std::string dir = NewTempDir("csv_source_columns");
   WriteBytes(dir + "/train.csv", "0,1,2\n1,2,3\n");

@@ -249,6 +249,19 @@ TEST(LoadDatasetTest, RejectsAnInvalidTrainingSplit) {
                        HasSubstr("training split inputs")));
 }
 
+TEST(LoadDatasetTest, InvalidSplitErrorNamesTheSourceAndItsPath) {
+  DatasetSplits splits{SmallRegression(2), SmallRegression(1)};
+  splits.train.y(1, 0) = std::numeric_limits<float>::infinity();
+  splits.provenance.path = "/data/plugin_files";
+  ScopedRegistration<DatasetSourceRegistry> fake(
+      DatasetSourceRegistry::Global(), "fake_source", FixedFactory(splits));
+  EXPECT_THAT(LoadDataset(ConfigWithSource("fake_source")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("data (source \"fake_source\"), read from "
+                                 "/data/plugin_files: training split targets "
+                                 "contains NaN or infinite values")));
+}
+
 TEST(LoadDatasetTest, RejectsAnInvalidTestSplit) {
   Dataset test = SmallClassification();
   test.labels[1] = 5;

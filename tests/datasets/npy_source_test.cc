@@ -2,6 +2,8 @@
 // arrays written with core/npy.h.
 #include "datasets/npy_source.h"
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -104,6 +106,43 @@ TEST(NpySourceTest, RejectsNonIntegerClassLabels) {
                        AllOf(HasSubstr(dir + "/y_train.npy"),
                              HasSubstr("label 0.5 of row 1 is not a "
                                        "non-negative integer"))));
+}
+
+TEST(NpySourceTest, NaNInputNamesTheFileAndTheElement) {
+  const std::string dir = NewTempDir("npy_nan");
+  Matrix x = Inputs(3, 2, 1);
+  x(1, 0) = std::nanf("");
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", x).ok());
+  ASSERT_TRUE(
+      WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1, 0}).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/X_train.npy: element [1, 0] is NaN; "
+                                       "every value must be finite")));
+}
+
+TEST(NpySourceTest, InfiniteTargetNamesTheFileAndTheElement) {
+  const std::string dir = NewTempDir("npy_inf");
+  Vector y(3);
+  y << 0.5, 1, -std::numeric_limits<float>::infinity();
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", Inputs(3, 2, 1)).ok());
+  ASSERT_TRUE(WriteNpy(dir + "/y_train.npy", y).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/y_train.npy: element [2] is -inf")));
+}
+
+TEST(NpySourceTest, AbsurdInferredClassCountIsAnErrorNamingTheField) {
+  const std::string dir = NewTempDir("npy_absurd_classes");
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", Inputs(3, 2, 1)).ok());
+  ASSERT_TRUE(
+      WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1000000, 1})
+          .ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/y_train.npy: label 1000000 of row 1 "
+                                       "is too large: with "
+                                       "data.npy.num_classes = 0")));
 }
 
 TEST(NpySourceTest, RejectsAMalformedArrayNamingIt) {

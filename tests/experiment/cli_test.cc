@@ -36,6 +36,11 @@ CliRun RunNfalab(const std::vector<std::string>& args) {
   return {code, out.str(), err.str()};
 }
 
+bool Exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
 // A user error gives a non-zero exit and exactly one "error: " line.
 void ExpectOneErrorLine(const CliRun& run, const std::string& fragment) {
   EXPECT_NE(run.exit_code, 0);
@@ -69,6 +74,19 @@ TEST(CliTest, MissingConfigFileIsOneErrorLine) {
   ExpectOneErrorLine(
       RunNfalab({"train", "--config=/no/such.pbtxt", "--out=/tmp/x"}),
       "/no/such.pbtxt");
+}
+
+// ReadFile used to swallow the EIO and run the default experiment with rc 0.
+TEST(CliTest, UnreadableConfigIsOneErrorLineAndCreatesNothing) {
+  const std::string out_dir = ::testing::TempDir() + "/cli_unreadable_config";
+  const CliRun run =
+      RunNfalab({"train", "--config=/proc/self/mem", "--out=" + out_dir});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "error: config file: cannot read /proc/self/mem: Input/output "
+            "error\n");
+  struct stat info;
+  EXPECT_NE(stat(out_dir.c_str(), &info), 0) << out_dir << " was created";
 }
 
 TEST(CliTest, UnknownOverrideFieldIsOneErrorLine) {
@@ -107,6 +125,70 @@ TEST(CliTest, TrainsWithOverridesAndWritesResults) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(*config, HasSubstr("width: 8"));
   EXPECT_THAT(*config, HasSubstr("epochs: 2"));
+}
+
+// A small, fast experiment for the commands below.
+std::vector<std::string> TrainSmall(std::vector<std::string> args) {
+  args.insert(args.begin(), {"train", "--data.n_train=64", "--data.n_test=16",
+                             "--data.synthetic.input_dim=4", "--model.depth=1",
+                             "--model.width=8", "--training.epochs=2"});
+  return args;
+}
+
+// The reproduction of issue 9: the second run used to overwrite the first
+// run's config and metrics, and the resume then mixed the two runs.
+TEST(CliTest, ASecondRunIntoTheSameDirectoryIsRefused) {
+  const std::string dir = ::testing::TempDir() + "/cli_mixed_runs";
+  const CliRun first = RunNfalab(
+      TrainSmall({"--checkpoint_every=1", "--seed=1", "--out=" + dir}));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  absl::StatusOr<std::string> metrics = ReadFile(dir + "/metrics.csv");
+  absl::StatusOr<std::string> config = ReadFile(dir + "/config.pbtxt");
+  ASSERT_TRUE(metrics.ok() && config.ok());
+
+  const CliRun second = RunNfalab(
+      TrainSmall({"--seed=2", "--training.epochs=1", "--out=" + dir}));
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_EQ(second.err,
+            "error: " + dir +
+                " already holds a run (checkpoint.pb, config.pbtxt, "
+                "metrics.csv, nfc.svg, ...); pass --overwrite to replace it, "
+                "or --resume=" +
+                dir + " to continue it\n");
+  EXPECT_EQ(ReadFile(dir + "/metrics.csv").value_or(""), *metrics);
+  EXPECT_EQ(ReadFile(dir + "/config.pbtxt").value_or(""), *config);
+
+  const CliRun third = RunNfalab({"train", "--resume=" + dir});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(ReadFile(dir + "/metrics.csv").value_or(""), *metrics);
+  EXPECT_EQ(ReadFile(dir + "/config.pbtxt").value_or(""), *config);
+}
+
+TEST(CliTest, OverwriteReplacesTheRunAndRefusesResume) {
+  const std::string dir = ::testing::TempDir() + "/cli_overwrite";
+  ASSERT_EQ(RunNfalab(TrainSmall({"--seed=1", "--out=" + dir})).exit_code, 0);
+  const CliRun again =
+      RunNfalab(TrainSmall({"--seed=2", "--out=" + dir, "--overwrite"}));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(ReadFile(dir + "/config.pbtxt").value_or(""),
+              HasSubstr("seed: 2"));
+  ExpectOneErrorLine(RunNfalab({"train", "--resume=" + dir, "--overwrite"}),
+                     "does not take --config, --out or --overwrite");
+}
+
+TEST(CliTest, OverwriteNeverEmptiesADirectoryThatIsNotARun) {
+  const std::string dir = ::testing::TempDir() + "/cli_not_a_run";
+  ASSERT_TRUE(MakeDirectories(dir + "/src").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/src/main.cc", "int main() {}").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/metrics.csv", "mine").ok());
+  ExpectOneErrorLine(
+      RunNfalab(TrainSmall({"--out=" + dir, "--overwrite"})),
+      dir +
+          " does not look like an nfalab run directory (it holds src, "
+          "which is neither a regular file nor an .npy export); refusing "
+          "to empty it");
+  EXPECT_EQ(ReadFile(dir + "/metrics.csv").value_or(""), "mine");
+  EXPECT_TRUE(Exists(dir + "/src/main.cc"));
 }
 
 TEST(CliTest, HelpDocumentsListAndPlugin) {
@@ -171,11 +253,6 @@ TEST(CliTest, ListPrintsEveryRegisteredNameWithItsDescription) {
 TEST(CliTest, ListWithAnArgumentIsOneErrorLine) {
   ExpectOneErrorLine(RunNfalab({"list", "activations"}),
                      "list takes no arguments");
-}
-
-bool Exists(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0;
 }
 
 TEST(CliTest, MissingPluginIsOneErrorLineAndCreatesNoRunDirectory) {

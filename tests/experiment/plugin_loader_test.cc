@@ -1,6 +1,7 @@
 // LoadPlugin's errors: a missing file, a file that is not a shared library,
-// and a real shared library that registers nothing. (Loading a real plugin
-// is tests/plugins/.)
+// and a real shared library that registers nothing; and the fingerprint
+// comparison behind the ABI guard. (Loading real plugins, and refusing a
+// mis-built one, is tests/plugins/.)
 #include "experiment/plugin_loader.h"
 
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "core/file_io.h"
+#include "core/plugin_abi.h"
 #include "datasets/dataset_source.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -40,10 +42,12 @@ size_t RegisteredNameCount() {
 
 TEST(PluginLoaderTest, MissingFileIsNotFoundNamingIt) {
   const std::string path = RunfilePath("no/such/libplugin.so");
-  EXPECT_THAT(LoadPlugin(path), StatusIs(absl::StatusCode::kNotFound,
-                                         HasSubstr(path + " does not exist")));
-  EXPECT_THAT(LoadPlugin(""), StatusIs(absl::StatusCode::kInvalidArgument,
-                                       HasSubstr("needs a path")));
+  EXPECT_THAT(LoadPlugin(path).status(),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr(path + " does not exist")));
+  EXPECT_THAT(LoadPlugin("").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("needs a path")));
 }
 
 TEST(PluginLoaderTest, FileThatIsNotASharedLibraryIsInvalidArgument) {
@@ -51,11 +55,10 @@ TEST(PluginLoaderTest, FileThatIsNotASharedLibraryIsInvalidArgument) {
   ASSERT_NE(tmp, nullptr);
   const std::string path = std::string(tmp) + "/text_plugin.so";
   ASSERT_TRUE(WriteFileAtomically(path, "not an ELF file\n").ok());
-  // The message names the path and carries dlerror()'s explanation, which
-  // itself names the file again.
-  EXPECT_THAT(LoadPlugin(path),
+  // Refused while reading its fingerprint, before dlopen.
+  EXPECT_THAT(LoadPlugin(path).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("cannot load plugin " + path + ": ")));
+                       HasSubstr(path + " is not a well-formed ELF")));
 }
 
 TEST(PluginLoaderTest, SharedLibraryThatRegistersNothingIsNotAPlugin) {
@@ -63,15 +66,60 @@ TEST(PluginLoaderTest, SharedLibraryThatRegistersNothingIsNotAPlugin) {
   ASSERT_EQ(access(path.c_str(), R_OK), 0) << path;
   const size_t before = RegisteredNameCount();
   for (int attempt = 0; attempt < 2; ++attempt) {  // Still rejected again.
-    EXPECT_THAT(
-        LoadPlugin(path),
-        StatusIs(absl::StatusCode::kInvalidArgument,
-                 HasSubstr(path +
-                           " is not an nfalab plugin: it registered no "
-                           "activation, measure, optimizer or dataset source")))
+    EXPECT_THAT(LoadPlugin(path).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(path +
+                                   " is not an nfalab plugin: it registers "
+                                   "nothing with nfalab's NFALAB_REGISTER_* "
+                                   "macros (no .nfalab_abi section)")))
         << "attempt " << attempt;
   }
   EXPECT_EQ(RegisteredNameCount(), before);
+  EXPECT_TRUE(LoadedPlugins().empty());
+}
+
+constexpr char kBinary[] =
+    "nfalab-plugin-abi api=1 cplusplus=201703L eigen_max_align_bytes=64 "
+    "ndebug=1";
+
+TEST(AbiDifferencesTest, EqualFingerprintsHaveNone) {
+  EXPECT_EQ(DescribeAbiDifferences(kBinary, kBinary), "");
+}
+
+TEST(AbiDifferencesTest, NamesEachDifferingSettingWithBothValues) {
+  EXPECT_EQ(DescribeAbiDifferences(
+                "nfalab-plugin-abi api=1 cplusplus=201402L "
+                "eigen_max_align_bytes=16 ndebug=1",
+                kBinary),
+            "cplusplus=201402L (nfalab: 201703L), "
+            "eigen_max_align_bytes=16 (nfalab: 64)");
+}
+
+TEST(AbiDifferencesTest, SettingsKnownToOnlyOneSideDiffer) {
+  // A plugin from a newer nfalab with a setting this binary does not know,
+  // and one that lacks a setting.
+  EXPECT_EQ(DescribeAbiDifferences(
+                "nfalab-plugin-abi api=1 cplusplus=201703L "
+                "eigen_max_align_bytes=64 ndebug=1 new_setting=7",
+                kBinary),
+            "new_setting=7 (nfalab: (absent))");
+  EXPECT_EQ(DescribeAbiDifferences(
+                "nfalab-plugin-abi api=1 cplusplus=201703L ndebug=1", kBinary),
+            "eigen_max_align_bytes=(absent) (nfalab: 64)");
+}
+
+TEST(AbiDifferencesTest, ThisBinarysFingerprintNamesEveryDocumentedSetting) {
+  // The binary compares against NFALAB_ABI_FINGERPRINT; each key the header
+  // documents must be in it, or a difference there would go unnoticed.
+  const std::string fingerprint = NFALAB_ABI_FINGERPRINT;
+  for (const char* key :
+       {" api=", " cplusplus=", " eigen=", " eigen_max_align_bytes=",
+        " eigen_max_static_align_bytes=", " eigen_simd=", " eigen_index=",
+        " eigen_use_blas=", " ndebug=", " cxx11_abi="}) {
+    EXPECT_THAT(fingerprint, HasSubstr(key));
+  }
+  EXPECT_THAT(fingerprint, HasSubstr(" cplusplus=201703L"));
+  EXPECT_THAT(fingerprint, HasSubstr(" ndebug=1"));  // Bazel's -c opt.
 }
 
 }  // namespace

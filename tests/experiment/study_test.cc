@@ -490,6 +490,34 @@ TEST(StudyRunTest, FailedRunIsRecordedAndTheStudyGoesOn) {
   EXPECT_EQ(results.runs.size(), 2u);
 }
 
+// Rerunning a study reruns every run in its own directory (and forgets the
+// error of an earlier failed attempt).
+TEST(StudyRunTest, RerunningAStudyReplacesItsRuns) {
+  StudyConfig study = Study(kTinyStudy);
+  study.clear_seeds();
+  const std::string dir = TestDir("rerun");
+  ASSERT_THAT(RunStudy(study, dir, Shard{1, 1}, nullptr), IsOk());
+  const std::string run_dir = dir + "/runs/lr=small__seed0";
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::string metrics,
+                              ReadFile(run_dir + "/metrics.csv"));
+  // What an attempt that failed before training leaves: only error.txt.
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::vector<std::string> names,
+                              ListDirectory(run_dir));
+  for (const std::string& name : names) {
+    ASSERT_EQ(std::remove((run_dir + "/" + name).c_str()), 0);
+  }
+  ASSERT_THAT(WriteFileAtomically(run_dir + "/error.txt", "failed\n"), IsOk());
+
+  absl::StatusOr<std::vector<StudyRunOutcome>> outcomes =
+      RunStudy(study, dir, Shard{1, 1}, nullptr);
+  ASSERT_THAT(outcomes, IsOk());
+  for (const StudyRunOutcome& outcome : *outcomes) {
+    EXPECT_THAT(outcome.status, IsOk()) << outcome.name;
+  }
+  EXPECT_EQ(ReadFile(run_dir + "/metrics.csv").value_or(""), metrics);
+  EXPECT_FALSE(Exists(run_dir + "/error.txt"));
+}
+
 struct CliRun {
   int exit_code;
   std::string out;

@@ -1,9 +1,11 @@
 // End-to-end tests of the training loop on small synthetic tasks.
 #include "experiment/trainer.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +64,29 @@ absl::StatusOr<RunResult> RunInDir(const ExperimentConfig& config,
 bool Exists(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0;
+}
+
+// <dir>/metrics.csv; a test failure and "" if it cannot be read.
+std::string MetricsCsv(const std::string& dir) {
+  absl::StatusOr<std::string> csv = ReadFile(dir + "/metrics.csv");
+  EXPECT_THAT(csv, IsOk());
+  return csv.value_or("");
+}
+
+// Runs `config` with a checkpoint after every epoch into OutDir(name) and
+// stops after `epochs`, as a killed run would; returns the options that
+// resume it.
+RunOptions RunAndStop(ExperimentConfig config, const std::string& name,
+                      int epochs) {
+  config.set_checkpoint_every(1);
+  RunOptions options;
+  options.out_dir = OutDir(name);
+  options.stop_after_epochs = epochs;
+  const absl::StatusOr<RunResult> run = RunExperiment(config, options);
+  NFALAB_CHECK(run.ok()) << run.status();
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  return options;
 }
 
 TEST(TrainerTest, SameSeedGivesIdenticalMetricsFiles) {
@@ -296,6 +321,198 @@ TEST(TrainerTest, ResumeWithAnotherModelShapeIsRejected) {
       RunExperiment(config, options),
       StatusIs(absl::StatusCode::kInvalidArgument,
                ::testing::AllOf(HasSubstr("resuming"), HasSubstr("layer 1"))));
+}
+
+TEST(TrainerTest, AFreshRunRefusesADirectoryHoldingAnotherRun) {
+  ExperimentConfig config = SmallConfig();
+  ASSERT_THAT(RunInDir(config, "reused"), IsOk());
+  const std::string before = MetricsCsv(OutDir("reused"));
+  config.set_seed(6);
+  EXPECT_THAT(RunInDir(config, "reused"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr(OutDir("reused") + " already holds a run")));
+  EXPECT_EQ(MetricsCsv(OutDir("reused")), before);
+}
+
+// --overwrite replaces the earlier run completely: its checkpoint too, so a
+// later resume cannot pick up the earlier run.
+TEST(TrainerTest, OverwriteReplacesTheEarlierRunAndItsCheckpoint) {
+  RunOptions options = RunAndStop(SmallConfig(), "overwritten", 4);
+  ASSERT_TRUE(Exists(options.out_dir + "/checkpoint.pb"));
+  ExperimentConfig config = SmallConfig();
+  config.set_seed(6);
+  ASSERT_THAT(RunInDir(config, "overwritten_reference"), IsOk());
+  options.resume = false;
+  options.overwrite = true;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  EXPECT_FALSE(Exists(options.out_dir + "/checkpoint.pb"));
+  EXPECT_EQ(MetricsCsv(options.out_dir),
+            MetricsCsv(OutDir("overwritten_reference")));
+  options.resume = true;
+  EXPECT_THAT(RunExperiment(config, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot be combined with resume")));
+}
+
+TEST(TrainerTest, ResumeRefusesADirectoryWhoseConfigIsAnotherRuns) {
+  ExperimentConfig config = SmallConfig();
+  const RunOptions options = RunAndStop(config, "resume_foreign_config", 1);
+  config.set_checkpoint_every(1);  // As RunAndStop ran it.
+  ExperimentConfig other = config;
+  other.set_seed(99);
+  ASSERT_THAT(WriteFileAtomically(options.out_dir + "/config.pbtxt",
+                                  ConfigToText(other)),
+              IsOk());
+  EXPECT_THAT(RunExperiment(config, options),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("describe different runs (they differ in "
+                                 "seed)")));
+}
+
+TEST(TrainerTest, ResumeRemovesStaleTemporaryFilesAndSaysSo) {
+  ExperimentConfig config = SmallConfig();
+  RunOptions options = RunAndStop(config, "resume_stale_temporaries", 2);
+  // What a SIGKILL during two writes leaves (pid 2^22 + 1 is above Linux's
+  // pid_max limit, so no such process exists).
+  const std::string stale_checkpoint =
+      options.out_dir + "/checkpoint.pb.tmp.4194305.7";
+  const std::string stale_metrics =
+      options.out_dir + "/metrics.csv.tmp.4194305.8";
+  ASSERT_THAT(WriteFileAtomically(stale_checkpoint, "partial"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(stale_metrics, "partial"), IsOk());
+  std::ostringstream log;
+  options.log = &log;
+  config.set_checkpoint_every(1);  // As RunAndStop ran it.
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  EXPECT_THAT(log.str(),
+              HasSubstr("removed 2 stale temporary files of an earlier "
+                        "crashed write from " +
+                        options.out_dir + "\n"));
+  EXPECT_FALSE(Exists(stale_checkpoint));
+  EXPECT_FALSE(Exists(stale_metrics));
+}
+
+// A run interrupted after `steps` optimizer steps (8 per epoch), then
+// resumed, possibly interrupted again, ends exactly as an uninterrupted run.
+struct InterruptCase {
+  std::string name;
+  std::vector<int64_t> interrupt_at_steps;
+  std::string first_message;  // After "interrupted by SIGINT ".
+  std::string last_epoch_in_partial_csv;
+};
+
+void PrintTo(const InterruptCase& test_case, std::ostream* out) {
+  *out << test_case.name;
+}
+
+class InterruptTest : public ::testing::TestWithParam<InterruptCase> {
+ protected:
+  static ExperimentConfig Config() {
+    ExperimentConfig config = SmallConfig();
+    config.mutable_training()->set_epochs(4);
+    config.mutable_optimizer()->set_momentum(0.9);
+    config.mutable_optimizer()->set_learning_rate(0.05);
+    config.mutable_measurement()->set_measure_every(2);
+    config.set_checkpoint_every(0);  // An interrupt saves one anyway.
+    return config;
+  }
+  static const RunResult& Uninterrupted() {
+    static const RunResult* result = [] {
+      absl::StatusOr<RunResult> run = RunInDir(Config(), "interrupt_whole");
+      NFALAB_CHECK(run.ok()) << run.status();
+      return new RunResult(*std::move(run));
+    }();
+    return *result;
+  }
+};
+
+TEST_P(InterruptTest, ResumedRunEqualsUninterruptedRun) {
+  const InterruptCase& test_case = GetParam();
+  const RunResult& whole = Uninterrupted();
+  RunOptions options;
+  options.out_dir = OutDir("interrupt_" + test_case.name);
+  for (size_t i = 0; i < test_case.interrupt_at_steps.size(); ++i) {
+    const int64_t at = test_case.interrupt_at_steps[i];
+    options.resume = i > 0;
+    options.interrupt_signal = [at](int64_t step) {
+      return step >= at ? SIGINT : 0;
+    };
+    const absl::StatusOr<RunResult> run = RunExperiment(Config(), options);
+    ASSERT_EQ(run.status().code(), absl::StatusCode::kCancelled)
+        << "interrupt " << i << ": " << run.status();
+    if (i == 0) {
+      EXPECT_EQ(run.status().message(),
+                absl::StrCat("interrupted by SIGINT ", test_case.first_message,
+                             "; its state is saved in ", options.out_dir,
+                             "/checkpoint.pb"));
+      const std::vector<std::string> lines =
+          absl::StrSplit(MetricsCsv(options.out_dir), '\n', absl::SkipEmpty());
+      EXPECT_EQ(lines.back().substr(0, lines.back().find(',')),
+                test_case.last_epoch_in_partial_csv);
+    }
+    absl::StatusOr<std::string> summary =
+        ReadFile(options.out_dir + "/summary.json");
+    ASSERT_THAT(summary, IsOk());
+    EXPECT_THAT(*summary, HasSubstr("\"completed\": false,\n  \"status\": "
+                                    "\"interrupted\",\n  \"interrupted_by\": "
+                                    "\"SIGINT\",\n"));
+    EXPECT_TRUE(Exists(options.out_dir + "/nfc.svg"));
+  }
+  options.resume = true;
+  options.interrupt_signal = nullptr;
+  absl::StatusOr<RunResult> resumed = RunExperiment(Config(), options);
+  ASSERT_THAT(resumed, IsOk());
+
+  EXPECT_EQ(MetricsCsv(options.out_dir), MetricsCsv(OutDir("interrupt_whole")));
+  for (int l = 0; l < whole.model.num_layers(); ++l) {
+    EXPECT_THAT(resumed->model.layer(l).weight(),
+                ApproxEq(whole.model.layer(l).weight(), 0.0, 0.0));
+  }
+  absl::StatusOr<std::string> summary =
+      ReadFile(options.out_dir + "/summary.json");
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_THAT(*summary,
+              HasSubstr("\"completed\": true,\n  \"status\": \"completed\""));
+  EXPECT_THAT(*summary, ::testing::Not(HasSubstr("interrupted")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, InterruptTest,
+    ::testing::Values(
+        InterruptCase{"mid_epoch",
+                      {13},
+                      "during epoch 1 (160 of 256 examples done), step 13",
+                      "0"},
+        InterruptCase{"after_last_step",
+                      {16},
+                      "during epoch 1 (256 of 256 examples done), step 16",
+                      "0"},
+        InterruptCase{"before_training", {0}, "before epoch 0, step 0", "-1"},
+        InterruptCase{"twice",
+                      {3, 21},
+                      "during epoch 0 (96 of 256 examples done), step 3",
+                      "-1"}),
+    [](const ::testing::TestParamInfo<InterruptCase>& info) {
+      return info.param.name;
+    });
+
+// The README promises a current plot during training: nfc.svg is rewritten
+// after every epoch, not only at the end.
+TEST(TrainerTest, RewritesNfcSvgAfterEveryEpoch) {
+  ExperimentConfig config = SmallConfig();  // 4 epochs of 8 steps.
+  RunOptions options;
+  options.out_dir = OutDir("nfc_every_epoch");
+  std::vector<std::string> plots;  // Each new nfc.svg seen during the run.
+  options.interrupt_signal = [&options, &plots](int64_t) {
+    absl::StatusOr<std::string> plot = ReadFile(options.out_dir + "/nfc.svg");
+    if (plot.ok() && (plots.empty() || plots.back() != *plot)) {
+      plots.push_back(*plot);
+    }
+    return 0;
+  };
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  // After epochs 0, 1 and 2; the last one is written after the last poll.
+  EXPECT_EQ(plots.size(), 3u);
 }
 
 TEST(TrainerTest, WritesTheResolvedConfigWhichReloadsEqual) {

@@ -1,119 +1,38 @@
-// Every registered activation (built-ins and //plugins:all) must: have a
-// derivative that matches central finite differences in double, give
-// finite values and derivatives on [-50, 50] in float and double, preserve
-// the shape, and agree between float and double.
-#include <cmath>
+// Every registered activation (built-ins and //plugins:all) passes
+// CheckActivation (experiment/conformance.h): derivative vs central
+// differences, finite on [-50, 50], shapes kept, float agrees with double,
+// name() is the registry name. Planted faults show that each check fails.
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <vector>
 
-#include "core/random.h"
-#include "core/tensor.h"
+#include "experiment/conformance.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/activation.h"
+#include "tests/plugins/conformance_test_util.h"
+#include "tests/plugins/planted_faults.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::ExpectNoFailedCheck;
+using ::nfalab::testing::RowOf;
+using ::nfalab::testing::SlopeOffByATenthPercent;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
 class ActivationConformanceTest : public ::testing::TestWithParam<std::string> {
- protected:
-  std::unique_ptr<Activation> Create() {
-    auto activation = ActivationRegistry::Global().Create(GetParam());
-    EXPECT_TRUE(activation.ok()) << activation.status();
-    return activation.ok() ? std::move(activation).value() : nullptr;
-  }
 };
 
-// Points in [-4, 4] at least 1e-2 away from 0 (where relu-like kinks are).
-MatrixD SamplePoints(int rows, int cols, uint64_t seed) {
-  Rng rng(seed);
-  MatrixD h(rows, cols);
-  for (Eigen::Index i = 0; i < h.size(); ++i) {
-    double x = 0;
-    do {
-      x = 8 * rng.Uniform() - 4;
-    } while (std::abs(x) < 1e-2);
-    h.data()[i] = x;
-  }
-  return h;
-}
-
-// (phi(h + e) - phi(h - e)) / 2e with e = 1e-5: truncation error
-// e^2 |phi'''| / 6 ~ 1e-10 and rounding error ~ 1e-16 / e ~ 1e-11 for the
-// smooth activations on [-4, 4]; tolerance 1e-7 absolute + 1e-6 relative.
-TEST_P(ActivationConformanceTest, DerivativeMatchesCentralDifferences) {
-  const std::unique_ptr<Activation> phi = Create();
-  ASSERT_NE(phi, nullptr);
-  const MatrixD h = SamplePoints(7, 9, /*seed=*/17);
-  constexpr double kStep = 1e-5;
-  MatrixD plus, minus, slope;
-  phi->Apply(MatrixD(h.array() + kStep), &plus);
-  phi->Apply(MatrixD(h.array() - kStep), &minus);
-  phi->Derivative(h, &slope);
-  ASSERT_EQ(slope.rows(), h.rows());
-  ASSERT_EQ(slope.cols(), h.cols());
-  for (Eigen::Index i = 0; i < h.size(); ++i) {
-    const double numeric = (plus.data()[i] - minus.data()[i]) / (2 * kStep);
-    EXPECT_NEAR(slope.data()[i], numeric, 1e-7 + 1e-6 * std::abs(numeric))
-        << GetParam() << " at h = " << h.data()[i];
-  }
-}
-
-template <typename M>
-void ExpectFiniteWithShape(const Activation& phi, const M& h) {
-  M value, slope;
-  phi.Apply(h, &value);
-  phi.Derivative(h, &slope);
-  ASSERT_EQ(value.rows(), h.rows());
-  ASSERT_EQ(value.cols(), h.cols());
-  ASSERT_EQ(slope.rows(), h.rows());
-  ASSERT_EQ(slope.cols(), h.cols());
-  for (Eigen::Index i = 0; i < h.size(); ++i) {
-    EXPECT_TRUE(std::isfinite(value.data()[i]))
-        << phi.name() << "(" << h.data()[i] << ") = " << value.data()[i];
-    EXPECT_TRUE(std::isfinite(slope.data()[i]))
-        << phi.name() << "'(" << h.data()[i] << ") = " << slope.data()[i];
-  }
-}
-
-TEST_P(ActivationConformanceTest, FiniteOnMinusFiftyToFiftyWithShapeKept) {
-  const std::unique_ptr<Activation> phi = Create();
-  ASSERT_NE(phi, nullptr);
-  // 401 points, step 0.25, as a [401, 1] and a [1, 401] matrix.
-  MatrixD column(401, 1);
-  for (int i = 0; i < 401; ++i) column(i, 0) = -50.0 + 0.25 * i;
-  const MatrixD row = column.transpose();
-  ExpectFiniteWithShape(*phi, column);
-  ExpectFiniteWithShape(*phi, row);
-  ExpectFiniteWithShape(*phi, Matrix(column.cast<float>()));
-  ExpectFiniteWithShape(*phi, Matrix(row.cast<float>()));
-  ExpectFiniteWithShape(*phi, MatrixD(0, 3));  // Empty stays empty.
-}
-
-// The float path computes the same function as the double path (float
-// rounding only: 1e-5 relative + 1e-5 absolute).
-TEST_P(ActivationConformanceTest, FloatAgreesWithDouble) {
-  const std::unique_ptr<Activation> phi = Create();
-  ASSERT_NE(phi, nullptr);
-  const MatrixD h = SamplePoints(5, 6, /*seed=*/23);
-  const Matrix hf = h.cast<float>();
-  MatrixD value, slope;
-  Matrix value_f, slope_f;
-  phi->Apply(MatrixD(hf.cast<double>()), &value);
-  phi->Derivative(MatrixD(hf.cast<double>()), &slope);
-  phi->Apply(hf, &value_f);
-  phi->Derivative(hf, &slope_f);
-  for (Eigen::Index i = 0; i < h.size(); ++i) {
-    EXPECT_NEAR(value_f.data()[i], value.data()[i],
-                1e-5 + 1e-5 * std::abs(value.data()[i]));
-    EXPECT_NEAR(slope_f.data()[i], slope.data()[i],
-                1e-5 + 1e-5 * std::abs(slope.data()[i]));
-  }
-}
-
-TEST_P(ActivationConformanceTest, NameIsTheRegistryName) {
-  const std::unique_ptr<Activation> phi = Create();
-  ASSERT_NE(phi, nullptr);
-  EXPECT_EQ(phi->name(), GetParam());
+TEST_P(ActivationConformanceTest, PassesEveryCheck) {
+  const std::vector<ConformanceCheck> checks = CheckActivation(GetParam());
+  ASSERT_EQ(checks.size(), 5u) << FormatCheck(checks.front());
+  ExpectNoFailedCheck(checks);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -122,6 +41,155 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::string>& info) {
       return info.param;
     });
+
+TEST(ActivationChecksTest, ReportRowsInOrderForTanh) {
+  EXPECT_THAT(
+      CheckActivation("tanh"),
+      ElementsAre(Field(&ConformanceCheck::check, "create by name"),
+                  Field(&ConformanceCheck::check, "derivative vs finite diff."),
+                  Field(&ConformanceCheck::check, "finite on [-50, 50]"),
+                  Field(&ConformanceCheck::check, "shape kept"),
+                  Field(&ConformanceCheck::check, "float agrees with double")));
+  for (const ConformanceCheck& check : CheckActivation("tanh")) {
+    EXPECT_EQ(check.kind, "activation");
+    EXPECT_EQ(check.name, "tanh");
+  }
+}
+
+// Planted faults, each breaking one check.
+
+// exp(2h): exact derivative, but exp(100) overflows float.
+class OverflowsInFloat : public ElementwiseActivation<OverflowsInFloat> {
+ public:
+  template <typename A>
+  static auto Value(const A& h) {
+    return (typename A::Scalar(2) * h).exp();
+  }
+  template <typename A>
+  static auto Slope(const A& h) {
+    using S = typename A::Scalar;
+    return S(2) * (S(2) * h).exp();
+  }
+};
+
+// tanh whose float path adds 1e-3.
+class FloatPathDiffers : public ElementwiseActivation<FloatPathDiffers> {
+ public:
+  template <typename A>
+  static auto Value(const A& h) {
+    using S = typename A::Scalar;
+    return h.tanh() + S(std::is_same_v<S, float> ? 1e-3 : 0);
+  }
+  template <typename A>
+  static auto Slope(const A& h) {
+    using S = typename A::Scalar;
+    return S(1) - h.tanh().square();
+  }
+};
+
+// Writes a [1, n] row whatever the input's shape.
+class FlattensItsInput : public Activation {
+ public:
+  void Apply(const Matrix& h, Matrix* out) const override { Flat(h, out); }
+  void Derivative(const Matrix& h, Matrix* out) const override { Flat(h, out); }
+  void Apply(const MatrixD& h, MatrixD* out) const override { Flat(h, out); }
+  void Derivative(const MatrixD& h, MatrixD* out) const override {
+    Flat(h, out);
+  }
+
+ private:
+  template <typename M>
+  static void Flat(const M& h, M* out) {
+    *out = M::Ones(1, h.size());
+  }
+};
+
+template <typename T>
+ActivationRegistry::Factory NamedFactory(const std::string& name) {
+  return [name]() -> absl::StatusOr<std::unique_ptr<Activation>> {
+    auto activation = std::make_unique<T>();
+    activation->set_name(name);
+    return std::unique_ptr<Activation>(std::move(activation));
+  };
+}
+
+TEST(ActivationChecksTest, DerivativeOffByATenthPercentFails) {
+  const ScopedRegistration<ActivationRegistry> planted(
+      ActivationRegistry::Global(), "test_slope_off",
+      NamedFactory<SlopeOffByATenthPercent>("test_slope_off"));
+  const std::vector<ConformanceCheck> checks =
+      CheckActivation("test_slope_off");
+  const ConformanceCheck derivative =
+      RowOf(checks, "derivative vs finite diff.");
+  EXPECT_EQ(derivative.result, CheckResult::kFail);
+  EXPECT_EQ(derivative.name, "test_slope_off");
+  EXPECT_THAT(derivative.detail, StartsWith("rel err 0.001 at h = "));
+  EXPECT_THAT(derivative.detail, HasSubstr("(tol 1e-06)"));
+  EXPECT_THAT(FormatCheck(derivative),
+              StartsWith("activation test_slope_off, derivative vs finite "
+                         "diff.: FAILED (rel err 0.001"));
+  for (const ConformanceCheck& check : checks) {
+    if (check.check == "derivative vs finite diff.") continue;
+    EXPECT_EQ(check.result, CheckResult::kPass) << FormatCheck(check);
+  }
+}
+
+TEST(ActivationChecksTest, OverflowInFloatFailsTheFiniteCheck) {
+  const ScopedRegistration<ActivationRegistry> planted(
+      ActivationRegistry::Global(), "test_overflow",
+      NamedFactory<OverflowsInFloat>("test_overflow"));
+  const std::vector<ConformanceCheck> checks = CheckActivation("test_overflow");
+  const ConformanceCheck finite = RowOf(checks, "finite on [-50, 50]");
+  EXPECT_EQ(finite.result, CheckResult::kFail);
+  // exp(2h) passes FLT_MAX near h = 44.36 (Eigen's vectorised float exp
+  // already gives inf at exp(88.5), for h = 44.25).
+  EXPECT_THAT(finite.detail, MatchesRegex("float phi\\(44\\.[0-9]+\\) = inf"));
+  EXPECT_EQ(RowOf(checks, "derivative vs finite diff.").result,
+            CheckResult::kPass);
+}
+
+TEST(ActivationChecksTest, FloatPathThatDiffersFails) {
+  const ScopedRegistration<ActivationRegistry> planted(
+      ActivationRegistry::Global(), "test_float_differs",
+      NamedFactory<FloatPathDiffers>("test_float_differs"));
+  const ConformanceCheck row =
+      RowOf(CheckActivation("test_float_differs"), "float agrees with double");
+  EXPECT_EQ(row.result, CheckResult::kFail);
+  // 1e-3 / max(|tanh|, 1), up to float rounding.
+  EXPECT_THAT(row.detail, StartsWith("rel err 0.001 in phi("));
+  EXPECT_THAT(row.detail, HasSubstr("(tol 1e-05)"));
+}
+
+TEST(ActivationChecksTest, ChangedShapeFails) {
+  const ScopedRegistration<ActivationRegistry> planted(
+      ActivationRegistry::Global(), "test_flattens",
+      NamedFactory<FlattensItsInput>("test_flattens"));
+  const std::vector<ConformanceCheck> checks = CheckActivation("test_flattens");
+  const ConformanceCheck shape = RowOf(checks, "shape kept");
+  EXPECT_EQ(shape.result, CheckResult::kFail);
+  EXPECT_EQ(shape.detail, "double Apply gave [1, 401] for [401, 1]");
+  EXPECT_EQ(RowOf(checks, "derivative vs finite diff.").detail,
+            "double Apply gave [1, 63] for [7, 9]");
+}
+
+TEST(ActivationChecksTest, NameOtherThanTheRegistryNameFails) {
+  const ScopedRegistration<ActivationRegistry> planted(
+      ActivationRegistry::Global(), "test_misnamed",
+      NamedFactory<SlopeOffByATenthPercent>("something_else"));
+  const ConformanceCheck create =
+      RowOf(CheckActivation("test_misnamed"), "create by name");
+  EXPECT_EQ(create.result, CheckResult::kFail);
+  EXPECT_EQ(create.detail, "name() is \"something_else\"");
+}
+
+TEST(ActivationChecksTest, UnknownNameGivesOneFailedCreateRow) {
+  const std::vector<ConformanceCheck> checks = CheckActivation("no_such_one");
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].check, "create by name");
+  EXPECT_EQ(checks[0].result, CheckResult::kFail);
+  EXPECT_THAT(checks[0].detail,
+              HasSubstr("no activation named \"no_such_one\""));
+}
 
 }  // namespace
 }  // namespace nfalab

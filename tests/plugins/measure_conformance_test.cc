@@ -1,126 +1,39 @@
-// Every registered alignment measure (built-ins and //plugins:all), on
-// random layers (W != W0, a random PSD K, random inputs): all values are
-// finite, two calls give the same names and bit-identical values, and a
-// measure that declares IsScaleInvariant() gives the same values (1e-9
-// relative) when W and W0 are scaled by 3 and K by 5.
+// Every registered alignment measure (built-ins and //plugins:all) passes
+// CheckAlignmentMeasure (experiment/conformance.h): finite, named values on
+// three random layers, bit-identical values in two calls, and unchanged
+// values under scaling if it declares IsScaleInvariant(). Planted faults
+// show that each check fails.
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "core/random.h"
-#include "core/tensor.h"
+#include "absl/status/statusor.h"
+#include "experiment/conformance.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "metrics/alignment_measure.h"
-#include "tests/random_matrix.h"
+#include "tests/plugins/conformance_test_util.h"
+#include "tests/plugins/planted_faults.h"
 
 namespace nfalab {
 namespace {
 
-using ::nfalab::testing::GaussianMatrix;
+using ::nfalab::testing::ExpectNoFailedCheck;
+using ::nfalab::testing::FactoryOf;
+using ::nfalab::testing::FalselyScaleInvariant;
+using ::nfalab::testing::RowOf;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
-// A random layer [k_out, k_in] with a readout flag, as the trainer passes it.
-struct RandomLayer {
-  RandomLayer(int k_out, int k_in, int m, int layer, int num_layers,
-              uint64_t seed)
-      : rng(seed),
-        weight(OnGrid(GaussianMatrix<float>(k_out, k_in, &rng))),
-        initial_weight(OnGrid(GaussianMatrix<float>(k_out, k_in, &rng))),
-        ptk(RandomPsd(k_out, &rng)),
-        inputs(GaussianMatrix<float>(m, k_in, &rng)),
-        context{layer, num_layers, weight, initial_weight, ptk, inputs} {}
+class MeasureConformanceTest : public ::testing::TestWithParam<std::string> {};
 
-  // Entries on the grid 2^-10 (|w| < 8), so 3 W is exact in float and the
-  // scale-invariance check sees no rounding from the scaling itself.
-  static Matrix OnGrid(const Matrix& w) {
-    return ((w.array() * 1024.0f).round() / 1024.0f).matrix();
-  }
-  // G G^T with G: [k, k + 3], positive definite almost surely.
-  static MatrixD RandomPsd(int k, Rng* rng) {
-    const MatrixD g = GaussianMatrix(k, k + 3, rng);
-    return g * g.transpose();
-  }
-
-  Rng rng;
-  Matrix weight, initial_weight;
-  MatrixD ptk;
-  Matrix inputs;
-  LayerContext context;
-};
-
-class MeasureConformanceTest : public ::testing::TestWithParam<std::string> {
- protected:
-  std::unique_ptr<AlignmentMeasure> Create() {
-    auto measure = AlignmentMeasureRegistry::Global().Create(GetParam());
-    EXPECT_TRUE(measure.ok()) << measure.status();
-    return measure.ok() ? std::move(measure).value() : nullptr;
-  }
-
-  std::vector<MeasureValue> Compute(const AlignmentMeasure& measure,
-                                    const LayerContext& layer) {
-    auto values = measure.Compute(layer);
-    EXPECT_TRUE(values.ok()) << values.status();
-    return values.ok() ? *values : std::vector<MeasureValue>{};
-  }
-};
-
-// Hidden (wide and narrow) and readout shapes.
-struct Shape {
-  int k_out, k_in, layer, num_layers;
-};
-constexpr Shape kShapes[] = {{6, 4, 1, 3}, {3, 8, 2, 3}, {2, 6, 3, 3}};
-
-TEST_P(MeasureConformanceTest, ValuesAreFiniteOnRandomLayers) {
-  const std::unique_ptr<AlignmentMeasure> measure = Create();
-  ASSERT_NE(measure, nullptr);
-  uint64_t seed = 31;
-  for (const Shape& s : kShapes) {
-    const RandomLayer layer(s.k_out, s.k_in, /*m=*/10, s.layer, s.num_layers,
-                            seed++);
-    const std::vector<MeasureValue> values = Compute(*measure, layer.context);
-    EXPECT_FALSE(values.empty());
-    for (const MeasureValue& v : values) {
-      EXPECT_TRUE(std::isfinite(v.value))
-          << v.name << " = " << v.value << " on a [" << s.k_out << ", "
-          << s.k_in << "] layer";
-      EXPECT_FALSE(v.name.empty());
-    }
-  }
-}
-
-TEST_P(MeasureConformanceTest, IsDeterministic) {
-  const std::unique_ptr<AlignmentMeasure> measure = Create();
-  ASSERT_NE(measure, nullptr);
-  const RandomLayer layer(6, 4, 10, 1, 3, /*seed=*/41);
-  const std::vector<MeasureValue> first = Compute(*measure, layer.context);
-  const std::vector<MeasureValue> second = Compute(*measure, layer.context);
-  ASSERT_EQ(first.size(), second.size());
-  for (size_t i = 0; i < first.size(); ++i) {
-    EXPECT_EQ(first[i].name, second[i].name);
-    EXPECT_EQ(first[i].value, second[i].value) << first[i].name;
-  }
-}
-
-TEST_P(MeasureConformanceTest, ScaleInvariantMeasuresIgnoreScale) {
-  const std::unique_ptr<AlignmentMeasure> measure = Create();
-  ASSERT_NE(measure, nullptr);
-  if (!measure->IsScaleInvariant()) {
-    GTEST_SKIP() << GetParam() << " does not declare IsScaleInvariant()";
-  }
-  const RandomLayer layer(6, 4, 10, 1, 3, /*seed=*/43);
-  const Matrix w3 = 3.0f * layer.weight;
-  const Matrix w03 = 3.0f * layer.initial_weight;
-  const MatrixD k5 = 5.0 * layer.ptk;
-  const LayerContext scaled{1, 3, w3, w03, k5, layer.inputs};
-  const std::vector<MeasureValue> before = Compute(*measure, layer.context);
-  const std::vector<MeasureValue> after = Compute(*measure, scaled);
-  ASSERT_EQ(before.size(), after.size());
-  for (size_t i = 0; i < before.size(); ++i) {
-    EXPECT_EQ(before[i].name, after[i].name);
-    EXPECT_NEAR(after[i].value, before[i].value,
-                1e-9 * std::abs(before[i].value) + 1e-15)
-        << before[i].name;
-  }
+TEST_P(MeasureConformanceTest, PassesEveryCheck) {
+  const std::vector<ConformanceCheck> checks =
+      CheckAlignmentMeasure(GetParam());
+  ASSERT_EQ(checks.size(), 4u) << FormatCheck(checks.front());
+  ExpectNoFailedCheck(checks);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -129,6 +42,108 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::string>& info) {
       return info.param;
     });
+
+TEST(MeasureChecksTest, ScaleInvariantBuiltinIsCheckedNotSkipped) {
+  const ConformanceCheck row =
+      RowOf(CheckAlignmentMeasure("uc_nfc"), "scale invariance");
+  EXPECT_EQ(row.result, CheckResult::kPass);
+  EXPECT_THAT(row.detail, MatchesRegex("max rel change .* with W, W0 x3, K x5 "
+                                       "\\(tol 1e-09\\)"));
+}
+
+// Planted faults, each breaking one check.
+
+// Drifts by 1e-12 per call.
+class Drifts : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return std::vector<MeasureValue>{{"drift", 1e-12 * calls_++}};
+  }
+
+ private:
+  mutable int calls_ = 0;
+};
+
+// NaN on the readout layer.
+class NanOnReadout : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return std::vector<MeasureValue>{
+        {"bad",
+         layer.is_readout() ? std::numeric_limits<double>::quiet_NaN() : 1.0}};
+  }
+};
+
+class AlwaysFails : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return absl::InvalidArgumentError("needs a square W");
+  }
+};
+
+TEST(MeasureChecksTest, FalseScaleInvarianceFails) {
+  const ScopedRegistration<AlignmentMeasureRegistry> planted(
+      AlignmentMeasureRegistry::Global(), "test_false_invariant",
+      FactoryOf<AlignmentMeasure, FalselyScaleInvariant>());
+  const std::vector<ConformanceCheck> checks =
+      CheckAlignmentMeasure("test_false_invariant");
+  const ConformanceCheck row = RowOf(checks, "scale invariance");
+  EXPECT_EQ(row.result, CheckResult::kFail);
+  EXPECT_EQ(row.name, "test_false_invariant");
+  EXPECT_THAT(row.detail,
+              MatchesRegex("declared invariant, but ratio = .* became .* with "
+                           "W, W0 x3 and K x5 \\(rel change 4, tol 1e-09\\)"));
+  EXPECT_EQ(RowOf(checks, "deterministic").result, CheckResult::kPass);
+}
+
+TEST(MeasureChecksTest, NonDeterministicMeasureFails) {
+  const ScopedRegistration<AlignmentMeasureRegistry> planted(
+      AlignmentMeasureRegistry::Global(), "test_drifts",
+      FactoryOf<AlignmentMeasure, Drifts>());
+  const ConformanceCheck row =
+      RowOf(CheckAlignmentMeasure("test_drifts"), "deterministic");
+  EXPECT_EQ(row.result, CheckResult::kFail);
+  // One instance for all checks: the finite check made calls 0 to 2.
+  EXPECT_EQ(row.detail,
+            "drift = 3.0000000000000001e-12, then 3.9999999999999999e-12");
+}
+
+TEST(MeasureChecksTest, NanOnTheReadoutFailsAndUndeclaredInvarianceIsSkipped) {
+  const ScopedRegistration<AlignmentMeasureRegistry> planted(
+      AlignmentMeasureRegistry::Global(), "test_nan",
+      FactoryOf<AlignmentMeasure, NanOnReadout>());
+  const std::vector<ConformanceCheck> checks =
+      CheckAlignmentMeasure("test_nan");
+  const ConformanceCheck finite = RowOf(checks, "finite on 3 layer shapes");
+  EXPECT_EQ(finite.result, CheckResult::kFail);
+  EXPECT_EQ(finite.detail, "bad = nan on a [2, 6] layer 3 of 3");
+  const ConformanceCheck scale = RowOf(checks, "scale invariance");
+  EXPECT_EQ(scale.result, CheckResult::kNotChecked);
+  EXPECT_EQ(scale.detail, "IsScaleInvariant() is false");
+}
+
+TEST(MeasureChecksTest, ComputeErrorFailsWithItsMessage) {
+  const ScopedRegistration<AlignmentMeasureRegistry> planted(
+      AlignmentMeasureRegistry::Global(), "test_fails",
+      FactoryOf<AlignmentMeasure, AlwaysFails>());
+  const ConformanceCheck row =
+      RowOf(CheckAlignmentMeasure("test_fails"), "finite on 3 layer shapes");
+  EXPECT_EQ(row.result, CheckResult::kFail);
+  EXPECT_EQ(row.detail,
+            "Compute failed on a [6, 4] layer 1 of 3: needs a square W");
+}
+
+TEST(MeasureChecksTest, UnknownNameGivesOneFailedCreateRow) {
+  const std::vector<ConformanceCheck> checks =
+      CheckAlignmentMeasure("no_such_one");
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].result, CheckResult::kFail);
+  EXPECT_THAT(checks[0].detail,
+              HasSubstr("no alignment measure named \"no_such_one\""));
+}
 
 }  // namespace
 }  // namespace nfalab

@@ -1,81 +1,34 @@
-// Every registered optimizer (built-ins and //plugins:all) decreases the MSE
-// of a tiny MLP on a fixed regression problem over a few full-batch steps
-// with a small learning rate, and keeps the weights finite.
-//
-// An optimizer that needs options beyond the defaults gets them in
-// ConformanceConfig below (e.g. slo needs target layers). A plugin author
-// whose optimizer needs a config adds a case there; everything else is
-// picked up from the registry.
-#include <cmath>
+// Every registered optimizer (built-ins and //plugins:all) passes
+// CheckOptimizer (experiment/conformance.h): created from
+// ConformanceOptimizerConfig(name), 5 full-batch steps at lr 0.01 lower the
+// MSE of a tiny tanh MLP, without and with bias. Planted faults show that
+// each check fails.
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "core/random.h"
-#include "core/tensor.h"
+#include "absl/status/status.h"
+#include "experiment/conformance.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/loss.h"
-#include "layers/mlp.h"
 #include "optimizers/optimizer.h"
-#include "tests/random_matrix.h"
+#include "tests/plugins/conformance_test_util.h"
 
 namespace nfalab {
 namespace {
 
-using ::nfalab::testing::GaussianMatrix;
-
-constexpr double kLearningRate = 0.01;
-constexpr int kSteps = 5;
-
-OptimizerConfig ConformanceConfig(const std::string& name) {
-  OptimizerConfig config;
-  config.set_name(name);
-  config.set_learning_rate(kLearningRate);
-  if (name == "slo") config.mutable_slo()->add_target_layers(1);
-  return config;
-}
+using ::nfalab::testing::ExpectNoFailedCheck;
+using ::nfalab::testing::RowOf;
+using ::testing::ElementsAre;
+using ::testing::MatchesRegex;
 
 class OptimizerConformanceTest : public ::testing::TestWithParam<std::string> {
 };
 
-double Loss(const Mlp& mlp, const Matrix& x, const Matrix& y,
-            Gradients* gradients) {
-  MlpCache cache;
-  mlp.Forward(x, &cache);
-  Matrix d_output;
-  const double loss = MseLoss(cache.output(), y, &d_output);
-  if (gradients != nullptr) mlp.Backward(cache, d_output, gradients);
-  return loss;
-}
-
-TEST_P(OptimizerConformanceTest, FewSmallStepsDecreaseTheLoss) {
-  for (bool bias : {false, true}) {
-    SCOPED_TRACE(bias ? "with bias" : "without bias");
-    auto fresh = OptimizerRegistry::Global().Create(
-        GetParam(), ConformanceConfig(GetParam()));
-    ASSERT_TRUE(fresh.ok()) << fresh.status();
-    ModelConfig model;
-    model.set_depth(2);
-    model.set_width(8);
-    model.set_activation("tanh");
-    model.set_bias(bias);
-    Rng rng(51);
-    auto mlp = Mlp::Create(model, /*input_dim=*/4, /*output_dim=*/2, &rng);
-    ASSERT_TRUE(mlp.ok()) << mlp.status();
-    const Matrix x = GaussianMatrix<float>(32, 4, &rng);
-    const Matrix y = GaussianMatrix<float>(32, 2, &rng);
-    const double initial = Loss(*mlp, x, y, nullptr);
-    double previous = initial;
-    for (int step = 0; step < kSteps; ++step) {
-      Gradients gradients;
-      const double loss = Loss(*mlp, x, y, &gradients);
-      ASSERT_TRUE(std::isfinite(loss));
-      ASSERT_TRUE((*fresh)->Step(gradients, &*mlp).ok());
-      previous = loss;
-    }
-    const double final_loss = Loss(*mlp, x, y, nullptr);
-    EXPECT_LT(final_loss, initial) << GetParam();
-    EXPECT_LE(final_loss, previous) << GetParam() << ": last step went up";
-  }
+TEST_P(OptimizerConformanceTest, PassesEveryCheck) {
+  const std::vector<ConformanceCheck> checks = CheckOptimizer(GetParam());
+  ASSERT_EQ(checks.size(), 3u) << FormatCheck(checks.front());
+  ExpectNoFailedCheck(checks);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -84,6 +37,97 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::string>& info) {
       return info.param;
     });
+
+TEST(OptimizerChecksTest, ConfigIsTheDefaultAtASmallRateExceptForSlo) {
+  const OptimizerConfig sgd = ConformanceOptimizerConfig("sgd");
+  EXPECT_EQ(sgd.name(), "sgd");
+  EXPECT_EQ(sgd.learning_rate(), 0.01);
+  EXPECT_EQ(sgd.momentum(), 0.0);
+  EXPECT_FALSE(sgd.has_slo());
+  EXPECT_THAT(ConformanceOptimizerConfig("slo").slo().target_layers(),
+              ElementsAre(1));
+}
+
+TEST(OptimizerChecksTest, SgdRowsShowTheLossGoingDown) {
+  const ConformanceCheck row =
+      RowOf(CheckOptimizer("sgd"), "loss descent (no bias)");
+  EXPECT_EQ(row.result, CheckResult::kPass);
+  EXPECT_THAT(row.detail,
+              MatchesRegex("MSE [0-9.]+ -> [0-9.]+ in 5 steps at lr 0.01"));
+}
+
+// Planted faults.
+
+// Steps along +gradient.
+class GradientAscent : public Optimizer {
+ public:
+  explicit GradientAscent(double learning_rate) : Optimizer(learning_rate) {}
+  absl::Status Step(const Gradients& gradients, Mlp* model) override {
+    for (int i = 0; i < model->num_layers(); ++i) {
+      model->layer(i).weight() +=
+          static_cast<float>(learning_rate()) * gradients.weight[i];
+    }
+    return absl::OkStatus();
+  }
+};
+
+class StepFails : public Optimizer {
+ public:
+  StepFails() : Optimizer(0.01) {}
+  absl::Status Step(const Gradients&, Mlp*) override {
+    return absl::InvalidArgumentError("no step today");
+  }
+};
+
+TEST(OptimizerChecksTest, GradientAscentFails) {
+  const ScopedRegistration<OptimizerRegistry> planted(
+      OptimizerRegistry::Global(), "test_ascent",
+      [](const OptimizerConfig& config)
+          -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+        return std::make_unique<GradientAscent>(config.learning_rate());
+      });
+  const std::vector<ConformanceCheck> checks = CheckOptimizer("test_ascent");
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[0].result, CheckResult::kPass);
+  for (const ConformanceCheck& row : {checks[1], checks[2]}) {
+    EXPECT_EQ(row.result, CheckResult::kFail) << row.check;
+    EXPECT_EQ(row.name, "test_ascent");
+    EXPECT_THAT(row.detail, MatchesRegex("MSE ([0-9.]+) -> ([0-9.]+) in 5 "
+                                         "steps at lr 0.01: no descent"));
+  }
+}
+
+TEST(OptimizerChecksTest, OptimizerNeedingOptionsFailsWithTheCreationError) {
+  const ScopedRegistration<OptimizerRegistry> planted(
+      OptimizerRegistry::Global(), "test_needs_momentum",
+      [](const OptimizerConfig& config)
+          -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+        if (config.momentum() == 0) {
+          return absl::InvalidArgumentError(
+              "optimizer.momentum must be > 0 for test_needs_momentum");
+        }
+        return std::make_unique<GradientAscent>(config.learning_rate());
+      });
+  const std::vector<ConformanceCheck> checks =
+      CheckOptimizer("test_needs_momentum");
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].check, "create with default config");
+  EXPECT_EQ(checks[0].result, CheckResult::kFail);
+  EXPECT_EQ(checks[0].detail,
+            "optimizer.momentum must be > 0 for test_needs_momentum");
+}
+
+TEST(OptimizerChecksTest, FailingStepFailsWithItsMessage) {
+  const ScopedRegistration<OptimizerRegistry> planted(
+      OptimizerRegistry::Global(), "test_step_fails",
+      [](const OptimizerConfig&) -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+        return std::make_unique<StepFails>();
+      });
+  const ConformanceCheck row =
+      RowOf(CheckOptimizer("test_step_fails"), "loss descent (bias)");
+  EXPECT_EQ(row.result, CheckResult::kFail);
+  EXPECT_EQ(row.detail, "step 1 failed: no step today");
+}
 
 }  // namespace
 }  // namespace nfalab
