@@ -97,7 +97,7 @@ absl::Status WriteArray(const std::string& path, absl::string_view descr,
 
 // ---------------------------------------------------------------- reading
 
-absl::Status FileError(absl::StatusCode code, const std::string& path,
+absl::Status FileError(absl::StatusCode code, absl::string_view path,
                        absl::string_view problem) {
   return absl::Status(code, absl::StrCat(path, ": ", problem));
 }
@@ -406,49 +406,33 @@ uint64_t LittleEndianUint(absl::string_view bytes) {
   return value;
 }
 
-}  // namespace
+// Magic (6) + version (2) + the longest header length field (4) + the
+// longest accepted header: every header ReadNpy accepts lies in this prefix.
+constexpr uint64_t kMaxPrefixBytes = kMagic.size() + 2 + 4 + kMaxHeaderBytes;
 
-absl::Status WriteNpy(const std::string& path, const Matrix& m) {
-  return WriteArray(path, "<f4", {m.rows(), m.cols()}, m.data(), m.size());
-}
+// Where the data of a checked .npy file lies, and what it holds.
+struct NpyLayout {
+  std::string descr;
+  DType dtype;
+  std::vector<int64_t> shape;
+  int64_t count = 0;
+  uint64_t data_start = 0;
+  uint64_t data_bytes = 0;
+};
 
-absl::Status WriteNpy(const std::string& path, const MatrixD& m) {
-  return WriteArray(path, "<f8", {m.rows(), m.cols()}, m.data(), m.size());
-}
-
-absl::Status WriteNpy(const std::string& path, const Vector& v) {
-  return WriteArray(path, "<f4", {v.size()}, v.data(), v.size());
-}
-
-absl::Status WriteNpyInt32(const std::string& path,
-                           absl::Span<const int> values) {
-  const int64_t n = static_cast<int64_t>(values.size());
-  return WriteArray(path, "<i4", {n}, values.data(), n);
-}
-
-absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open", path);
-  ScopedFd file(fd);
-  struct stat info;
-  if (fstat(fd, &info) != 0) return ErrnoStatus("cannot stat", path);
-  if (!S_ISREG(info.st_mode)) {
-    return FileError(absl::StatusCode::kFailedPrecondition, path,
-                     "not a regular file");
-  }
-  const uint64_t file_size = static_cast<uint64_t>(info.st_size);
-
+// Checks everything but the data values of a .npy file of `file_size` bytes
+// whose first bytes are `prefix` (at least min(file_size, kMaxPrefixBytes)).
+absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
+                                      uint64_t file_size,
+                                      absl::string_view path) {
   // Magic string and version.
-  std::string prefix;
-  NFALAB_RETURN_IF_ERROR(ReadAt(
-      fd, path, 0, std::min<uint64_t>(file_size, kMagic.size() + 2), &prefix));
-  if (absl::string_view(prefix).substr(0, kMagic.size()) !=
+  if (prefix.substr(0, kMagic.size()) !=
       kMagic.substr(0, std::min(prefix.size(), kMagic.size()))) {
     return FileError(absl::StatusCode::kInvalidArgument, path,
                      "not a .npy file (bad magic string; expected "
                      "\"\\x93NUMPY\")");
   }
-  if (prefix.size() < kMagic.size() + 2) {
+  if (file_size < kMagic.size() + 2) {
     return FileError(
         absl::StatusCode::kInvalidArgument, path,
         absl::StrCat("file is too short (", file_size,
@@ -472,10 +456,8 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
                      " bytes) to hold the header length of a version ", major,
                      ".0 .npy file"));
   }
-  std::string length_field;
-  NFALAB_RETURN_IF_ERROR(
-      ReadAt(fd, path, kMagic.size() + 2, length_bytes, &length_field));
-  const uint64_t header_length = LittleEndianUint(length_field);
+  const uint64_t header_length =
+      LittleEndianUint(prefix.substr(kMagic.size() + 2, length_bytes));
   if (header_length > file_size - header_start) {
     return FileError(
         absl::StatusCode::kInvalidArgument, path,
@@ -489,10 +471,8 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
         absl::StrCat("header length ", header_length, " exceeds the limit of ",
                      kMaxHeaderBytes, " bytes"));
   }
-  std::string header;
-  NFALAB_RETURN_IF_ERROR(
-      ReadAt(fd, path, header_start, header_length, &header));
-  absl::StatusOr<HeaderDict> dict = HeaderDictParser(header).Parse();
+  absl::StatusOr<HeaderDict> dict =
+      HeaderDictParser(prefix.substr(header_start, header_length)).Parse();
   if (!dict.ok()) return AnnotateStatus(dict.status(), path);
 
   if (dict->fortran_order) {
@@ -546,16 +526,70 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
             found_bytes < expected_bytes ? "the file is truncated)"
                                          : "unexpected bytes after the data)"));
   }
+  return NpyLayout{dict->descr, *dtype,     shape,
+                   count,       data_start, expected_bytes};
+}
 
+// The array of `layout` from its `data_bytes` bytes of data.
+NpyArray MakeArray(const NpyLayout& layout, absl::string_view data) {
+  NpyArray array;
+  array.shape = layout.shape;
+  array.dtype = layout.descr;
+  array.values.resize(layout.shape[0],
+                      layout.shape.size() == 2 ? layout.shape[1] : 1);
+  Decode(layout.dtype, data.data(), layout.count, array.values.data());
+  return array;
+}
+
+}  // namespace
+
+absl::Status WriteNpy(const std::string& path, const Matrix& m) {
+  return WriteArray(path, "<f4", {m.rows(), m.cols()}, m.data(), m.size());
+}
+
+absl::Status WriteNpy(const std::string& path, const MatrixD& m) {
+  return WriteArray(path, "<f8", {m.rows(), m.cols()}, m.data(), m.size());
+}
+
+absl::Status WriteNpy(const std::string& path, const Vector& v) {
+  return WriteArray(path, "<f4", {v.size()}, v.data(), v.size());
+}
+
+absl::Status WriteNpyInt32(const std::string& path,
+                           absl::Span<const int> values) {
+  const int64_t n = static_cast<int64_t>(values.size());
+  return WriteArray(path, "<i4", {n}, values.data(), n);
+}
+
+absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  ScopedFd file(fd);
+  struct stat info;
+  if (fstat(fd, &info) != 0) return ErrnoStatus("cannot stat", path);
+  if (!S_ISREG(info.st_mode)) {
+    return FileError(absl::StatusCode::kFailedPrecondition, path,
+                     "not a regular file");
+  }
+  const uint64_t file_size = static_cast<uint64_t>(info.st_size);
+  // The header first, so a malformed file is refused before its data is read.
+  std::string prefix;
+  NFALAB_RETURN_IF_ERROR(ReadAt(
+      fd, path, 0, std::min<uint64_t>(file_size, kMaxPrefixBytes), &prefix));
+  NFALAB_ASSIGN_OR_RETURN(const NpyLayout layout,
+                          ParseLayout(prefix, file_size, path));
   // Every allocation below is bounded by the file size (8 x for 1-byte data).
   std::string data;
-  NFALAB_RETURN_IF_ERROR(ReadAt(fd, path, data_start, expected_bytes, &data));
-  NpyArray array;
-  array.shape = shape;
-  array.dtype = dict->descr;
-  array.values.resize(shape[0], shape.size() == 2 ? shape[1] : 1);
-  Decode(*dtype, data.data(), count, array.values.data());
-  return array;
+  NFALAB_RETURN_IF_ERROR(
+      ReadAt(fd, path, layout.data_start, layout.data_bytes, &data));
+  return MakeArray(layout, data);
+}
+
+absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
+                                  absl::string_view name) {
+  NFALAB_ASSIGN_OR_RETURN(const NpyLayout layout,
+                          ParseLayout(bytes, bytes.size(), name));
+  return MakeArray(layout, bytes.substr(layout.data_start, layout.data_bytes));
 }
 
 }  // namespace nfalab

@@ -3,6 +3,7 @@
 //
 //   NFALAB_RETURN_IF_ERROR(WriteNpy(absl::StrCat(out_dir, "/W1.npy"), w1));
 //   NFALAB_ASSIGN_OR_RETURN(NpyArray a, ReadNpy(path));  // a.values: [n, d]
+//   NFALAB_ASSIGN_OR_RETURN(NpyArray b, ParseNpy(bytes, "upload.npy"));
 //
 // Loading the files in Python:
 //
@@ -17,10 +18,10 @@
 // padded with spaces and ended by '\n' so that magic + length + header is a
 // multiple of 64 bytes, then the raw little-endian data in row-major order.
 //
-// ReadNpy is meant for untrusted input (it backs a dataset reader): a
-// malformed file yields an error naming the file and the problem, never a
-// crash, hang or allocation larger than a small multiple of the file size.
-// Error codes:
+// ReadNpy and ParseNpy are meant for untrusted input (they back a dataset
+// reader and the fuzzer in tests/fuzz): a malformed file yields an error naming
+// the file and the problem, never a crash, hang or allocation larger than a
+// small multiple of the file size. Error codes:
 //   NotFound            the file does not exist.
 //   FailedPrecondition  the path is not a regular file.
 //   InvalidArgument     the file is not a well-formed .npy file: bad magic,
@@ -41,6 +42,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/tensor.h"
 
@@ -73,6 +75,12 @@ struct NpyArray {
 // is accepted as '<' on a little-endian host; for the 1-byte types any
 // byte-order mark is accepted). See the file comment for the error codes.
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path);
+
+// ReadNpy on the bytes of a file already in memory; `name` stands for the
+// path in error messages. The same checks and error codes, minus NotFound and
+// FailedPrecondition.
+absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
+                                  absl::string_view name);
 
 }  // namespace nfalab
 

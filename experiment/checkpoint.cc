@@ -181,6 +181,19 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
   Rng::State rng_state;
   for (int i = 0; i < 5; ++i) rng_state[i] = checkpoint.order_rng_state(i);
   state->order_rng = Rng::FromState(rng_state);
+  // The trainer indexes the training split with the order: a repeated or
+  // out-of-range index would train on the wrong examples or read past them.
+  std::vector<bool> seen(checkpoint.order_size(), false);
+  for (int index : checkpoint.order()) {
+    if (index < 0 || index >= checkpoint.order_size() || seen[index]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "checkpoint's example order is not a permutation of 0..",
+          checkpoint.order_size() - 1, ": ", index,
+          index < 0 || index >= checkpoint.order_size() ? " is out of range"
+                                                        : " appears twice"));
+    }
+    seen[index] = true;
+  }
   state->order.assign(checkpoint.order().begin(), checkpoint.order().end());
   state->epoch_position =
       checkpoint.has_epoch_position() ? checkpoint.epoch_position() : -1;

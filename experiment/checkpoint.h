@@ -69,7 +69,8 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view bytes,
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
 // Restores `model` (built from the checkpoint's config), `optimizer` and
-// `state`; InvalidArgument if shapes or counts disagree.
+// `state`; InvalidArgument if shapes or counts disagree or the example order
+// is not a permutation.
 absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
                                Optimizer* optimizer, LoopState* state);
 

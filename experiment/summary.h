@@ -24,7 +24,7 @@ struct SummaryInputs {
   int64_t steps = 0;
   double wall_clock_seconds = 0;
   std::string git_commit;  // Empty if unknown.
-  std::string error;       // Why the run failed; empty if it did not.
+  std::string error;       // Why the run stopped early; empty if it did not.
   // The signal that interrupted the run ("SIGINT"); empty if none did.
   std::string interrupted_by;
   // Measurement warnings (NaN or infinite measures); "warnings" in the JSON

@@ -742,6 +742,54 @@ TEST_F(NpyTest, EveryTruncationOfAValidFileIsAnError) {
   }
 }
 
+// ParseNpy is the in-memory entry point (the fuzzer's): it must accept and
+// refuse exactly what ReadNpy does, with the same message but its own name.
+TEST_F(NpyTest, ParseNpyAgreesWithReadNpyOnValidCutAndCorruptFiles) {
+  Matrix m(2, 3);
+  m << 1, -2.5f, 3, 4, 5, 6e-9f;
+  ASSERT_THAT(WriteNpy(Path("full.npy"), m), IsOk());
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::string full,
+                              ReadFile(Path("full.npy")));
+  std::vector<std::string> files;
+  files.push_back(full);
+  for (size_t n = 0; n < full.size(); n += 7)
+    files.push_back(full.substr(0, n));
+  for (size_t pos = 0; pos < full.size(); pos += 3) {
+    for (const char c : {'\0', '\xff', '(', ',', '9', '-'}) {
+      files.push_back(full);
+      files.back()[pos] = c;
+    }
+  }
+  int accepted = 0;
+  for (const std::string& bytes : files) {
+    const std::string path = WriteBytes("file.npy", bytes);
+    const absl::StatusOr<NpyArray> from_file = ReadNpy(path);
+    const absl::StatusOr<NpyArray> from_memory = ParseNpy(bytes, "mem.npy");
+    ASSERT_EQ(from_file.ok(), from_memory.ok()) << from_memory.status();
+    if (from_file.ok()) {
+      ++accepted;
+      EXPECT_EQ(from_memory->shape, from_file->shape);
+      EXPECT_EQ(from_memory->dtype, from_file->dtype);
+      ASSERT_EQ(from_memory->values.size(), from_file->values.size());
+      EXPECT_EQ(
+          std::memcmp(from_memory->values.data(), from_file->values.data(),
+                      sizeof(double) * from_file->values.size()),
+          0);
+      continue;
+    }
+    EXPECT_EQ(from_memory.status().code(), from_file.status().code());
+    std::string expected(from_file.status().message());
+    ASSERT_EQ(expected.rfind(path, 0), 0u) << expected;
+    expected.replace(0, path.size(), "mem.npy");
+    EXPECT_EQ(from_memory.status().message(), expected);
+  }
+  EXPECT_GT(accepted, 1);  // The intact file and some harmless corruptions.
+  NFALAB_ASSERT_OK_AND_ASSIGN(const NpyArray a, ParseNpy(full, "mem.npy"));
+  EXPECT_THAT(a.shape, ElementsAre(2, 3));
+  EXPECT_EQ(a.values(0, 1), -2.5);
+  EXPECT_EQ(a.values(1, 2), static_cast<double>(6e-9f));
+}
+
 TEST_F(NpyTest, CorruptedBytesNeverCrashAndKeepShapeConsistent) {
   Matrix m(2, 3);
   m << 1, 2, 3, 4, 5, 6;

@@ -1,25 +1,58 @@
-// libFuzzer target for the dataset parsers that read untrusted files: the
-// same in-memory functions the readers call (datasets/idx.h, gzip.h,
-// cifar.h, csv.h). The first input byte picks the parser, the rest is the
-// file. Besides crashes and sanitizer reports, every successful parse is
-// checked for the documented invariants (__builtin_trap on a violation).
+// libFuzzer target for the parsers that read untrusted files: the same
+// in-memory functions the readers call (datasets/idx.h, gzip.h, cifar.h,
+// csv.h, core/npy.h, experiment/checkpoint.h). The first input byte picks the
+// parser (kModes below), the rest is the file. Besides crashes and sanitizer
+// reports, every successful parse is checked for the documented invariants
+// (__builtin_trap on a violation).
+//
+// Mode 8 (a whole checkpoint file through ParseCheckpoint) is compiled only
+// with -DNFALAB_FUZZ_HAVE_PARSE_CHECKPOINT=1; run_fuzzer.sh sets it when
+// experiment/checkpoint.h declares ParseCheckpoint.
 //
 // Not a Bazel target (the Bazel toolchain is gcc, libFuzzer needs clang):
 // build and run it with tests/fuzz/run_fuzzer.sh.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "core/npy.h"
+#include "core/random.h"
+#include "core/tensor.h"
 #include "datasets/cifar.h"
 #include "datasets/csv.h"
 #include "datasets/gzip.h"
 #include "datasets/idx.h"
+#include "experiment/checkpoint.h"
+#include "experiment/checkpoint.pb.h"
+#include "google/protobuf/stubs/logging.h"
+#include "layers/mlp.h"
+#include "optimizers/optimizer.h"
 
 namespace {
 
 using ::nfalab::CifarVariant;
+
+// The first input byte, modulo kModes, selects what the rest is fed to.
+enum Mode {
+  kIdx = 0,
+  kIdxGzipOrPlain = 1,  // The reader's path: gzip detection, bounded size.
+  kCifar10 = 2,
+  kCifar100 = 3,
+  kCsv = 4,
+  kCsvSemicolonHeader = 5,
+  kGzip = 6,
+  kNpy = 7,
+  kCheckpointFile = 8,     // ParseCheckpoint: envelope, checksum, payload.
+  kCheckpointPayload = 9,  // Behind the checksum: the Checkpoint proto.
+  kModes = 10,
+};
 
 void Require(bool condition) {
   if (!condition) __builtin_trap();
@@ -87,40 +120,185 @@ void CheckCsv(const absl::StatusOr<nfalab::CsvTable>& table) {
   }
 }
 
+void CheckNpy(const absl::StatusOr<nfalab::NpyArray>& array,
+              size_t input_size) {
+  if (!array.ok()) {
+    Require(array.status().code() == absl::StatusCode::kInvalidArgument ||
+            array.status().code() == absl::StatusCode::kUnimplemented);
+    Require(absl::StartsWith(array.status().message(), "fuzz: "));
+    return;
+  }
+  const std::vector<int64_t>& shape = array->shape;
+  Require(shape.size() == 1 || shape.size() == 2);
+  for (int64_t dim : shape) Require(dim >= 0);
+  Require(array->values.rows() == shape[0]);
+  Require(array->values.cols() == (shape.size() == 2 ? shape[1] : 1));
+  // The dtype is one the header comment lists, and the data fit the input.
+  const std::string& dtype = array->dtype;
+  Require(dtype.size() == 3);
+  const int element_bytes = dtype[2] - '0';
+  Require(element_bytes == 1 || element_bytes == 4 || element_bytes == 8);
+  Require(static_cast<uint64_t>(array->values.size()) * element_bytes <=
+          input_size);
+  const double* values = array->values.data();
+  for (int64_t i = 0; i < array->values.size(); ++i) {
+    const double v = values[i];
+    if (dtype[1] == 'u') Require(v >= 0 && v <= 255 && v == std::floor(v));
+    if (dtype[1] == 'i') Require(v == std::floor(v));
+    if (dtype == "|i1" || dtype == "<i1" || dtype == ">i1" || dtype == "=i1") {
+      Require(v >= -128 && v <= 127);
+    }
+    if (dtype == "<f4" && !std::isnan(v)) {
+      Require(static_cast<double>(static_cast<float>(v)) == v);
+    }
+  }
+}
+
+// A model small enough to build on every execution.
+bool IsSmall(const nfalab::ModelConfig& model) {
+  constexpr int kMaxDepth = 6, kMaxWidth = 64;
+  if (model.depth() > kMaxDepth || model.width() > kMaxWidth ||
+      model.widths_size() > kMaxDepth + 1) {
+    return false;
+  }
+  for (int width : model.widths()) {
+    if (width > kMaxWidth) return false;
+  }
+  return true;
+}
+
+// The model's input (or output) size: the checkpoint's first (last) weight
+// matrix's, when plausible, so a real checkpoint restores; else `fallback`.
+int DimFromWeights(const nfalab::Checkpoint& checkpoint, bool input,
+                   int fallback) {
+  if (checkpoint.weights_size() == 0) return fallback;
+  const nfalab::TensorProto& weight =
+      input ? checkpoint.weights(0)
+            : checkpoint.weights(checkpoint.weights_size() - 1);
+  if (weight.shape_size() != 2) return fallback;
+  const int64_t dim = weight.shape(input ? 1 : 0);
+  return dim >= 1 && dim <= 64 ? static_cast<int>(dim) : fallback;
+}
+
+// What `nfalab train --resume` does with a checkpoint: build the model and
+// optimizer its config names, restore them, and take a training step.
+void CheckRestore(const nfalab::Checkpoint& checkpoint) {
+  const nfalab::ExperimentConfig& config = checkpoint.config();
+  if (!IsSmall(config.model())) return;
+  nfalab::Rng rng(0);
+  absl::StatusOr<nfalab::Mlp> model =
+      nfalab::Mlp::Create(config.model(), DimFromWeights(checkpoint, true, 4),
+                          DimFromWeights(checkpoint, false, 1), &rng);
+  if (!model.ok()) return;
+  absl::StatusOr<std::unique_ptr<nfalab::Optimizer>> optimizer =
+      nfalab::OptimizerRegistry::Global().Create(config.optimizer().name(),
+                                                 config.optimizer());
+  if (!optimizer.ok()) return;
+  nfalab::LoopState state;
+  const absl::Status restored =
+      nfalab::RestoreCheckpoint(checkpoint, &*model, optimizer->get(), &state);
+  if (!restored.ok()) {
+    Require(restored.code() == absl::StatusCode::kInvalidArgument);
+    return;
+  }
+  // The model holds exactly the checkpoint's tensors.
+  for (int l = 0; l < model->num_layers(); ++l) {
+    const nfalab::Matrix& weight = model->layer(l).weight();
+    Require(weight.size() == checkpoint.weights(l).values_size());
+    Require(std::memcmp(weight.data(), checkpoint.weights(l).values().data(),
+                        sizeof(float) * weight.size()) == 0);
+  }
+  Require(state.epochs_done == checkpoint.epochs_done());
+  Require(state.step == checkpoint.step());
+  Require(static_cast<int>(state.table.rows().size()) ==
+          checkpoint.metrics_size());
+  // The example order is a permutation: the trainer indexes the training
+  // split with it (after checking its length).
+  std::vector<bool> seen(state.order.size(), false);
+  for (int index : state.order) {
+    Require(index >= 0 && static_cast<size_t>(index) < seen.size());
+    Require(!seen[index]);
+    seen[index] = true;
+  }
+  // The next training step, on zero gradients, works or fails cleanly.
+  nfalab::Gradients gradients;
+  for (int l = 0; l < model->num_layers(); ++l) {
+    const nfalab::Linear& layer = model->layer(l);
+    gradients.weight.push_back(
+        nfalab::Matrix::Zero(layer.output_dim(), layer.input_dim()));
+    gradients.bias.push_back(
+        nfalab::Vector::Zero(layer.has_bias() ? layer.output_dim() : 0));
+  }
+  (void)(*optimizer)->Step(gradients, &*model);
+  nfalab::MlpCache cache;
+  model->Forward(nfalab::Matrix::Ones(2, model->input_dim()), &cache);
+  Require(cache.output().rows() == 2 &&
+          cache.output().cols() == model->output_dim());
+}
+
+#if NFALAB_FUZZ_HAVE_PARSE_CHECKPOINT
+void CheckCheckpointFile(absl::string_view bytes) {
+  const absl::StatusOr<nfalab::Checkpoint> checkpoint =
+      nfalab::ParseCheckpoint(bytes, "fuzz");
+  if (!checkpoint.ok()) {
+    Require(checkpoint.status().code() == absl::StatusCode::kInvalidArgument);
+    Require(absl::StrContains(checkpoint.status().message(), "fuzz"));
+    return;
+  }
+  Require(checkpoint->has_config() && checkpoint->has_epochs_done());
+  CheckRestore(*checkpoint);
+}
+#endif
+
+// The payload as ReadCheckpoint accepts it, without the checksum in front.
+void CheckCheckpointPayload(absl::string_view bytes) {
+  nfalab::Checkpoint checkpoint;
+  if (!checkpoint.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return;
+  if (!checkpoint.has_config() || !checkpoint.has_epochs_done()) return;
+  CheckRestore(checkpoint);
+}
+
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  // Invalid UTF-8 in a proto2 string field parses but logs a line per input.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const absl::string_view bytes(reinterpret_cast<const char*>(data + 1),
                                 size - 1);
-  switch (data[0] % 7) {
-    case 0:
+  switch (data[0] % kModes) {
+    case kIdx:
       CheckIdx(nfalab::ParseIdx(bytes, "fuzz"));
       break;
-    case 1:  // The reader's path: gzip detection, bounded decompression.
+    case kIdxGzipOrPlain:
       CheckIdx(nfalab::DecodeIdx(bytes, "fuzz", kMaxBytes));
       break;
-    case 2:
+    case kCifar10:
       CheckCifar(nfalab::ParseCifar(bytes, CifarVariant::kCifar10, "fuzz"),
                  CifarVariant::kCifar10, bytes.size());
       break;
-    case 3:
+    case kCifar100:
       CheckCifar(nfalab::ParseCifar(bytes, CifarVariant::kCifar100, "fuzz"),
                  CifarVariant::kCifar100, bytes.size());
       break;
-    case 4: {
+    case kCsv: {
       nfalab::CsvParseOptions options;
       CheckCsv(nfalab::ParseCsv(bytes, options, "fuzz"));
       break;
     }
-    case 5: {
+    case kCsvSemicolonHeader: {
       nfalab::CsvParseOptions options;
       options.delimiter = ';';
       options.header = true;
       CheckCsv(nfalab::ParseCsv(bytes, options, "fuzz"));
       break;
     }
-    case 6: {
+    case kGzip: {
       const absl::StatusOr<std::string> plain =
           nfalab::Gunzip(bytes, kMaxBytes, "fuzz");
       if (plain.ok()) {
@@ -136,6 +314,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       break;
     }
+    case kNpy:
+      CheckNpy(nfalab::ParseNpy(bytes, "fuzz"), bytes.size());
+      break;
+    case kCheckpointFile:
+#if NFALAB_FUZZ_HAVE_PARSE_CHECKPOINT
+      CheckCheckpointFile(bytes);
+#endif
+      break;
+    case kCheckpointPayload:
+      CheckCheckpointPayload(bytes);
+      break;
   }
   return 0;
 }

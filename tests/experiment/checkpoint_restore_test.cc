@@ -1,0 +1,139 @@
+// RestoreCheckpoint on checkpoints whose payload was altered behind the
+// file's integrity check: inputs found by tests/fuzz/parsers_fuzzer.cc
+// (mode 9) and pinned here.
+#include <memory>
+#include <numeric>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/random.h"
+#include "core/tensor.h"
+#include "experiment/checkpoint.h"
+#include "experiment/experiment_config.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/mlp.h"
+#include "optimizers/optimizer.h"
+#include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
+
+namespace nfalab {
+namespace {
+
+using ::nfalab::testing::IsOk;
+using ::nfalab::testing::StatusIs;
+using ::testing::ElementsAre;
+
+constexpr int kExamples = 6;
+
+ExperimentConfig SmallConfig() {
+  ExperimentConfig config;
+  config.mutable_model()->set_depth(1);
+  config.mutable_model()->set_width(4);
+  config.mutable_model()->set_bias(true);
+  config.mutable_optimizer()->set_name("sgd");
+  config.mutable_optimizer()->set_learning_rate(0.1);
+  config.mutable_optimizer()->set_momentum(0.9);
+  return config;
+}
+
+// A 3 -> 4 -> 2 MLP with biases and an SGD optimizer with momentum.
+struct Training {
+  std::unique_ptr<Mlp> model;
+  std::unique_ptr<Optimizer> optimizer;
+};
+
+Training NewTraining() {
+  const ExperimentConfig config = SmallConfig();
+  Rng rng(1);
+  absl::StatusOr<Mlp> model = Mlp::Create(config.model(), 3, 2, &rng);
+  EXPECT_THAT(model.status(), IsOk());
+  absl::StatusOr<std::unique_ptr<Optimizer>> optimizer =
+      OptimizerRegistry::Global().Create("sgd", config.optimizer());
+  EXPECT_THAT(optimizer.status(), IsOk());
+  return {std::make_unique<Mlp>(*std::move(model)), *std::move(optimizer)};
+}
+
+// Gradients of ones in the model's shapes.
+Gradients OnesLike(const Mlp& model) {
+  Gradients gradients;
+  for (int l = 0; l < model.num_layers(); ++l) {
+    const Linear& layer = model.layer(l);
+    gradients.weight.push_back(
+        Matrix::Ones(layer.output_dim(), layer.input_dim()));
+    gradients.bias.push_back(Vector::Ones(layer.output_dim()));
+  }
+  return gradients;
+}
+
+class CheckpointRestoreTest : public ::nfalab::testing::TempDirTest {
+ protected:
+  CheckpointRestoreTest() : TempDirTest("checkpoint_restore_test") {}
+
+  // A real checkpoint after one step, so the optimizer has velocities.
+  void SetUp() override {
+    TempDirTest::SetUp();
+    Training training = NewTraining();
+    ASSERT_THAT(training.optimizer->Step(OnesLike(*training.model),
+                                         training.model.get()),
+                IsOk());
+    LoopState state;
+    state.epochs_done = 1;
+    state.step = 1;
+    state.order.resize(kExamples);
+    std::iota(state.order.begin(), state.order.end(), 0);
+    const std::string path = Path("checkpoint.pb");
+    ASSERT_THAT(WriteCheckpoint(path, SmallConfig(), *training.model,
+                                *training.optimizer, state),
+                IsOk());
+    absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
+    ASSERT_THAT(checkpoint.status(), IsOk());
+    checkpoint_ = *std::move(checkpoint);
+  }
+
+  absl::Status Restore(const Checkpoint& checkpoint, LoopState* state) {
+    training_ = NewTraining();
+    return RestoreCheckpoint(checkpoint, training_.model.get(),
+                             training_.optimizer.get(), state);
+  }
+
+  Checkpoint checkpoint_;
+  Training training_;
+};
+
+TEST_F(CheckpointRestoreTest, RestoresAShuffledOrder) {
+  checkpoint_.set_order(0, 4);
+  checkpoint_.set_order(4, 0);
+  LoopState state;
+  ASSERT_THAT(Restore(checkpoint_, &state), IsOk());
+  EXPECT_THAT(state.order, ElementsAre(4, 1, 2, 3, 0, 5));
+}
+
+// Fuzzer input: the example order 0..5 with 2 replaced by 3 restored, and
+// the run trained on example 3 twice per epoch and never on example 2.
+TEST_F(CheckpointRestoreTest, RefusesAnOrderWithARepeatedIndex) {
+  checkpoint_.set_order(2, 3);
+  LoopState state;
+  EXPECT_THAT(Restore(checkpoint_, &state),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "checkpoint's example order is not a permutation of "
+                       "0..5: 3 appears twice"));
+}
+
+// An index past the training split would make SelectRows read past it.
+TEST_F(CheckpointRestoreTest, RefusesAnOrderWithAnOutOfRangeIndex) {
+  for (int index : {kExamples, -1}) {
+    Checkpoint checkpoint = checkpoint_;
+    checkpoint.set_order(5, index);
+    LoopState state;
+    EXPECT_THAT(Restore(checkpoint, &state),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("checkpoint's example order is not a "
+                                      "permutation of 0..5: ",
+                                      index, " is out of range")));
+  }
+}
+
+}  // namespace
+}  // namespace nfalab
