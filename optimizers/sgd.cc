@@ -78,7 +78,8 @@ absl::Status Sgd::Step(const Gradients& gradients, Mlp* model) {
     Linear& layer = model->layer(i);
     if (momentum_ != 0.0 && !first_step &&
         (weight_velocity_[i].rows() != layer.weight().rows() ||
-         weight_velocity_[i].cols() != layer.weight().cols())) {
+         weight_velocity_[i].cols() != layer.weight().cols() ||
+         bias_velocity_[i].size() != layer.bias().size())) {
       return absl::FailedPreconditionError(absl::StrCat(
           "this sgd optimizer's state for layer ", i + 1,
           " has another shape than the model's; use one optimizer per "

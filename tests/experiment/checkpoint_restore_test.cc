@@ -1,6 +1,6 @@
-// RestoreCheckpoint on checkpoints whose payload was altered behind the
-// file's integrity check: inputs found by tests/fuzz/parsers_fuzzer.cc
-// (mode 9) and pinned here.
+// RestoreCheckpoint, and the training step after it, on checkpoints whose
+// payload was altered behind the file's checksum: what the fuzzer's payload
+// mode (tests/fuzz/parsers_fuzzer.cc, mode 9) checks, pinned here.
 #include <memory>
 #include <numeric>
 #include <string>
@@ -9,12 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "core/random.h"
 #include "core/tensor.h"
+#include "core/tensor.pb.h"
 #include "experiment/checkpoint.h"
 #include "experiment/experiment_config.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/mlp.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/optimizer_state.pb.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
@@ -133,6 +135,24 @@ TEST_F(CheckpointRestoreTest, RefusesAnOrderWithAnOutOfRangeIndex) {
                                       "permutation of 0..5: ",
                                       index, " is out of range")));
   }
+}
+
+// Restored SGD velocities are only checked when the next step uses them: a
+// bias velocity one longer than the bias made that step read past the bias
+// and its gradient (AddressSanitizer: heap-buffer-overflow).
+TEST_F(CheckpointRestoreTest, StepAfterRestoringABiasVelocityOfAnotherSize) {
+  OptimizerState* optimizer = checkpoint_.mutable_optimizer();
+  ASSERT_EQ(optimizer->tensors(1).name(), "bias_velocity/0");
+  TensorProto* bias_velocity = optimizer->mutable_tensors(1)->mutable_tensor();
+  bias_velocity->set_shape(0, bias_velocity->shape(0) + 1);
+  bias_velocity->add_values(1.0f);
+  LoopState state;
+  ASSERT_THAT(Restore(checkpoint_, &state), IsOk());
+  EXPECT_THAT(training_.optimizer->Step(OnesLike(*training_.model),
+                                        training_.model.get()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "this sgd optimizer's state for layer 1 has another "
+                       "shape than the model's; use one optimizer per model"));
 }
 
 }  // namespace

@@ -246,6 +246,11 @@ void CheckCheckpointFile(absl::string_view bytes) {
     return;
   }
   Require(checkpoint->has_config() && checkpoint->has_epochs_done());
+  // What the trainer writes back reads back the same.
+  const absl::StatusOr<nfalab::Checkpoint> again = nfalab::ParseCheckpoint(
+      nfalab::SerializeCheckpoint(*checkpoint), "again");
+  Require(again.ok() &&
+          again->SerializeAsString() == checkpoint->SerializeAsString());
   CheckRestore(*checkpoint);
 }
 #endif
