@@ -547,6 +547,19 @@ absl::Status WriteNpy(const std::string& path, const Matrix& m) {
   return WriteArray(path, "<f4", {m.rows(), m.cols()}, m.data(), m.size());
 }
 
+absl::Status WriteNpy(const std::string& path, const Matrix& m,
+                      absl::Span<const int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t extent : shape) count *= extent;
+  if (count != m.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": shape (", absl::StrJoin(shape, ", "), ") has ",
+                     count, " values but the matrix has ", m.size()));
+  }
+  return WriteArray(path, "<f4", std::vector<int64_t>(shape.begin(), shape.end()),
+                    m.data(), m.size());
+}
+
 absl::Status WriteNpy(const std::string& path, const MatrixD& m) {
   return WriteArray(path, "<f8", {m.rows(), m.cols()}, m.data(), m.size());
 }

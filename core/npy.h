@@ -56,6 +56,11 @@ namespace nfalab {
 // these overloads and is ambiguous, so evaluate it first (Matrix(expr)).
 absl::Status WriteNpy(const std::string& path, const Matrix& m);   // float32
 absl::Status WriteNpy(const std::string& path, const MatrixD& m);  // float64
+// The same data with another shape of the same number of values, e.g. the
+// rows of a [n, C H W] batch as (n, C, H, W). InvalidArgument if the counts
+// differ.
+absl::Status WriteNpy(const std::string& path, const Matrix& m,
+                      absl::Span<const int64_t> shape);
 // 1-D arrays, shape (n,).
 absl::Status WriteNpy(const std::string& path, const Vector& v);  // '<f4'
 absl::Status WriteNpyInt32(const std::string& path,

@@ -107,6 +107,7 @@ absl::StatusOr<DatasetSplits> LoadCifar(const DatasetConfig& config,
   raw.path = directory;
   raw.num_classes = layout.num_classes;
   raw.natural_channels = 3;
+  raw.sample_shape = {3, 32, 32};
   raw.train =
       ToRawSplit(std::move(train), coarse,
                  absl::StrCat("the training files (",

@@ -35,6 +35,7 @@ absl::Status Dataset::Validate(absl::string_view what) const {
 Dataset SelectRows(const Dataset& data, absl::Span<const int> indices) {
   Dataset result;
   result.num_classes = data.num_classes;
+  result.shape = data.shape;
   result.x.resize(static_cast<Eigen::Index>(indices.size()), data.x.cols());
   result.y.resize(static_cast<Eigen::Index>(indices.size()), data.y.cols());
   for (size_t row = 0; row < indices.size(); ++row) {

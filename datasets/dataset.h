@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "core/sample_shape.h"
 #include "core/tensor.h"
 
 namespace nfalab {
@@ -24,7 +25,16 @@ struct Dataset {
   std::vector<int> labels;
   int num_classes = 0;  // 0 for regression.
 
+  // One sample's shape (rows of x are channel-major); see sample_shape().
+  SampleShape shape;
+
   int size() const { return static_cast<int>(x.rows()); }
+  // `shape` if it describes the rows of x, else flat (d, 1, 1).
+  SampleShape sample_shape() const {
+    return shape.size() == x.cols()
+               ? shape
+               : SampleShape::Flat(static_cast<int>(x.cols()));
+  }
   int input_dim() const { return static_cast<int>(x.cols()); }
   int output_dim() const { return static_cast<int>(y.cols()); }
   bool is_classification() const { return num_classes > 0; }

@@ -181,6 +181,8 @@ absl::StatusOr<DatasetSplits> FinishSplits(const DatasetConfig& config,
   NFALAB_ASSIGN_OR_RETURN(
       splits.test, BuildSplit(raw.test, test_indices, raw.num_classes,
                               pre.input_scale(), kind, "the test split"));
+  splits.train.shape = raw.sample_shape;
+  splits.test.shape = raw.sample_shape;
   if (raw.num_classes > 0) {
     provenance.targets =
         kind == ClassTargetKind::kOneHot ? "one-hot" : "one-hot minus 1/C";

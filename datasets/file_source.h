@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/random.h"
+#include "core/sample_shape.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
 
@@ -68,6 +69,9 @@ struct RawData {
   // Channels of the inputs as stored (1 for IDX, 3 for CIFAR); the default
   // of data.preprocess.channels.
   int natural_channels = 1;
+  // One example's shape (IDX images [H, W] are (1, H, W); CIFAR (3, 32,
+  // 32)); flat (dim, 1, 1) when left as it is.
+  SampleShape sample_shape;
   std::vector<std::string> notes;
 };
 

@@ -39,6 +39,7 @@ absl::StatusOr<std::string> FindIdxFile(const std::string& directory,
 // Images and labels of one split.
 struct IdxSplit {
   RawSplit raw;
+  SampleShape shape;  // (1, H, W) for 3-d image files, else flat.
   std::string labels_path;
   int max_label = -1;
 };
@@ -65,6 +66,13 @@ absl::StatusOr<IdxSplit> ReadIdxSplit(const std::string& directory,
     }
     d *= images.dims[i];
   }
+  IdxSplit split;
+  if (images.dims.size() == 3) {
+    split.shape = {1, static_cast<int>(images.dims[1]),
+                   static_cast<int>(images.dims[2])};
+  } else {
+    split.shape = SampleShape::Flat(static_cast<int>(d));
+  }
   if (n > 0 && d == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         images_path, ": the images have no pixels (a zero dimension)"));
@@ -85,7 +93,6 @@ absl::StatusOr<IdxSplit> ReadIdxSplit(const std::string& directory,
         absl::StrCat(images_path, " has ", n, " images but ", labels_path,
                      " has ", labels.dims[0], " labels"));
   }
-  IdxSplit split;
   split.labels_path = labels_path;
   split.raw.description = std::string(description);
   split.raw.size = n;
@@ -174,6 +181,7 @@ absl::StatusOr<DatasetSplits> LoadIdx(const DatasetConfig& config,
   raw.test = std::move(test.raw);
   raw.num_classes = num_classes;
   raw.natural_channels = 1;
+  raw.sample_shape = train.shape;
   if (config.n_test() == 0) {
     raw.notes.push_back("data.n_test = 0: the test files were not read");
   }

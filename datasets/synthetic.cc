@@ -14,7 +14,7 @@
 #include "core/status_macros.h"
 #include "core/tensor.h"
 #include "layers/activation.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 
 namespace nfalab {
@@ -138,8 +138,8 @@ class TargetFunction {
                                                Rng* rng) {
     TargetFunction target;
     if (options.target() == SyntheticOptions::TEACHER_MLP) {
-      absl::StatusOr<Mlp> teacher =
-          Mlp::Create(TeacherConfig(options), options.input_dim(),
+      absl::StatusOr<Model> teacher =
+          Model::Create(TeacherConfig(options), options.input_dim(),
                       options.num_outputs(), rng);
       if (!teacher.ok()) {
         return AnnotateStatus(teacher.status(), "data.synthetic (teacher)");
@@ -179,7 +179,7 @@ class TargetFunction {
  private:
   TargetFunction() = default;
 
-  std::optional<Mlp> teacher_;
+  std::optional<Model> teacher_;
   MatrixD directions_;  // [r, d], orthonormal rows.
   std::vector<double> coefficients_;
 };

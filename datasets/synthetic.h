@@ -22,7 +22,7 @@
 // input covariance X^T X).
 //
 // Targets (SyntheticOptions.target), Y: [n, C]:
-//   TEACHER_MLP   y = g(x) for a random teacher Mlp g with teacher_depth
+//   TEACHER_MLP   y = g(x) for a random teacher MLP g with teacher_depth
 //                 hidden layers of teacher_width units, teacher_activation,
 //                 num_outputs = C outputs, no biases and weights
 //                 N(0, 1/fan_in) (ModelConfig init GAUSSIAN, init_scale 1).
@@ -56,7 +56,7 @@
 // Reproducibility: the same DatasetConfig gives bit-identical splits. The
 // streams are
 //   Rng root(config.seed);
-//   Rng model_rng = root.Fork();  // teacher weights (Mlp::Create) or betas
+//   Rng model_rng = root.Fork();  // teacher weights (Model::Create) or betas
 //   Rng input_rng = root.Fork();  // the n_train + n_test inputs, in order
 //   Rng noise_rng = root.Fork();  // label noise, train rows then test rows
 //   Rng irrelevant_rng = root.Fork();  // the irrelevant columns, row by row,

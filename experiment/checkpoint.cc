@@ -43,7 +43,8 @@ absl::Status NotACheckpoint(absl::string_view bytes,
 }  // namespace
 
 absl::Status WriteCheckpoint(const std::string& path,
-                             const ExperimentConfig& config, const Mlp& model,
+                             const ExperimentConfig& config,
+                             const Model& model,
                              const Optimizer& optimizer,
                              const LoopState& state) {
   Checkpoint checkpoint;
@@ -53,10 +54,11 @@ absl::Status WriteCheckpoint(const std::string& path,
   if (state.epoch_position >= 0) {
     checkpoint.set_epoch_position(state.epoch_position);
   }
-  for (int l = 0; l < model.num_layers(); ++l) {
-    *checkpoint.add_weights() = ToProto(model.layer(l).weight());
-    *checkpoint.add_initial_weights() = ToProto(model.initial_weight(l));
-    *checkpoint.add_biases() = ToProto(model.layer(l).bias());
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
+    *checkpoint.add_weights() = ToProto(layer.weight());
+    *checkpoint.add_initial_weights() = ToProto(layer.initial_weight());
+    *checkpoint.add_biases() = ToProto(layer.bias());
   }
   NFALAB_RETURN_IF_ERROR(optimizer.SaveState(checkpoint.mutable_optimizer()));
   for (uint64_t word : state.order_rng.SaveState()) {
@@ -146,15 +148,15 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   return ParseCheckpoint(bytes, path);
 }
 
-absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
+absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
                                Optimizer* optimizer, LoopState* state) {
-  const int n_layers = model->num_layers();
+  const int n_layers = model->num_weighted_layers();
   if (checkpoint.weights_size() != n_layers ||
       checkpoint.initial_weights_size() != n_layers ||
       checkpoint.biases_size() != n_layers) {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint has ", checkpoint.weights_size(),
-                     " layers but the model has ", n_layers));
+                     " weighted layers but the model has ", n_layers));
   }
   for (int l = 0; l < n_layers; ++l) {
     const std::string layer = absl::StrCat("checkpoint layer ", l + 1);
@@ -165,14 +167,15 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
         MatrixFromProto(checkpoint.initial_weights(l), layer + " W0"));
     NFALAB_ASSIGN_OR_RETURN(
         Vector bias, VectorFromProto(checkpoint.biases(l), layer + " bias"));
-    Linear& target = model->layer(l);
-    NFALAB_RETURN_IF_ERROR(CheckShape(weight, target.output_dim(),
-                                      target.input_dim(), layer + " W"));
+    BasicWeightedLayer<float>& target = model->weighted_layer(l);
+    NFALAB_RETURN_IF_ERROR(CheckShape(weight, target.units(), target.fan_in(),
+                                      layer + " W"));
     NFALAB_RETURN_IF_ERROR(CheckShape(
-        bias, target.has_bias() ? target.output_dim() : 0, 1, layer + " bias"));
+        bias, target.has_bias() ? target.units() : 0, 1, layer + " bias"));
+    NFALAB_RETURN_IF_ERROR(
+        target.SetInitialWeight(std::move(initial), layer + " W0"));
     target.weight() = std::move(weight);
     target.bias() = std::move(bias);
-    NFALAB_RETURN_IF_ERROR(model->SetInitialWeight(l, std::move(initial)));
   }
   NFALAB_RETURN_IF_ERROR(optimizer->LoadState(checkpoint.optimizer()));
   if (checkpoint.order_rng_state_size() != 5) {

@@ -20,7 +20,7 @@
 #include "experiment/checkpoint.pb.h"
 #include "experiment/experiment_config.pb.h"
 #include "experiment/metrics_table.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 
 namespace nfalab {
@@ -45,7 +45,7 @@ inline constexpr char kCheckpointMagic[] = "nfalab checkpoint";
 inline constexpr int kCheckpointFormatVersion = 2;
 
 absl::Status WriteCheckpoint(const std::string& path,
-                             const ExperimentConfig& config, const Mlp& model,
+                             const ExperimentConfig& config, const Model& model,
                              const Optimizer& optimizer,
                              const LoopState& state);
 
@@ -71,7 +71,7 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 // Restores `model` (built from the checkpoint's config), `optimizer` and
 // `state`; InvalidArgument if shapes or counts disagree or the example order
 // is not a permutation.
-absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Mlp* model,
+absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
                                Optimizer* optimizer, LoopState* state);
 
 }  // namespace nfalab

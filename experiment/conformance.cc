@@ -19,7 +19,7 @@
 #include "datasets/dataset_source.h"
 #include "layers/activation.h"
 #include "layers/loss.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
 
@@ -253,15 +253,14 @@ Verdict CheckFloatAgreesWithDouble(const Activation& phi) {
 constexpr double kScaleTolerance = 1e-9;
 constexpr double kScaleFloor = 1e-6;
 
-// A random layer: W != W0, a positive definite K, random inputs.
+// A random layer: W != W0 and a positive definite K.
 struct RandomLayer {
-  RandomLayer(int k_out, int k_in, int num_inputs, uint64_t seed) {
+  RandomLayer(int k_out, int k_in, uint64_t seed) {
     Rng rng(seed);
     weight = OnGrid(NormalMatrix(k_out, k_in, &rng));
     initial_weight = OnGrid(NormalMatrix(k_out, k_in, &rng));
     const MatrixD g = NormalMatrix(k_out, k_out + 3, &rng);
     ptk = g * g.transpose();
-    inputs = NormalMatrix(num_inputs, k_in, &rng).cast<float>();
   }
 
   // Entries on the grid 2^-10, so 3 W is exact in float and the scaling
@@ -271,12 +270,11 @@ struct RandomLayer {
   }
 
   LayerContext Context(int layer, int num_layers) const {
-    return {layer, num_layers, weight, initial_weight, ptk, inputs};
+    return {layer, num_layers, weight, initial_weight, ptk};
   }
 
   Matrix weight, initial_weight;
   MatrixD ptk;
-  Matrix inputs;
 };
 
 // Hidden (wide and narrow) and readout layers of a 3-layer network.
@@ -285,7 +283,6 @@ struct LayerShape {
 };
 constexpr LayerShape kLayerShapes[] = {
     {6, 4, 1, 3}, {3, 8, 2, 3}, {2, 6, 3, 3}};
-constexpr int kLayerInputs = 10;
 
 std::string Describe(const LayerShape& shape) {
   return absl::StrFormat("a [%d, %d] layer %d of %d", shape.k_out, shape.k_in,
@@ -296,7 +293,7 @@ Verdict CheckMeasureFinite(const AlignmentMeasure& measure) {
   uint64_t seed = 31;
   int count = 0;
   for (const LayerShape& shape : kLayerShapes) {
-    const RandomLayer layer(shape.k_out, shape.k_in, kLayerInputs, seed++);
+    const RandomLayer layer(shape.k_out, shape.k_in, seed++);
     const absl::StatusOr<std::vector<MeasureValue>> values =
         measure.Compute(layer.Context(shape.layer, shape.num_layers));
     if (!values.ok()) {
@@ -337,7 +334,7 @@ std::string DifferentNames(const std::vector<MeasureValue>& first,
 }
 
 Verdict CheckMeasureDeterministic(const AlignmentMeasure& measure) {
-  const RandomLayer layer(6, 4, kLayerInputs, /*seed=*/41);
+  const RandomLayer layer(6, 4, /*seed=*/41);
   const absl::StatusOr<std::vector<MeasureValue>> first =
       measure.Compute(layer.Context(1, 3));
   const absl::StatusOr<std::vector<MeasureValue>> second =
@@ -366,11 +363,11 @@ Verdict CheckScaleInvariance(const AlignmentMeasure& measure) {
   if (!measure.IsScaleInvariant()) {
     return {CheckResult::kNotChecked, "IsScaleInvariant() is false"};
   }
-  const RandomLayer layer(6, 4, kLayerInputs, /*seed=*/43);
+  const RandomLayer layer(6, 4, /*seed=*/43);
   const Matrix weight = 3.0f * layer.weight;
   const Matrix initial_weight = 3.0f * layer.initial_weight;
   const MatrixD ptk = 5.0 * layer.ptk;
-  const LayerContext scaled{1, 3, weight, initial_weight, ptk, layer.inputs};
+  const LayerContext scaled{1, 3, weight, initial_weight, ptk};
   const absl::StatusOr<std::vector<MeasureValue>> before =
       measure.Compute(layer.Context(1, 3));
   const absl::StatusOr<std::vector<MeasureValue>> after =
@@ -408,9 +405,9 @@ constexpr double kOptimizerLearningRate = 0.01;
 constexpr int kOptimizerSteps = 5;
 
 // The MSE of `mlp` on (x, y); fills `gradients` unless it is null.
-double MseOf(const Mlp& mlp, const Matrix& x, const Matrix& y,
+double MseOf(const Model& mlp, const Matrix& x, const Matrix& y,
              Gradients* gradients) {
-  MlpCache cache;
+  ModelCache cache;
   mlp.Forward(x, &cache);
   Matrix d_output;
   const double loss = MseLoss(cache.output(), y, &d_output);
@@ -431,8 +428,8 @@ Verdict CheckLossDescent(const std::string& name, bool bias) {
   model.set_activation("tanh");
   model.set_bias(bias);
   Rng rng(51);
-  absl::StatusOr<Mlp> mlp =
-      Mlp::Create(model, /*input_dim=*/4, /*output_dim=*/2, &rng);
+  absl::StatusOr<Model> mlp =
+      Model::Create(model, /*input_dim=*/4, /*output_dim=*/2, &rng);
   if (!mlp.ok()) {
     return Fail(
         absl::StrCat("cannot build the test MLP: ", mlp.status().message()));
@@ -444,7 +441,7 @@ Verdict CheckLossDescent(const std::string& name, bool bias) {
   for (int step = 1; step <= kOptimizerSteps; ++step) {
     Gradients gradients;
     before_last_step = MseOf(*mlp, x, y, &gradients);
-    const absl::Status status = (*optimizer)->Step(gradients, &*mlp);
+    const absl::Status status = (*optimizer)->Step(gradients, mlp->ParameterBlocks());
     if (!status.ok()) {
       return Fail(absl::StrCat("step ", step, " failed: ", status.message()));
     }

@@ -76,19 +76,20 @@ std::string FormatLayers(const std::vector<int>& layers) {
 
 }  // namespace
 
-std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth) {
+std::vector<int> MeasuredLayers(const MeasurementConfig& config,
+                                int weighted_layers) {
   std::vector<int> layers;
   if (config.layers_size() > 0) {
     for (int layer : config.layers()) layers.push_back(layer - 1);
     return layers;
   }
-  for (int l = 0; l < depth; ++l) layers.push_back(l);
-  if (config.include_readout()) layers.push_back(depth);
+  for (int l = 0; l + 1 < weighted_layers; ++l) layers.push_back(l);
+  if (config.include_readout()) layers.push_back(weighted_layers - 1);
   return layers;
 }
 
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
-                                       int depth) {
+                                       int weighted_layers) {
   if (config.measure_every() < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("measurement.measure_every must be >= 0, got ",
@@ -117,11 +118,15 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
     }
   }
   for (int i = 0; i < config.layers_size(); ++i) {
-    if (config.layers(i) < 1 || config.layers(i) > depth + 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("measurement.layers[", i, "] is ", config.layers(i),
-                       "; layers are numbered 1..", depth + 1, " (", depth + 1,
-                       " is the readout)"));
+    if (config.layers(i) < 1 ||
+        (weighted_layers >= 0 && config.layers(i) > weighted_layers)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "measurement.layers[", i, "] is ", config.layers(i),
+          weighted_layers < 0
+              ? "; layers are numbered from 1"
+              : absl::StrCat("; the model's weighted layers are numbered 1..",
+                             weighted_layers, " (", weighted_layers,
+                             " is the readout)")));
     }
     for (int j = 0; j < i; ++j) {
       if (config.layers(j) == config.layers(i)) {
@@ -135,9 +140,9 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
 }
 
 absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
-                                                int depth,
+                                                int weighted_layers,
                                                 const Dataset& train) {
-  NFALAB_RETURN_IF_ERROR(ValidateMeasurementConfig(config, depth));
+  NFALAB_RETURN_IF_ERROR(ValidateMeasurementConfig(config, weighted_layers));
   std::vector<std::unique_ptr<AlignmentMeasure>> measures;
   for (const std::string& name : MeasureNames(config)) {
     NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<AlignmentMeasure> measure,
@@ -149,7 +154,7 @@ absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(config, MeasuredLayers(config, depth),
+  return Measurement(config, MeasuredLayers(config, weighted_layers),
                      MeasureNames(config), std::move(measures),
                      SelectRows(train, rows));
 }
@@ -160,29 +165,24 @@ bool Measurement::IsDue(int epoch, int epochs) const {
 }
 
 absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
-    const Mlp& model) const {
+    const Model& model) const {
   PtkOptions options;
   options.chunk_size = config_.chunk_size();
   options.normalize_by_n = !config_.plain_sum();
   return ComputePtk(model, subset_.x, layers_, options);
 }
 
-absl::Status Measurement::Record(const Mlp& model,
+absl::Status Measurement::Record(const Model& model,
                                  const std::vector<MatrixD>& ptk, int epoch,
                                  int64_t step, MetricsTable* table,
                                  std::string* summary) {
-  MlpCache cache;
-  model.Forward(subset_.x, &cache);
   std::string uc_c;
   std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
-    const LayerContext context{l + 1,
-                               model.num_layers(),
-                               model.layer(l).weight(),
-                               model.initial_weight(l),
-                               ptk[j],
-                               cache.inputs[l]};
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
+    const LayerContext context{l + 1, model.num_weighted_layers(),
+                               layer.weight(), layer.initial_weight(), ptk[j]};
     std::vector<MeasureValue> layer_values;
     for (size_t i = 0; i < measures_.size(); ++i) {
       absl::StatusOr<std::vector<MeasureValue>> values =
@@ -218,10 +218,10 @@ absl::Status Measurement::Record(const Mlp& model,
   return absl::OkStatus();
 }
 
-absl::Status Measurement::RecordEarlyPredictor(const Mlp& model,
+absl::Status Measurement::RecordEarlyPredictor(const Model& model,
                                                TrainingConfig::Loss loss,
                                                MetricsTable* table) {
-  MlpCache cache;
+  ModelCache cache;
   model.Forward(subset_.x, &cache);
   Matrix d_output;
   if (loss == TrainingConfig::CROSS_ENTROPY) {
@@ -257,7 +257,7 @@ absl::Status Measurement::RecordEarlyPredictor(const Mlp& model,
 }
 
 void Measurement::Warn(const std::vector<NonFinite>& found, int epoch,
-                       const Mlp& model) {
+                       const Model& model) {
   // The new (layer, measure) pairs, grouped by measure, kind and cause in
   // order of appearance.
   struct Group {
@@ -281,10 +281,10 @@ void Measurement::Warn(const std::vector<NonFinite>& found, int epoch,
   for (Group& group : groups) {
     std::sort(group.layers.begin(), group.layers.end());
     warnings_.push_back(absl::StrFormat(
-        "%s is %s on %s %s: %s (depth %d, activation %s)", group.first->measure,
+        "%s is %s on %s %s: %s (%s)", group.first->measure,
         group.first->nan ? "nan" : "infinite", FormatLayers(group.layers),
         epoch < 0 ? "at initialisation" : absl::StrCat("at epoch ", epoch),
-        group.first->cause, model.depth(), model.activation().name()));
+        group.first->cause, model.Describe()));
   }
 }
 

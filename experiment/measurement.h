@@ -26,27 +26,30 @@
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
 #include "experiment/metrics_table.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "metrics/alignment_measure.h"
 
 namespace nfalab {
 
 // InvalidArgument / NotFound naming the measurement.* field (also for a
-// measure or layer listed twice); `depth` is the model's number of hidden
-// layers.
+// measure or layer listed twice); `weighted_layers` is the model's number of
+// weighted layers, or -1 if it is not known yet (measurement.layers are then
+// only checked to be >= 1).
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
-                                       int depth);
+                                       int weighted_layers);
 
-// 0-based indices of the layers `config` measures in a model of `depth`
-// hidden layers: measurement.layers, or the hidden layers (and the readout
-// with include_readout).
-std::vector<int> MeasuredLayers(const MeasurementConfig& config, int depth);
+// 0-based indices of the weighted layers `config` measures in a model of
+// `weighted_layers` of them: measurement.layers, or all but the last (the
+// hidden layers), and the last (the readout) with include_readout.
+std::vector<int> MeasuredLayers(const MeasurementConfig& config,
+                                int weighted_layers);
 
 class Measurement {
  public:
-  // `config` must be valid for the model's depth.
+  // Checks `config` for a model of `weighted_layers` weighted layers.
   static absl::StatusOr<Measurement> Create(const MeasurementConfig& config,
-                                            int depth, const Dataset& train);
+                                            int weighted_layers,
+                                            const Dataset& train);
 
   bool enabled() const { return config_.measure_every() > 0; }
   // After `epoch` (0-based) of `epochs`?
@@ -58,19 +61,20 @@ class Measurement {
   const Dataset& subset() const { return subset_; }
 
   // K_l of every measured layer at the model's current weights.
-  absl::StatusOr<std::vector<MatrixD>> ComputeKernels(const Mlp& model) const;
+  absl::StatusOr<std::vector<MatrixD>> ComputeKernels(const Model& model) const;
 
   // Evaluates every measure on every measured layer and appends the rows.
   // `ptk` comes from ComputeKernels on the same weights. `summary` (if not
   // null) receives a short "uc/c-nfc 1:0.41/0.93 ..." text for the console.
-  absl::Status Record(const Mlp& model, const std::vector<MatrixD>& ptk,
+  absl::Status Record(const Model& model, const std::vector<MatrixD>& ptk,
                       int epoch, int64_t step, MetricsTable* table,
                       std::string* summary);
 
   // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer,
   // with G0 the gradient of `loss` over the whole subset at the model's
   // (initial) weights. Appends predicted_c_nfc{,_cos} rows at epoch -1.
-  absl::Status RecordEarlyPredictor(const Mlp& model, TrainingConfig::Loss loss,
+  absl::Status RecordEarlyPredictor(const Model& model,
+                                    TrainingConfig::Loss loss,
                                     MetricsTable* table);
 
   // Every warning of the run so far (without a "warning: " prefix).
@@ -98,7 +102,7 @@ class Measurement {
         subset_(std::move(subset)) {}
 
   // Adds the warnings of `found` at `epoch` not given before.
-  void Warn(const std::vector<NonFinite>& found, int epoch, const Mlp& model);
+  void Warn(const std::vector<NonFinite>& found, int epoch, const Model& model);
 
   MeasurementConfig config_;
   std::vector<int> layers_;

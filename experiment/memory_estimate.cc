@@ -22,16 +22,28 @@ namespace {
 constexpr double kFloat = sizeof(float);
 constexpr double kDouble = sizeof(double);
 constexpr double kLabel = sizeof(int);
-// Rows per chunk of Mlp::Predict (its default).
+// Rows per chunk of Model::Predict (its default).
 constexpr double kPredictChunkRows = 4096;
 // The binary, its libraries and OpenBLAS's per-thread GEMM buffers: about
 // 10 MiB before the first product, about 55 MiB on 2 cores after large ones.
 constexpr double kRuntimeBytes = 64 << 20;
 
-// k_0 = d, k_1..k_L, k_{L+1} = C.
+// k_0 = d, k_1..k_L, k_{L+1} = C. For a layer list: the out_features of
+// its linear layers (the last defaults to C); layers of other types are not
+// counted.
 std::vector<double> LayerWidths(const ModelConfig& model,
                                 const DataShape& shape) {
   std::vector<double> widths = {static_cast<double>(shape.input_dim)};
+  if (model.layers_size() > 0) {
+    for (const LayerSpec& layer : model.layers()) {
+      if (layer.type() != "linear") continue;
+      widths.push_back(layer.has_out_features()
+                           ? layer.out_features()
+                           : static_cast<double>(shape.output_dim));
+    }
+    if (widths.size() == 1) widths.push_back(shape.output_dim);
+    return widths;
+  }
   for (int l = 0; l < model.depth(); ++l) {
     widths.push_back(model.widths_size() > 0 ? model.widths(l) : model.width());
   }
@@ -157,7 +169,8 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
   const bool enabled = measuring.measure_every() > 0;
   // K is k_l x k_l: the width's doing for hidden layers, C's for the readout.
   double kernel_squares = 0, readout_kernel_squares = 0, largest_measured = 0;
-  for (int l : MeasuredLayers(measuring, config.model().depth())) {
+  for (int l : MeasuredLayers(measuring, num_layers)) {
+    if (l < 0 || l >= num_layers) continue;  // Refused by the trainer.
     const double k_out = k[l + 1], k_in = k[l];
     (l + 1 == num_layers ? readout_kernel_squares : kernel_squares) +=
         k_out * k_out;
@@ -195,9 +208,10 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
         Lever::kChunk,
         kFloat * chunk * (d + c_out * hidden_preactivations + cached + k_max));
     computing_k.Add(Lever::kOutputs, kFloat * chunk * c_out * c_out);
+    // The cotangents between two weighted layers.
+    computing_k.Add(Lever::kChunk, kFloat * chunk * c_out * k_max);
     Tally measures, early_predictor;
     if (enabled) {
-      measures.Add(Lever::kSubset, kFloat * m * cached);
       measures.Add(Lever::kWidth, kDouble * largest_measured);
     }
     if (enabled && measuring.early_predictor()) {

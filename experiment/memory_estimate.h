@@ -7,9 +7,11 @@
 //   NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
 //
 // The formulas follow the allocations of experiment/trainer.cc and what it
-// calls (layers/mlp.cc, layers/tangent_features.cc, metrics/ptk.cc,
+// calls (layers/sequential.cc, layers/tangent_features.cc, metrics/ptk.cc,
 // experiment/measurement.cc, optimizers/, experiment/checkpoint.cc). With
-//   k_0 = d inputs, k_1..k_L the hidden widths, k_{L+1} = C outputs,
+//   k_0 = d inputs, k_1..k_L the hidden widths, k_{L+1} = C outputs
+//   (for a model.layers list: the out_features of its linear layers; other
+//   layer types are not counted),
 //   layer l = 1..L+1 holding W_l: [k_l, k_{l-1}],
 //   P = sum_l k_l k_{l-1} (+ sum_l k_l with biases)   parameters per copy,
 //   A = sum_l (k_{l-1} + k_l)          cached floats per sample of a forward,
@@ -37,10 +39,11 @@
 //                      larger split
 //     measurement      the largest of
 //                      - computing K: (g + f) sum_{l in M} k_l^2
-//                        + f c (d + C sum_{l>=1} k_l + A + k_max), the
-//                        chunk's tangent features of every layer
-//                        (c C k_l each) and its forward pass;
-//                      - the measures: f m A + g (2 k_l k_{l-1} + 2 k_{l-1}^2)
+//                        + f c (d + C sum_{l>=1} k_l + A + k_max + C k_max),
+//                        the chunk's tangent features of every layer
+//                        (c C k_l each), its forward pass and the
+//                        cotangents between two weighted layers;
+//                      - the measures: g (2 k_l k_{l-1} + 2 k_{l-1}^2)
 //                        for the largest measured layer (W, K W, W^T W and
 //                        W^T K W in double, as the built-in NFCs);
 //                      - the early predictor: f m (A + C) + f P + computing K.

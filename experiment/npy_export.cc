@@ -1,29 +1,79 @@
 #include "experiment/npy_export.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/npy.h"
 #include "core/status_macros.h"
 
 namespace nfalab {
+namespace {
 
-absl::Status ExportNpy(const std::string& dir, const Mlp& model,
+std::string ShapeJson(const SampleShape& shape) {
+  if (shape.is_flat()) return absl::StrCat("[", shape.channels, "]");
+  return absl::StrCat("[", shape.channels, ", ", shape.height, ", ",
+                      shape.width, "]");
+}
+
+}  // namespace
+
+std::string ModelJson(const Model& model) {
+  std::vector<std::string> layers;
+  int weighted = 0;
+  for (int j = 0; j < model.num_layers(); ++j) {
+    const BasicLayer<float>& layer = model.layer(j);
+    std::vector<std::string> fields = {
+        absl::StrCat("\"type\": \"", layer.type(), "\"")};
+    for (const ExportField& field : layer.ExportFields()) {
+      fields.push_back(absl::StrCat("\"", field.key, "\": ", field.json));
+    }
+    if (const BasicWeightedLayer<float>* w = layer.AsWeighted()) {
+      ++weighted;
+      fields.push_back(absl::StrCat("\"weight\": \"W", weighted, ".npy\""));
+      fields.push_back(
+          absl::StrCat("\"initial_weight\": \"W0_", weighted, ".npy\""));
+      if (w->has_bias()) {
+        fields.push_back(absl::StrCat("\"bias\": \"b", weighted, ".npy\""));
+      }
+    }
+    layers.push_back(absl::StrCat("    {", absl::StrJoin(fields, ", "), "}"));
+  }
+  return absl::StrCat("{\"input_shape\": ", ShapeJson(model.input_shape()),
+                      ",\n \"layers\": [\n", absl::StrJoin(layers, ",\n"),
+                      "]}\n");
+}
+
+absl::Status ExportNpy(const std::string& dir, const Model& model,
                        const std::vector<int>& layers,
                        const std::vector<MatrixD>& ptk, const Matrix& x) {
   NFALAB_CHECK(layers.size() == ptk.size()) << "one K per measured layer";
   NFALAB_RETURN_IF_ERROR(MakeDirectories(dir));
-  for (int l = 0; l < model.num_layers(); ++l) {
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
+    const std::vector<int64_t> shape = layer.ExportWeightShape();
     NFALAB_RETURN_IF_ERROR(WriteNpy(absl::StrCat(dir, "/W", l + 1, ".npy"),
-                                    model.layer(l).weight()));
+                                    layer.weight(), shape));
     NFALAB_RETURN_IF_ERROR(WriteNpy(absl::StrCat(dir, "/W0_", l + 1, ".npy"),
-                                    model.initial_weight(l)));
+                                    layer.initial_weight(), shape));
+    if (layer.has_bias()) {
+      NFALAB_RETURN_IF_ERROR(
+          WriteNpy(absl::StrCat(dir, "/b", l + 1, ".npy"), layer.bias()));
+    }
   }
   for (size_t j = 0; j < layers.size(); ++j) {
     NFALAB_RETURN_IF_ERROR(
         WriteNpy(absl::StrCat(dir, "/K", layers[j] + 1, ".npy"), ptk[j]));
   }
-  return WriteNpy(dir + "/X.npy", x);
+  const SampleShape& input = model.input_shape();
+  if (input.is_flat()) {
+    NFALAB_RETURN_IF_ERROR(WriteNpy(dir + "/X.npy", x));
+  } else {
+    const int64_t shape[] = {x.rows(), input.channels, input.height,
+                             input.width};
+    NFALAB_RETURN_IF_ERROR(WriteNpy(dir + "/X.npy", x, shape));
+  }
+  return WriteFileAtomically(dir + "/model.json", ModelJson(model));
 }
 
 }  // namespace nfalab

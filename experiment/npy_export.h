@@ -1,11 +1,27 @@
-// ExportNpy: a run's weights, PTKs and measurement inputs as NumPy .npy
-// files, for analysis in Python:
+// ExportNpy: a run's network, PTKs and measurement inputs as NumPy .npy files
+// and a model.json that rebuilds the network anywhere (README, "Checking
+// nfalab in Python"). For weighted layers l = 1, 2, ... (the metrics.csv
+// numbering):
 //
-//   W{l}.npy, W0_{l}.npy   float32 [k_l, k_{l-1}], l = 1..L+1
+//   model.json             the layer sequence in PyTorch's terms (below)
+//   W{l}.npy, W0_{l}.npy   float32, PyTorch's layout ([out, in] for linear)
+//   b{l}.npy               float32 [out], only for layers with a bias
 //   K{l}.npy               float64 [k_l, k_l], each measured layer
-//   X.npy                  float32 [m, d], the measurement subset
+//   X.npy                  float32, the measurement subset: [m, C, H, W] for
+//                          images, [m, d] otherwise
 //
-//   >>> import numpy as np
+// model.json:
+//   {"input_shape": [1, 28, 28],
+//    "layers": [
+//      {"type": "flatten"},
+//      {"type": "linear", "in_features": 784, "out_features": 256,
+//       "weight": "W1.npy", "initial_weight": "W0_1.npy", "bias": "b1.npy"},
+//      {"type": "activation", "name": "relu"}, ...]}
+// Each layer type adds its own keys (layers/layer.h, ExportFields); "bias"
+// appears only when the layer has one; "input_shape" is [d] for flat inputs.
+//
+//   >>> import json, numpy as np
+//   >>> model = json.load(open("export/model.json"))
 //   >>> W1, K1 = np.load("export/W1.npy"), np.load("export/K1.npy")
 //
 // Every file is written atomically.
@@ -17,12 +33,16 @@
 
 #include "absl/status/status.h"
 #include "core/tensor.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 
 namespace nfalab {
 
-// `layers` are 0-based and `ptk[j]` is the K of layers[j]. Creates `dir`.
-absl::Status ExportNpy(const std::string& dir, const Mlp& model,
+// The model.json text of `model`.
+std::string ModelJson(const Model& model);
+
+// `layers` are 0-based weighted-layer indices and `ptk[j]` is the K of
+// layers[j]; `x` holds samples of the model's input shape. Creates `dir`.
+absl::Status ExportNpy(const std::string& dir, const Model& model,
                        const std::vector<int>& layers,
                        const std::vector<MatrixD>& ptk, const Matrix& x);
 

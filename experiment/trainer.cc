@@ -50,7 +50,7 @@ double Loss(TrainingConfig::Loss kind, const Matrix& output,
   return MseLoss(output, data.y, d_output);
 }
 
-Evaluation Evaluate(const Mlp& model, const Dataset& data,
+Evaluation Evaluate(const Model& model, const Dataset& data,
                     TrainingConfig::Loss kind) {
   Evaluation result;
   if (data.size() == 0) return result;
@@ -100,12 +100,13 @@ absl::Status DivergedError(int epoch, int64_t step, double loss,
 class Run {
  public:
   Run(const ExperimentConfig& config, const RunOptions& options,
-      DatasetSplits data, Mlp model, std::unique_ptr<Optimizer> optimizer,
+      DatasetSplits data, Model model, std::unique_ptr<Optimizer> optimizer,
       Measurement measurement)
       : config_(config),
         options_(options),
         data_(std::move(data)),
         model_(std::move(model)),
+        parameters_(model_.ParameterBlocks()),
         optimizer_(std::move(optimizer)),
         measurement_(std::move(measurement)),
         progress_(options.log, options.interactive) {}
@@ -319,7 +320,7 @@ class Run {
         return DivergedError(epoch, state_.step + 1, loss, learning_rate_);
       }
       model_.Backward(cache_, d_output_, &gradients_);
-      NFALAB_RETURN_IF_ERROR(optimizer_->Step(gradients_, &model_));
+      NFALAB_RETURN_IF_ERROR(optimizer_->Step(gradients_, parameters_));
       ++state_.step;
       state_.epoch_position = end;
       progress_.Update(end);
@@ -366,7 +367,9 @@ class Run {
   const ExperimentConfig& config_;
   const RunOptions& options_;
   DatasetSplits data_;
-  Mlp model_;
+  Model model_;
+  // Point into model_'s layers, which stay put when model_ moves.
+  std::vector<ParameterBlock> parameters_;
   std::unique_ptr<Optimizer> optimizer_;
   Measurement measurement_;
   ProgressLine progress_;
@@ -377,7 +380,7 @@ class Run {
   int ptk_epoch_ = -2;
   int interrupted_by_ = 0;  // The signal that stopped the run, if any.
   const std::string git_commit_ = DetectGitCommit();
-  MlpCache cache_;
+  ModelCache cache_;
   Gradients gradients_;
   Matrix d_output_;
 };
@@ -434,15 +437,20 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
   Rng order_rng = rng.Fork();
-  NFALAB_ASSIGN_OR_RETURN(Mlp model,
-                          Mlp::Create(config.model(), data.train.input_dim(),
-                                      data.train.output_dim(), &init_rng));
+  NFALAB_ASSIGN_OR_RETURN(
+      Model model, Model::Create(config.model(), data.train.sample_shape(),
+                                 data.train.output_dim(), &init_rng));
+  // measurement.layers were checked against model.depth; a layer list
+  // fixes the number of weighted layers only now.
+  NFALAB_RETURN_IF_ERROR(
+      CheckLayerNumbers(config, model.num_weighted_layers()));
   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
                           OptimizerRegistry::Global().Create(
                               config.optimizer().name(), config.optimizer()));
   NFALAB_ASSIGN_OR_RETURN(
       Measurement measurement,
-      Measurement::Create(config.measurement(), model.depth(), data.train));
+      Measurement::Create(config.measurement(), model.num_weighted_layers(),
+                          data.train));
   const int n = data.train.size();
   Run run(config, options, std::move(data), std::move(model),
           std::move(optimizer), std::move(measurement));

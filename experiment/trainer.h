@@ -1,7 +1,7 @@
 // RunExperiment: one training run of an ExperimentConfig, end to end.
 //
 //   1. ValidateConfig (nothing is written if it fails);
-//   2. load the data, build the Mlp (seeded) and the optimizer;
+//   2. load the data, build the model (seeded) and the optimizer;
 //   3. for every epoch: shuffle, minibatch steps, then evaluate the loss
 //      (and accuracy, for classification) on the full train and test splits;
 //   4. after every epoch, rewrite <out_dir>/metrics.csv and nfc.svg
@@ -32,7 +32,7 @@
 #include "absl/status/statusor.h"
 #include "experiment/experiment_config.pb.h"
 #include "experiment/metrics_table.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 
 namespace nfalab {
 
@@ -64,7 +64,7 @@ struct RunOptions {
 
 struct RunResult {
   MetricsTable metrics;
-  Mlp model;
+  Model model;
   double final_train_loss = 0;
   double final_test_loss = 0;
 };

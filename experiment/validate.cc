@@ -11,7 +11,7 @@
 #include "datasets/dataset_source.h"
 #include "datasets/file_source.h"
 #include "experiment/measurement.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "optimizers/learning_rate_schedule.h"
 #include "optimizers/optimizer.h"
 
@@ -68,23 +68,33 @@ absl::Status ValidateData(const DatasetConfig& data) {
 
 }  // namespace
 
+absl::Status CheckLayerNumbers(const ExperimentConfig& config,
+                               int weighted_layers) {
+  NFALAB_RETURN_IF_ERROR(
+      ValidateMeasurementConfig(config.measurement(), weighted_layers));
+  // SLO target layers must exist (the optimizer itself does not know the
+  // model until its first step).
+  const SloOptions& slo = config.optimizer().slo();
+  for (int i = 0; i < slo.target_layers_size(); ++i) {
+    if (weighted_layers >= 0 && slo.target_layers(i) > weighted_layers) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "optimizer.slo.target_layers[", i, "] is ", slo.target_layers(i),
+          "; the model's weighted layers are numbered 1..", weighted_layers));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateName(config.name()));
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
-  NFALAB_RETURN_IF_ERROR(
-      ValidateMeasurementConfig(config.measurement(), config.model().depth()));
-  // SLO target layers must exist (the optimizer itself does not know the
-  // depth until its first step).
-  const SloOptions& slo = config.optimizer().slo();
-  for (int i = 0; i < slo.target_layers_size(); ++i) {
-    if (slo.target_layers(i) > config.model().depth() + 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "optimizer.slo.target_layers[", i, "] is ", slo.target_layers(i),
-          "; layers are numbered 1..", config.model().depth() + 1));
-    }
-  }
+  // An MLP has depth + 1 weighted layers; a layer list's count needs the
+  // data's shape, so the trainer checks it once the model is built.
+  NFALAB_RETURN_IF_ERROR(CheckLayerNumbers(
+      config,
+      config.model().layers_size() > 0 ? -1 : config.model().depth() + 1));
   const TrainingConfig& training = config.training();
   NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
   NFALAB_RETURN_IF_ERROR(

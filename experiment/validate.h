@@ -14,6 +14,12 @@ namespace nfalab {
 
 absl::Status ValidateConfig(const ExperimentConfig& config);
 
+// InvalidArgument naming the field if measurement.layers or
+// optimizer.slo.target_layers go beyond a model of `weighted_layers`
+// weighted layers (-1: not known yet, only the lower bounds are checked).
+absl::Status CheckLayerNumbers(const ExperimentConfig& config,
+                               int weighted_layers);
+
 }  // namespace nfalab
 
 #endif  // NFALAB_EXPERIMENT_VALIDATE_H_

@@ -1,41 +1,46 @@
-// Linear: h = x W^T + b for a batch of row samples x: [n, k_in].
-// W: [k_out, k_in] (the paper's W_l), optional b: [k_out].
+// Linear ("linear"): h = x W^T + b for a batch of flat samples x: [n, k_in],
+// W: [k_out, k_in] (the paper's W_l, PyTorch's nn.Linear layout), optional
+// b: [k_out]. A weighted layer with P = 1: W multiplies the input rows as
+// they are.
+//
+//   Backward:  dL/dx = dL/dh W          (any number R of rows per sample)
+//              dL/dW = dL/dh^T x,  dL/db = column sums of dL/dh   (R = 1)
+//
+// Options (LayerSpec): out_features (>= 1), bias.
 #ifndef NFALAB_LAYERS_LINEAR_H_
 #define NFALAB_LAYERS_LINEAR_H_
 
-#include "core/tensor.h"
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "layers/layer.h"
 
 namespace nfalab {
 
 template <typename Scalar>
-class BasicLinear {
+class BasicLinear : public BasicWeightedLayer<Scalar> {
  public:
   BasicLinear(int input_dim, int output_dim, bool has_bias);
 
-  int input_dim() const { return static_cast<int>(weight_.cols()); }
-  int output_dim() const { return static_cast<int>(weight_.rows()); }
-  bool has_bias() const { return has_bias_; }
+  // InvalidArgument for a non-flat input or out_features < 1.
+  static absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> Create(
+      const LayerSpec& spec, const SampleShape& input);
 
-  MatrixT<Scalar>& weight() { return weight_; }
-  const MatrixT<Scalar>& weight() const { return weight_; }
-  // Empty when the layer has no bias.
-  VectorT<Scalar>& bias() { return bias_; }
-  const VectorT<Scalar>& bias() const { return bias_; }
+  int input_dim() const { return this->fan_in(); }
+  int output_dim() const { return this->units(); }
 
-  // h: [n, k_out] = x W^T + b, x: [n, k_in].
-  void Forward(const MatrixT<Scalar>& x, MatrixT<Scalar>* h) const;
-
-  // Given dL/dh: [n, k_out] and the layer input x, writes
-  // dL/dW = dh^T x: [k_out, k_in], dL/db = column sums of dh (if the layer
-  // has a bias) and, unless `d_input` is null, dL/dx = dh W: [n, k_in].
-  void Backward(const MatrixT<Scalar>& x, const MatrixT<Scalar>& d_output,
-                MatrixT<Scalar>* d_weight, VectorT<Scalar>* d_bias,
-                MatrixT<Scalar>* d_input) const;
-
- private:
-  MatrixT<Scalar> weight_;
-  VectorT<Scalar> bias_;
-  bool has_bias_;
+  void Forward(const MatrixT<Scalar>& x, MatrixT<Scalar>* h,
+               MatrixT<Scalar>* kept = nullptr) const override;
+  void Backward(const MatrixT<Scalar>& x, const MatrixT<Scalar>& h,
+                const MatrixT<Scalar>& kept, const MatrixT<Scalar>& d_h,
+                int rows_per_sample, MatrixT<Scalar>* d_x,
+                MatrixT<Scalar>* d_weight,
+                VectorT<Scalar>* d_bias) const override;
+  std::vector<ExportField> ExportFields() const override;
+  std::unique_ptr<BasicLayer<Scalar>> Clone() const override {
+    return std::make_unique<BasicLinear>(*this);
+  }
 };
 
 using Linear = BasicLinear<float>;

@@ -1,42 +1,54 @@
 #include "layers/tangent_features.h"
 
+#include "core/check.h"
+
 namespace nfalab {
 
 template <typename Scalar>
-void ComputeTangentFeatures(const BasicMlp<Scalar>& mlp,
+void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
                             const MatrixT<Scalar>& x,
                             std::vector<MatrixT<Scalar>>* features,
-                            BasicMlpCache<Scalar>* cache) {
-  BasicMlpCache<Scalar> local_cache;
-  BasicMlpCache<Scalar>& forward = cache != nullptr ? *cache : local_cache;
-  mlp.Forward(x, &forward);
+                            BasicModelCache<Scalar>* cache, int lowest) {
+  NFALAB_CHECK(lowest >= 0 && lowest < model.num_weighted_layers())
+      << "lowest weighted layer " << lowest;
+  BasicModelCache<Scalar> local_cache;
+  BasicModelCache<Scalar>& forward = cache != nullptr ? *cache : local_cache;
+  model.Forward(x, &forward);
   const Eigen::Index m = x.rows();
-  const int c = mlp.output_dim();
-  const int n_layers = mlp.num_layers();
-  features->resize(n_layers);
+  const int c = model.output_dim();
+  features->resize(model.num_weighted_layers());
 
-  // The readout's pre-activation is the output: g = e_c.
-  MatrixT<Scalar>& top = (*features)[n_layers - 1];
-  top.setZero(m * c, c);
-  for (Eigen::Index i = 0; i < m; ++i) {
-    top.middleRows(i * c, c).setIdentity();
-  }
-  MatrixT<Scalar> slope;
-  for (int l = n_layers - 1; l > 0; --l) {
-    MatrixT<Scalar>& below = (*features)[l - 1];
-    below.noalias() = (*features)[l] * mlp.layer(l).weight();
-    mlp.activation().Derivative(forward.preactivations[l - 1], &slope);
-    for (Eigen::Index i = 0; i < m; ++i) {
-      below.middleRows(i * c, c).array().rowwise() *= slope.row(i).array();
+  // g walks down: the cotangent rows at the output of layer j. Each step
+  // writes straight into the features of the weighted layer below when
+  // there is one, so that the features' storage is reused across chunks.
+  MatrixT<Scalar> scratch[2];
+  const int last = model.num_layers() - 1;
+  int l = model.num_weighted_layers() - 1;  // Highest weighted layer <= j.
+  auto destination = [&](int position, const MatrixT<Scalar>* avoid) {
+    if (l >= 0 && model.weighted_position(l) == position) {
+      return &(*features)[l];
     }
+    return avoid == &scratch[0] ? &scratch[1] : &scratch[0];
+  };
+  MatrixT<Scalar>* g = destination(last, nullptr);
+  // The output's cotangents are the unit vectors e_c.
+  g->setZero(m * c, c);
+  for (Eigen::Index i = 0; i < m; ++i) g->middleRows(i * c, c).setIdentity();
+  const int stop = model.weighted_position(lowest);
+  for (int j = last; j > stop; --j) {
+    if (j == model.weighted_position(l)) --l;
+    MatrixT<Scalar>* below = destination(j - 1, g);
+    model.layer(j).Backward(forward.LayerInput(j), forward.outputs[j],
+                            forward.kept[j], *g, c, below, nullptr, nullptr);
+    g = below;
   }
 }
 
-template void ComputeTangentFeatures(const BasicMlp<float>&, const Matrix&,
-                                     std::vector<Matrix>*,
-                                     BasicMlpCache<float>*);
-template void ComputeTangentFeatures(const BasicMlp<double>&, const MatrixD&,
-                                     std::vector<MatrixD>*,
-                                     BasicMlpCache<double>*);
+template void ComputeTangentFeatures(const BasicSequential<float>&,
+                                     const Matrix&, std::vector<Matrix>*,
+                                     BasicModelCache<float>*, int);
+template void ComputeTangentFeatures(const BasicSequential<double>&,
+                                     const MatrixD&, std::vector<MatrixD>*,
+                                     BasicModelCache<double>*, int);
 
 }  // namespace nfalab

@@ -1,46 +1,48 @@
 // Pre-activation tangent features (PTFs), paper §2.3:
 //
-//   g_{l,ic} = d f_c(x_i) / d h_l   in R^{k_l},
+//   g_{l,ic} = d f_c(x_i) / d h_l,
 //
-// the gradient of output c with respect to layer l's pre-activation, for
-// every sample i and output c. They are computed for all layers at once by
-// backpropagating the C unit cotangents e_c of every sample together, which
-// is a chain of GEMMs:
+// the gradient of output c with respect to the output h_l of weighted layer
+// l (its pre-activation), for every sample i and output c. They are computed
+// for all weighted layers at once by pushing the C unit cotangents e_c of
+// every sample back through the layers together (Backward with R = C rows per
+// sample), a chain of GEMMs for linear layers:
 //
-//   G_{L+1} = [e_c] (rows (i, c)),   G_{l-1} = (G_l W_l) * phi'(h_{l-1})
+//   G = [e_c] (rows i C + c),   G <- Backward_j(G)  for j = J, ..., 1.
 //
-// with phi'(h_{l-1}) of sample i applied to its C rows. Memory is
-// O(m C k) for a chunk of m samples.
+// Memory is O(m C s) for a chunk of m samples and the largest layer output
+// size s; the walk stops at the lowest weighted layer asked for.
 //
 //   std::vector<Matrix> ptf;
-//   ComputeTangentFeatures(mlp, x_chunk, &ptf);
-//   ptf[l]  // [m * C, k_{l+1}], row i * C + c is g_{l+1, ic}
+//   ComputeTangentFeatures(model, x_chunk, &ptf);
+//   ptf[l]  // [m C, output size of weighted layer l], row i C + c is g_{l,ic}
 #ifndef NFALAB_LAYERS_TANGENT_FEATURES_H_
 #define NFALAB_LAYERS_TANGENT_FEATURES_H_
 
 #include <vector>
 
 #include "core/tensor.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 
 namespace nfalab {
 
-// `features` receives one matrix per layer (0-based, the readout last; its
-// features are the unit vectors e_c). If `cache` is not null it keeps the
-// forward pass over `x`.
+// `features` receives one matrix per weighted layer (0-based, the readout
+// last); those below weighted layer `lowest` are not computed. If `cache` is
+// not null it keeps the forward pass over `x`.
 template <typename Scalar>
-void ComputeTangentFeatures(const BasicMlp<Scalar>& mlp,
+void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
                             const MatrixT<Scalar>& x,
                             std::vector<MatrixT<Scalar>>* features,
-                            BasicMlpCache<Scalar>* cache = nullptr);
+                            BasicModelCache<Scalar>* cache = nullptr,
+                            int lowest = 0);
 
-extern template void ComputeTangentFeatures(const BasicMlp<float>&,
+extern template void ComputeTangentFeatures(const BasicSequential<float>&,
                                             const Matrix&, std::vector<Matrix>*,
-                                            BasicMlpCache<float>*);
-extern template void ComputeTangentFeatures(const BasicMlp<double>&,
+                                            BasicModelCache<float>*, int);
+extern template void ComputeTangentFeatures(const BasicSequential<double>&,
                                             const MatrixD&,
                                             std::vector<MatrixD>*,
-                                            BasicMlpCache<double>*);
+                                            BasicModelCache<double>*, int);
 
 }  // namespace nfalab
 

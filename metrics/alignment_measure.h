@@ -1,11 +1,10 @@
 // AlignmentMeasure: a per-layer quantity computed at every measurement
 // (UC-NFC, C-NFC, ...). Built-ins and plugins use exactly this API.
 //
-// A measure receives a LayerContext with the layer's current weight W, its
-// initial weight W0, the PTK covariance K (at the current weights, on the
-// measurement subset) and the layer's inputs x_l on that subset, and
-// returns one or more named values (each becomes a `measure` in
-// metrics.csv):
+// A measure receives a LayerContext with a weighted layer's current weight
+// W, its initial weight W0 and the PTK covariance K (at the current weights,
+// on the measurement subset), and returns one or more named values (each
+// becomes a `measure` in metrics.csv):
 //
 //   class TraceRatio : public AlignmentMeasure {
 //    public:
@@ -32,18 +31,17 @@
 namespace nfalab {
 
 struct LayerContext {
-  // The paper's layer number l (1-based); the readout is num_layers.
+  // The weighted layer's number l (1-based); the last one (the readout) is
+  // num_layers.
   int layer;
   int num_layers;
   bool is_readout() const { return layer == num_layers; }
-  // W_l and W_l^(0): [k_l, k_{l-1}].
+  // W_l and W_l^(0): [k, p] (layers/layer.h; for linear [k_l, k_{l-1}]).
   const Matrix& weight;
   const Matrix& initial_weight;
-  // K_l: [k_l, k_l] (divided by the number of samples unless the run uses
-  // the plain sum).
+  // K_l: [k, k] (divided by the number of samples unless the run uses the
+  // plain sum).
   const MatrixD& ptk;
-  // x_l, the layer's input on the measurement subset: [m, k_{l-1}].
-  const Matrix& inputs;
 };
 
 struct MeasureValue {

@@ -1,19 +1,20 @@
-// The feature matrices of a layer with weight W: [k_out, k_in] (paper §2.1,
-// §2.2, §2.4), all in double:
+// The feature matrices of a weighted layer with weight W: [k, p] (paper
+// §2.1, §2.2, §2.4), all in double:
 //
-//   NFM   F = W^T W                       [k_in, k_in]
-//   AGOP  G = W^T K W                     [k_in, k_in]
+//   NFM   F = W^T W                       [p, p]
+//   AGOP  G = W^T K W                     [p, p]
 //
 // where K is the layer's PTK covariance (metrics/ptk.h). The identity
-// G = (1/n) sum_{i,c} grad_{x_l} f_c(x_i) grad_{x_l} f_c(x_i)^T holds exactly
-// for any activation; BruteForceAgop builds the right-hand side from
-// per-sample input Jacobians (one backward pass per sample and output) to
-// test it, and is far too slow for anything else.
+// G = (1/n) sum_{i,c,q} J_{icq}^T J_{icq}, J_{icq} = d f_c(x_i) / d X_i[q, :]
+// the gradient with respect to the q-th row that W multiplies (for linear,
+// the layer's input), holds exactly for any activation; BruteForceAgop builds
+// the right-hand side from per-sample Jacobians (one backward pass per sample
+// and output) to test it, and is far too slow for anything else.
 #ifndef NFALAB_METRICS_FEATURE_MATRICES_H_
 #define NFALAB_METRICS_FEATURE_MATRICES_H_
 
 #include "core/tensor.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 
 namespace nfalab {
 
@@ -23,17 +24,16 @@ MatrixD NeuralFeatureMatrix(const MatrixD& w);
 // W^T K W; K: [k_out, k_out].
 MatrixD AverageGradientOuterProduct(const MatrixD& w, const MatrixD& k);
 
-// (1/n) sum_i J_i^T J_i with J_i = d f(x_i) / d x_l: [C, k_in] the Jacobian
-// of the output with respect to the input of 0-based layer `layer`, one
-// sample and one output at a time (divide by n unless `normalize_by_n` is
-// false).
+// (1/n) sum_{i,c,q} J_{icq}^T J_{icq} for the 0-based weighted layer
+// `layer`, one sample and one output at a time (divide by n unless
+// `normalize_by_n` is false).
 template <typename Scalar>
-MatrixD BruteForceAgop(const BasicMlp<Scalar>& mlp, const MatrixT<Scalar>& x,
+MatrixD BruteForceAgop(const BasicSequential<Scalar>& model, const MatrixT<Scalar>& x,
                        int layer, bool normalize_by_n = true);
 
-extern template MatrixD BruteForceAgop(const BasicMlp<float>&, const Matrix&,
+extern template MatrixD BruteForceAgop(const BasicSequential<float>&, const Matrix&,
                                        int, bool);
-extern template MatrixD BruteForceAgop(const BasicMlp<double>&, const MatrixD&,
+extern template MatrixD BruteForceAgop(const BasicSequential<double>&, const MatrixD&,
                                        int, bool);
 
 }  // namespace nfalab

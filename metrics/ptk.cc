@@ -9,7 +9,7 @@
 namespace nfalab {
 
 template <typename Scalar>
-absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicMlp<Scalar>& mlp,
+absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& model,
                                                 const MatrixT<Scalar>& x,
                                                 const std::vector<int>& layers,
                                                 const PtkOptions& options) {
@@ -21,31 +21,41 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicMlp<Scalar>& mlp,
         absl::StrCat("PTK chunk size must be >= 1, got ", options.chunk_size));
   }
   for (int layer : layers) {
-    if (layer < 0 || layer >= mlp.num_layers()) {
-      return absl::InvalidArgumentError(absl::StrCat("PTK layer index ", layer,
-                                                     " is outside [0, ",
-                                                     mlp.num_layers(), ")"));
+    if (layer < 0 || layer >= model.num_weighted_layers()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PTK layer index ", layer, " is outside [0, ",
+                       model.num_weighted_layers(), ")"));
     }
   }
+  if (layers.empty()) return std::vector<MatrixD>();
+  const int lowest = *std::min_element(layers.begin(), layers.end());
   std::vector<MatrixD> totals(layers.size());
   std::vector<MatrixT<Scalar>> chunk_sums(layers.size());
   for (size_t j = 0; j < layers.size(); ++j) {
-    const int k = mlp.layer(layers[j]).output_dim();
+    const int k = model.weighted_layer(layers[j]).units();
     totals[j].setZero(k, k);
     chunk_sums[j].resize(k, k);
   }
   std::vector<MatrixT<Scalar>> features;
-  MatrixT<Scalar> chunk;
+  MatrixT<Scalar> chunk, vectors;
   for (Eigen::Index start = 0; start < x.rows(); start += options.chunk_size) {
     const Eigen::Index rows =
         std::min<Eigen::Index>(options.chunk_size, x.rows() - start);
     chunk = x.middleRows(start, rows);
-    ComputeTangentFeatures(mlp, chunk, &features);
+    ComputeTangentFeatures(model, chunk, &features,
+                           static_cast<BasicModelCache<Scalar>*>(nullptr),
+                           lowest);
     for (size_t j = 0; j < layers.size(); ++j) {
+      const BasicWeightedLayer<Scalar>& layer = model.weighted_layer(layers[j]);
+      const MatrixT<Scalar>* g = &features[layers[j]];
+      if (layer.positions() != 1) {
+        layer.OutputVectors(*g, &vectors);
+        g = &vectors;
+      }
       // Only the lower triangle is written; it is mirrored at the end.
       chunk_sums[j].setZero();
       chunk_sums[j].template selfadjointView<Eigen::Lower>().rankUpdate(
-          features[layers[j]].transpose());
+          g->transpose());
       totals[j].template triangularView<Eigen::Lower>() +=
           chunk_sums[j].template cast<double>();
     }
@@ -60,10 +70,10 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicMlp<Scalar>& mlp,
 }
 
 template absl::StatusOr<std::vector<MatrixD>> ComputePtk(
-    const BasicMlp<float>&, const Matrix&, const std::vector<int>&,
+    const BasicSequential<float>&, const Matrix&, const std::vector<int>&,
     const PtkOptions&);
 template absl::StatusOr<std::vector<MatrixD>> ComputePtk(
-    const BasicMlp<double>&, const MatrixD&, const std::vector<int>&,
+    const BasicSequential<double>&, const MatrixD&, const std::vector<int>&,
     const PtkOptions&);
 
 }  // namespace nfalab

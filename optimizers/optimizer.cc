@@ -5,22 +5,24 @@
 
 namespace nfalab {
 
-absl::Status CheckGradientShapes(const Gradients& gradients, const Mlp& model) {
-  const int n_layers = model.num_layers();
+absl::Status CheckGradientShapes(
+    const Gradients& gradients, const std::vector<ParameterBlock>& parameters) {
+  const int n_layers = static_cast<int>(parameters.size());
   if (static_cast<int>(gradients.weight.size()) != n_layers ||
       static_cast<int>(gradients.bias.size()) != n_layers) {
     return absl::InvalidArgumentError(
         absl::StrCat("gradients have ", gradients.weight.size(),
-                     " layers, model has ", n_layers));
+                     " layers, the model has ", n_layers, " weighted layers"));
   }
   for (int i = 0; i < n_layers; ++i) {
-    const Linear& layer = model.layer(i);
+    const ParameterBlock& block = parameters[i];
     NFALAB_RETURN_IF_ERROR(
-        CheckShape(gradients.weight[i], layer.output_dim(), layer.input_dim(),
+        CheckShape(gradients.weight[i], block.weight->rows(),
+                   block.weight->cols(),
                    absl::StrCat("weight gradient of layer ", i + 1)));
     NFALAB_RETURN_IF_ERROR(
-        CheckShape(gradients.bias[i], layer.has_bias() ? layer.output_dim() : 0,
-                   1, absl::StrCat("bias gradient of layer ", i + 1)));
+        CheckShape(gradients.bias[i], block.bias->size(), 1,
+                   absl::StrCat("bias gradient of layer ", i + 1)));
   }
   return absl::OkStatus();
 }

@@ -1,10 +1,11 @@
-// Optimizer: updates an Mlp's weights from its gradients, keeping whatever
+// Optimizer: updates a model's parameters from their gradients, one
+// parameter block per weighted layer (layers/parameters.h), keeping whatever
 // per-layer state it needs (momentum buffers, ...).
 //
 //   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> opt,
 //                           OptimizerRegistry::Global().Create("sgd", config));
 //   opt->set_learning_rate(schedule.LearningRate(epoch));
-//   NFALAB_RETURN_IF_ERROR(opt->Step(gradients, &mlp));
+//   NFALAB_RETURN_IF_ERROR(opt->Step(gradients, model.ParameterBlocks()));
 //
 // New optimizers register a factory that validates its OptimizerConfig:
 //   NFALAB_REGISTER_OPTIMIZER("my_rule", MyRule::Create, "one-line summary");
@@ -12,10 +13,11 @@
 #define NFALAB_OPTIMIZERS_OPTIMIZER_H_
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/registry.h"
-#include "layers/mlp.h"
+#include "layers/parameters.h"
 #include "optimizers/optimizer_config.pb.h"
 #include "optimizers/optimizer_state.pb.h"
 
@@ -25,9 +27,10 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
 
-  // Applies one update to `model` from `gradients` (same layer shapes).
-  // InvalidArgument if the shapes do not match the model.
-  virtual absl::Status Step(const Gradients& gradients, Mlp* model) = 0;
+  // Applies one update to `parameters` from `gradients` (one entry per
+  // block, same shapes). InvalidArgument if the shapes do not match.
+  virtual absl::Status Step(const Gradients& gradients,
+                            const std::vector<ParameterBlock>& parameters) = 0;
 
   // Saves / restores the per-layer state (momentum buffers, ...) so that a
   // resumed run continues exactly. Stateless optimizers keep these defaults.
@@ -51,9 +54,10 @@ class Optimizer {
   double learning_rate_;
 };
 
-// OK if `gradients` has one weight (and bias) gradient per layer of `model`,
-// each of the layer's shape.
-absl::Status CheckGradientShapes(const Gradients& gradients, const Mlp& model);
+// OK if `gradients` has one weight (and bias) gradient per block of
+// `parameters`, each of the block's shape.
+absl::Status CheckGradientShapes(const Gradients& gradients,
+                                 const std::vector<ParameterBlock>& parameters);
 
 using OptimizerRegistry = Registry<Optimizer, const OptimizerConfig&>;
 template <>

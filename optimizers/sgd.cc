@@ -61,9 +61,10 @@ absl::StatusOr<std::unique_ptr<Optimizer>> Sgd::Create(
       config.learning_rate(), config.momentum(), config.weight_decay()));
 }
 
-absl::Status Sgd::Step(const Gradients& gradients, Mlp* model) {
-  NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, *model));
-  const int n_layers = model->num_layers();
+absl::Status Sgd::Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) {
+  NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, parameters));
+  const int n_layers = static_cast<int>(parameters.size());
   const bool first_step = weight_velocity_.empty();
   if (first_step) {
     weight_velocity_.resize(n_layers);
@@ -75,11 +76,11 @@ absl::Status Sgd::Step(const Gradients& gradients, Mlp* model) {
         "of layers; use one optimizer per model");
   }
   for (int i = 0; i < n_layers; ++i) {
-    Linear& layer = model->layer(i);
+    const ParameterBlock& layer = parameters[i];
     if (momentum_ != 0.0 && !first_step &&
-        (weight_velocity_[i].rows() != layer.weight().rows() ||
-         weight_velocity_[i].cols() != layer.weight().cols() ||
-         bias_velocity_[i].size() != layer.bias().size())) {
+        (weight_velocity_[i].rows() != layer.weight->rows() ||
+         weight_velocity_[i].cols() != layer.weight->cols() ||
+         bias_velocity_[i].size() != layer.bias->size())) {
       return absl::FailedPreconditionError(absl::StrCat(
           "this sgd optimizer's state for layer ", i + 1,
           " has another shape than the model's; use one optimizer per "
@@ -87,14 +88,14 @@ absl::Status Sgd::Step(const Gradients& gradients, Mlp* model) {
     }
   }
   for (int i = 0; i < n_layers; ++i) {
-    Linear& layer = model->layer(i);
+    const ParameterBlock& layer = parameters[i];
     UpdateParameter(gradients.weight[i], learning_rate(), momentum_,
                     weight_decay_, first_step, &weight_velocity_[i],
-                    &layer.weight());
+                    layer.weight);
     if (layer.has_bias()) {
       UpdateParameter(gradients.bias[i], learning_rate(), momentum_,
                       weight_decay_, first_step, &bias_velocity_[i],
-                      &layer.bias());
+                      layer.bias);
     }
   }
   return absl::OkStatus();

@@ -26,7 +26,8 @@ class Sgd : public Optimizer {
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config);
 
-  absl::Status Step(const Gradients& gradients, Mlp* model) override;
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) override;
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 

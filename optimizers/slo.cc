@@ -112,14 +112,16 @@ double Slo::Speed(int i) const {
              : options_.base_speed();
 }
 
-absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
-  NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, *model));
-  const int n_layers = model->num_layers();
+absl::Status Slo::Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) {
+  NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, parameters));
+  const int n_layers = static_cast<int>(parameters.size());
   for (const int layer : options_.target_layers()) {
     if (layer > n_layers) {
       return absl::InvalidArgumentError(absl::StrCat(
           "optimizer.slo.target_layers: target layer ", layer,
-          " is beyond the model, which has ", n_layers, " layers (1..",
+          " is beyond the model, which has ", n_layers,
+          " weighted layers (1..",
           n_layers, ", the readout is ", n_layers, ")"));
     }
   }
@@ -130,11 +132,11 @@ absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
         "of layers; use one optimizer per model");
   }
   for (int i = 0; i < n_layers; ++i) {
-    const Linear& layer = model->layer(i);
+    const ParameterBlock& layer = parameters[i];
     if (momentum_ != 0.0 && !first_step &&
-        (weight_velocity_[i].rows() != layer.weight().rows() ||
-         weight_velocity_[i].cols() != layer.weight().cols() ||
-         bias_velocity_[i].size() != layer.bias().size())) {
+        (weight_velocity_[i].rows() != layer.weight->rows() ||
+         weight_velocity_[i].cols() != layer.weight->cols() ||
+         bias_velocity_[i].size() != layer.bias->size())) {
       return absl::FailedPreconditionError(absl::StrCat(
           "this slo optimizer's state for layer ", i + 1,
           " has another shape than the model's; use one optimizer per "
@@ -148,14 +150,14 @@ absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
 
   const bool normalized = options_.mode() == SloOptions::NORMALIZED;
   for (int i = 0; i < n_layers; ++i) {
-    Linear& layer = model->layer(i);
+    const ParameterBlock& layer = parameters[i];
     const double step = learning_rate() * Speed(i);
     if (!normalized) {
       ScaledUpdate(gradients.weight[i], step, momentum_, weight_decay_,
-                   first_step, &weight_velocity_[i], &layer.weight());
+                   first_step, &weight_velocity_[i], layer.weight);
       if (layer.has_bias()) {
         ScaledUpdate(gradients.bias[i], step, momentum_, weight_decay_,
-                     first_step, &bias_velocity_[i], &layer.bias());
+                     first_step, &bias_velocity_[i], layer.bias);
       }
       continue;
     }
@@ -166,10 +168,10 @@ absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
     Vector decayed_bias_gradient;
     if (weight_decay_ != 0.0) {
       const float wd = static_cast<float>(weight_decay_);
-      decayed_weight_gradient = gradients.weight[i] + wd * layer.weight();
+      decayed_weight_gradient = gradients.weight[i] + wd * (*layer.weight);
       weight_gradient = &decayed_weight_gradient;
       if (layer.has_bias()) {
-        decayed_bias_gradient = gradients.bias[i] + wd * layer.bias();
+        decayed_bias_gradient = gradients.bias[i] + wd * (*layer.bias);
         bias_gradient = &decayed_bias_gradient;
       }
     }
@@ -180,10 +182,10 @@ absl::Status Slo::Step(const Gradients& gradients, Mlp* model) {
     const double inverse_norm =
         1.0 / (std::sqrt(squared_norm) + options_.epsilon());
     NormalizedUpdate(*weight_gradient, inverse_norm, step, momentum_,
-                     first_step, &weight_velocity_[i], &layer.weight());
+                     first_step, &weight_velocity_[i], layer.weight);
     if (layer.has_bias()) {
       NormalizedUpdate(*bias_gradient, inverse_norm, step, momentum_,
-                       first_step, &bias_velocity_[i], &layer.bias());
+                       first_step, &bias_velocity_[i], layer.bias);
     }
   }
   return absl::OkStatus();

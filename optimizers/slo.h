@@ -47,7 +47,8 @@ class Slo : public Optimizer {
 
   // Also InvalidArgument naming the layer if a target layer is beyond the
   // model's L+1 layers; a rejected step changes nothing.
-  absl::Status Step(const Gradients& gradients, Mlp* model) override;
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) override;
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 

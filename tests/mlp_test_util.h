@@ -1,12 +1,12 @@
 // Helpers for tests of small MLPs: a GAUSSIAN-initialised network with random
 // biases, Gaussian inputs whose hidden pre-activations stay away from the relu
 // kinks, and a forward pass in double written independently of
-// BasicMlp::Forward (h = a W^T + b, a = phi(h)) that can add a perturbation to
+// BasicSequential::Forward (h = a W^T + b, a = phi(h)) that can add a perturbation to
 // one layer's pre-activations h_l, for finite differences.
 //
 //   Rng rng(TestSeed(1));
 //   NFALAB_ASSERT_OK_AND_ASSIGN(
-//       MlpD mlp, CreateMlpWithRandomBiases(
+//       ModelD mlp, CreateMlpWithRandomBiases(
 //                     GaussianMlpConfig("relu", {5, 3}, /*bias=*/true),
 //                     /*input_dim=*/4, /*output_dim=*/2, &rng));
 //   NFALAB_ASSERT_OK_AND_ASSIGN(
@@ -14,6 +14,7 @@
 #ifndef NFALAB_TESTS_MLP_TEST_UTIL_H_
 #define NFALAB_TESTS_MLP_TEST_UTIL_H_
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,42 @@
 #include "absl/strings/string_view.h"
 #include "core/random.h"
 #include "core/tensor.h"
+#include "core/check.h"
 #include "layers/activation.h"
+#include "layers/activation_layer.h"
 #include "layers/linear.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "tests/random_matrix.h"
 
 namespace nfalab::testing {
+
+// The activation of a model built from the MLP fields of ModelConfig.
+template <typename Scalar>
+const Activation& MlpActivation(const BasicSequential<Scalar>& mlp) {
+  for (int j = 0; j < mlp.num_layers(); ++j) {
+    if (const auto* layer =
+            dynamic_cast<const BasicActivationLayer<Scalar>*>(&mlp.layer(j))) {
+      return layer->activation();
+    }
+  }
+  NFALAB_CHECK(false) << "the model has no activation layer";
+  std::abort();
+}
+
+// The output h_l (pre-activation) and the input x_l of weighted layer l in a
+// cached forward pass.
+template <typename Scalar>
+const MatrixT<Scalar>& PreactivationOf(const BasicSequential<Scalar>& model,
+                                       const BasicModelCache<Scalar>& cache,
+                                       int l) {
+  return cache.outputs[model.weighted_position(l)];
+}
+template <typename Scalar>
+const MatrixT<Scalar>& InputOf(const BasicSequential<Scalar>& model,
+                               const BasicModelCache<Scalar>& cache, int l) {
+  return cache.LayerInput(model.weighted_position(l));
+}
 
 // The bias scale of CreateMlpWithRandomBiases.
 constexpr double kTestBiasScale = 0.5;
@@ -53,28 +83,29 @@ inline ModelConfig GaussianMlpConfig(absl::string_view activation,
 // in double). GAUSSIAN init zeroes the biases; random ones make a bias that a
 // computation drops visible. Layers without a bias are left alone.
 template <typename Scalar>
-void RandomizeBiases(double scale, Rng* rng, BasicMlp<Scalar>* mlp) {
-  for (int l = 0; l < mlp->num_layers(); ++l) {
-    VectorT<Scalar>& bias = mlp->layer(l).bias();
+void RandomizeBiases(double scale, Rng* rng, BasicSequential<Scalar>* mlp) {
+  for (int l = 0; l < mlp->num_weighted_layers(); ++l) {
+    VectorT<Scalar>& bias = mlp->weighted_layer(l).bias();
     for (Eigen::Index j = 0; j < bias.size(); ++j) {
       bias[j] = static_cast<Scalar>(scale * rng->Normal());
     }
   }
 }
 
-// BasicMlp<Scalar>::Create, then RandomizeBiases with kTestBiasScale, both
+// BasicSequential<Scalar>::Create, then RandomizeBiases with kTestBiasScale, both
 // drawing from `rng`.
 template <typename Scalar = double>
-absl::StatusOr<BasicMlp<Scalar>> CreateMlpWithRandomBiases(
+absl::StatusOr<BasicSequential<Scalar>> CreateMlpWithRandomBiases(
     const ModelConfig& config, int input_dim, int output_dim, Rng* rng) {
-  absl::StatusOr<BasicMlp<Scalar>> mlp =
-      BasicMlp<Scalar>::Create(config, input_dim, output_dim, rng);
+  absl::StatusOr<BasicSequential<Scalar>> mlp =
+      BasicSequential<Scalar>::Create(config, input_dim, output_dim, rng);
   if (mlp.ok()) RandomizeBiases(kTestBiasScale, rng, &*mlp);
   return mlp;
 }
 
 // h = a W^T + b of one layer, for every row of a.
-inline MatrixD ReferencePreactivation(const LinearD& layer, const MatrixD& a) {
+inline MatrixD ReferencePreactivation(const BasicWeightedLayer<double>& layer,
+                                      const MatrixD& a) {
   MatrixD h = a * layer.weight().transpose();
   if (layer.has_bias()) h.rowwise() += layer.bias().transpose();
   return h;
@@ -83,27 +114,27 @@ inline MatrixD ReferencePreactivation(const LinearD& layer, const MatrixD& a) {
 // The output of layers start..L for `input` (the rows x_start fed to layer
 // `start`, 0-based), with `perturbation` (same shape as h) added to the
 // pre-activations of layer `perturbed` (ignored unless start <= perturbed).
-inline MatrixD ReferenceForward(const MlpD& mlp, const MatrixD& input,
+inline MatrixD ReferenceForward(const ModelD& mlp, const MatrixD& input,
                                 int start = 0, int perturbed = -1,
                                 const MatrixD& perturbation = MatrixD()) {
   MatrixD a = input;
   MatrixD h;
-  for (int l = start; l < mlp.num_layers(); ++l) {
-    h = ReferencePreactivation(mlp.layer(l), a);
+  for (int l = start; l < mlp.num_weighted_layers(); ++l) {
+    h = ReferencePreactivation(mlp.weighted_layer(l), a);
     if (l == perturbed) h += perturbation;
-    if (l + 1 < mlp.num_layers()) mlp.activation().Apply(h, &a);
+    if (l + 1 < mlp.num_weighted_layers()) MlpActivation(mlp).Apply(h, &a);
   }
   return h;
 }
 
 // Whether every hidden pre-activation (layers 0..L-1) of every row of x has
 // |h| >= margin.
-inline bool AwayFromKinks(const MlpD& mlp, const MatrixD& x, double margin) {
+inline bool AwayFromKinks(const ModelD& mlp, const MatrixD& x, double margin) {
   MatrixD a = x;
-  for (int l = 0; l + 1 < mlp.num_layers(); ++l) {
-    const MatrixD h = ReferencePreactivation(mlp.layer(l), a);
+  for (int l = 0; l + 1 < mlp.num_weighted_layers(); ++l) {
+    const MatrixD h = ReferencePreactivation(mlp.weighted_layer(l), a);
     if (h.cwiseAbs().minCoeff() < margin) return false;
-    mlp.activation().Apply(h, &a);
+    MlpActivation(mlp).Apply(h, &a);
   }
   return true;
 }
@@ -123,7 +154,7 @@ struct KinkAvoidance {
 // GaussianMatrix(1, input_dim)) until it qualifies, at most
 // avoid.max_attempts times; NotFound if some row never does.
 inline absl::StatusOr<MatrixD> GaussianInputsAwayFromKinks(
-    const MlpD& mlp, int n, Rng* rng, const KinkAvoidance& avoid = {}) {
+    const ModelD& mlp, int n, Rng* rng, const KinkAvoidance& avoid = {}) {
   MatrixD x(n, mlp.input_dim());
   for (int i = 0; i < n; ++i) {
     bool found = false;
@@ -143,9 +174,9 @@ inline absl::StatusOr<MatrixD> GaussianInputsAwayFromKinks(
 // g_{layer, c}(x) = d f_c(x) / d h_layer of one sample x: [1, d] for every
 // output c: [C, k_{layer+1}], by central differences of ReferenceForward with
 // the given step.
-inline MatrixD FiniteDifferencePtf(const MlpD& mlp, const MatrixD& x, int layer,
+inline MatrixD FiniteDifferencePtf(const ModelD& mlp, const MatrixD& x, int layer,
                                    double step) {
-  const int k = mlp.layer(layer).output_dim();
+  const int k = mlp.weighted_layer(layer).units();
   MatrixD g(mlp.output_dim(), k);
   for (int j = 0; j < k; ++j) {
     MatrixD p = MatrixD::Zero(1, k);

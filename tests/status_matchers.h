@@ -4,7 +4,7 @@
 //   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound,
 //                                HasSubstr("gleu")));
 //   EXPECT_THAT(LoadConfig(path), IsOk());
-//   NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, Mlp::Create(...));
+//   NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, Model::Create(...));
 #ifndef NFALAB_TESTS_STATUS_MATCHERS_H_
 #define NFALAB_TESTS_STATUS_MATCHERS_H_
 

@@ -38,7 +38,7 @@
 #include "core/random.h"
 #include "core/tensor.h"
 #include "layers/loss.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
@@ -85,19 +85,19 @@ void FillUniform(double lo, double hi, Rng* rng, Matrix* m) {
   }
 }
 
-absl::StatusOr<Mlp> PaperMlp(Rng* rng) {
+absl::StatusOr<Model> PaperMlp(Rng* rng) {
   ModelConfig config;
   config.set_depth(kDepth);
   config.set_width(kWidth);
   config.set_activation("relu");
   config.set_bias(false);
-  return Mlp::Create(config, kInputDim, kClasses, rng);
+  return Model::Create(config, kInputDim, kClasses, rng);
 }
 
 // Forward, MSE loss with dL/df, Backward and one SGD step on a fixed batch.
 void BM_TrainStep(benchmark::State& state) {
   Rng rng(/*seed=*/1);
-  absl::StatusOr<Mlp> mlp = PaperMlp(&rng);
+  absl::StatusOr<Model> mlp = PaperMlp(&rng);
   if (!mlp.ok()) {
     state.SkipWithError(std::string(mlp.status().message()).c_str());
     return;
@@ -114,7 +114,7 @@ void BM_TrainStep(benchmark::State& state) {
   Matrix x(kBatch, kInputDim), y(kBatch, kClasses);  // x: [B, d], y: [B, C]
   FillUniform(0.0, 1.0, &rng, &x);
   FillUniform(-1.0, 1.0, &rng, &y);
-  MlpCache cache;
+  ModelCache cache;
   Matrix d_output;
   Gradients gradients;
 
@@ -123,12 +123,12 @@ void BM_TrainStep(benchmark::State& state) {
     const double loss = MseLoss(cache.output(), y, &d_output);
     benchmark::DoNotOptimize(loss);
     mlp->Backward(cache, d_output, &gradients);
-    const absl::Status status = (*sgd)->Step(gradients, &*mlp);
+    const absl::Status status = (*sgd)->Step(gradients, mlp->ParameterBlocks());
     if (!status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       break;
     }
-    benchmark::DoNotOptimize(mlp->layer(0).weight().data());
+    benchmark::DoNotOptimize(mlp->weighted_layer(0).weight().data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -141,14 +141,14 @@ BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 // The forward pass alone (2 B S FLOPs).
 void BM_Forward(benchmark::State& state) {
   Rng rng(/*seed=*/2);
-  absl::StatusOr<Mlp> mlp = PaperMlp(&rng);
+  absl::StatusOr<Model> mlp = PaperMlp(&rng);
   if (!mlp.ok()) {
     state.SkipWithError(std::string(mlp.status().message()).c_str());
     return;
   }
   Matrix x(kBatch, kInputDim);
   FillUniform(0.0, 1.0, &rng, &x);
-  MlpCache cache;
+  ModelCache cache;
 
   for (auto _ : state) {
     mlp->Forward(x, &cache);

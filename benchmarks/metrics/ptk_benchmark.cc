@@ -22,7 +22,7 @@
 #include "benchmarks/gemm_reference.h"
 #include "core/random.h"
 #include "core/tensor.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "metrics/ptk.h"
 
@@ -61,7 +61,7 @@ void BM_ComputePtkAllHiddenLayers(benchmark::State& state) {
   ModelConfig config;
   config.set_depth(kDepth);
   config.set_width(kWidth);
-  absl::StatusOr<Mlp> mlp = Mlp::Create(config, kInputDim, kClasses, &rng);
+  absl::StatusOr<Model> mlp = Model::Create(config, kInputDim, kClasses, &rng);
   if (!mlp.ok()) {
     state.SkipWithError(std::string(mlp.status().message()).c_str());
     return;

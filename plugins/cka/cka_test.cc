@@ -18,8 +18,7 @@ std::map<std::string, double> Compute(const Matrix& w, const Matrix& w0,
                                       const MatrixD& k) {
   auto measure = AlignmentMeasureRegistry::Global().Create("cka");
   EXPECT_TRUE(measure.ok()) << measure.status();
-  const Matrix inputs(0, w.cols());
-  const LayerContext layer{1, 2, w, w0, k, inputs};
+  const LayerContext layer{1, 2, w, w0, k};
   auto values = (*measure)->Compute(layer);
   EXPECT_TRUE(values.ok()) << values.status();
   std::map<std::string, double> result;

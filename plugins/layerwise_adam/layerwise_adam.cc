@@ -72,31 +72,32 @@ class LayerwiseAdam : public Optimizer {
         new LayerwiseAdam(config.learning_rate(), config.weight_decay()));
   }
 
-  absl::Status Step(const Gradients& gradients, Mlp* model) override {
-    NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, *model));
-    const int n_layers = model->num_layers();
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) override {
+    NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, parameters));
+    const int n_layers = static_cast<int>(parameters.size());
     if (step_ == 0) {
       m_weight_.assign(n_layers, Matrix());
       v_weight_.assign(n_layers, Matrix());
       m_bias_.assign(n_layers, Vector());
       v_bias_.assign(n_layers, Vector());
       for (int i = 0; i < n_layers; ++i) {
-        const Linear& layer = model->layer(i);
+        const ParameterBlock& layer = parameters[i];
         m_weight_[i] =
-            Matrix::Zero(layer.weight().rows(), layer.weight().cols());
+            Matrix::Zero(layer.weight->rows(), layer.weight->cols());
         v_weight_[i] = m_weight_[i];
         if (layer.has_bias()) {
-          m_bias_[i] = Vector::Zero(layer.bias().size());
+          m_bias_[i] = Vector::Zero(layer.bias->size());
           v_bias_[i] = m_bias_[i];
         }
       }
     }
     for (int i = 0; i < n_layers; ++i) {
-      const Linear& layer = model->layer(i);
+      const ParameterBlock& layer = parameters[i];
       if (static_cast<int>(m_weight_.size()) != n_layers ||
-          m_weight_[i].rows() != layer.weight().rows() ||
-          m_weight_[i].cols() != layer.weight().cols() ||
-          (layer.has_bias() && m_bias_[i].size() != layer.bias().size())) {
+          m_weight_[i].rows() != layer.weight->rows() ||
+          m_weight_[i].cols() != layer.weight->cols() ||
+          (layer.has_bias() && m_bias_[i].size() != layer.bias->size())) {
         return absl::FailedPreconditionError(absl::StrCat(
             "this layerwise_adam optimizer's state does not match layer ",
             i + 1, " of the model; use one optimizer per model"));
@@ -106,22 +107,22 @@ class LayerwiseAdam : public Optimizer {
     const double correction1 = 1 - std::pow(kBeta1, step_);
     const double correction2 = 1 - std::pow(kBeta2, step_);
     for (int i = 0; i < n_layers; ++i) {
-      Linear& layer = model->layer(i);
+      const ParameterBlock& layer = parameters[i];
       const MatrixD update_w =
-          Moments(gradients.weight[i], layer.weight(), correction1, correction2,
+          Moments(gradients.weight[i], (*layer.weight), correction1, correction2,
                   &m_weight_[i], &v_weight_[i]);
       double squared_norm = update_w.squaredNorm();
       MatrixD update_b;
       if (layer.has_bias()) {
-        update_b = Moments(gradients.bias[i], layer.bias(), correction1,
+        update_b = Moments(gradients.bias[i], (*layer.bias), correction1,
                            correction2, &m_bias_[i], &v_bias_[i]);
         squared_norm += update_b.squaredNorm();
       }
       if (!(squared_norm > 0)) continue;  // Zero update: the layer stays.
       const double scale = learning_rate() / std::sqrt(squared_norm);
-      layer.weight() -= (scale * update_w).cast<float>();
+      (*layer.weight) -= (scale * update_w).cast<float>();
       if (layer.has_bias()) {
-        layer.bias() -= Vector((scale * update_b.col(0)).cast<float>());
+        (*layer.bias) -= Vector((scale * update_b.col(0)).cast<float>());
       }
     }
     return absl::OkStatus();

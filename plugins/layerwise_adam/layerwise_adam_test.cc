@@ -4,7 +4,7 @@
 #include "core/random.h"
 #include "core/tensor.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 #include "tests/matrix_matchers.h"
 #include "tests/random_matrix.h"
@@ -19,21 +19,21 @@ using ::nfalab::testing::IsOk;
 using ::nfalab::testing::StatusIs;
 using ::testing::HasSubstr;
 
-Mlp MakeMlp(uint64_t seed) {
+Model MakeMlp(uint64_t seed) {
   ModelConfig config;
   config.set_depth(1);
   config.set_width(4);
   config.set_bias(true);
   Rng rng(seed);
-  auto mlp = Mlp::Create(config, /*input_dim=*/3, /*output_dim=*/2, &rng);
+  auto mlp = Model::Create(config, /*input_dim=*/3, /*output_dim=*/2, &rng);
   EXPECT_TRUE(mlp.ok()) << mlp.status();
   return std::move(mlp).value();
 }
 
-Gradients RandomGradients(const Mlp& mlp, Rng* rng) {
+Gradients RandomGradients(const Model& mlp, Rng* rng) {
   Gradients g;
-  for (int i = 0; i < mlp.num_layers(); ++i) {
-    const Matrix& w = mlp.layer(i).weight();
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+    const Matrix& w = mlp.weighted_layer(i).weight();
     g.weight.push_back(GaussianMatrix<float>(w.rows(), w.cols(), rng));
     g.bias.push_back(Vector(GaussianMatrix<float>(w.rows(), 1, rng).col(0)));
   }
@@ -53,84 +53,84 @@ std::unique_ptr<Optimizer> Create(double lr) {
 // sign(g) up to 1e-8 / |g|; each layer then moves by
 // lr * sign(g) / sqrt(number of its entries).
 TEST(LayerwiseAdamTest, FirstStepIsSignOfGradientWithLayerLengthLr) {
-  Mlp mlp = MakeMlp(1);
-  const Mlp before = mlp;
+  Model mlp = MakeMlp(1);
+  const Model before = mlp;
   Rng rng(2);
   const Gradients g = RandomGradients(mlp, &rng);
   const double lr = 0.05;
-  ASSERT_THAT(Create(lr)->Step(g, &mlp), IsOk());
-  for (int i = 0; i < mlp.num_layers(); ++i) {
-    const Matrix& w = mlp.layer(i).weight();
-    const double count = w.size() + mlp.layer(i).bias().size();
+  ASSERT_THAT(Create(lr)->Step(g, mlp.ParameterBlocks()), IsOk());
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+    const Matrix& w = mlp.weighted_layer(i).weight();
+    const double count = w.size() + mlp.weighted_layer(i).bias().size();
     const Matrix expected_w =
-        before.layer(i).weight() - Matrix(g.weight[i].array().sign().matrix() *
+        before.weighted_layer(i).weight() - Matrix(g.weight[i].array().sign().matrix() *
                                           float(lr / std::sqrt(count)));
     const Vector expected_b =
-        before.layer(i).bias() - Vector(g.bias[i].array().sign().matrix() *
+        before.weighted_layer(i).bias() - Vector(g.bias[i].array().sign().matrix() *
                                         float(lr / std::sqrt(count)));
     EXPECT_THAT(w, ApproxEq(expected_w, 1e-5, 1e-6));
-    EXPECT_THAT(mlp.layer(i).bias(), ApproxEq(expected_b, 1e-5, 1e-6));
+    EXPECT_THAT(mlp.weighted_layer(i).bias(), ApproxEq(expected_b, 1e-5, 1e-6));
     const double moved =
-        std::sqrt((w - before.layer(i).weight()).squaredNorm() +
-                  (mlp.layer(i).bias() - before.layer(i).bias()).squaredNorm());
+        std::sqrt((w - before.weighted_layer(i).weight()).squaredNorm() +
+                  (mlp.weighted_layer(i).bias() - before.weighted_layer(i).bias()).squaredNorm());
     EXPECT_NEAR(moved, lr, 1e-6);
   }
 }
 
 // Whatever the gradient scale, every step of every layer has length lr.
 TEST(LayerwiseAdamTest, EveryStepHasLengthLrPerLayer) {
-  Mlp mlp = MakeMlp(3);
+  Model mlp = MakeMlp(3);
   auto optimizer = Create(0.01);
   Rng rng(4);
   for (int step = 0; step < 5; ++step) {
     Gradients g = RandomGradients(mlp, &rng);
     g.weight[0] *= 1000.0f;  // Layer scales differ widely.
     g.weight[1] *= 1e-3f;
-    const Mlp before = mlp;
-    ASSERT_THAT(optimizer->Step(g, &mlp), IsOk());
-    for (int i = 0; i < mlp.num_layers(); ++i) {
+    const Model before = mlp;
+    ASSERT_THAT(optimizer->Step(g, mlp.ParameterBlocks()), IsOk());
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
       const double moved = std::sqrt(
-          (mlp.layer(i).weight() - before.layer(i).weight()).squaredNorm() +
-          (mlp.layer(i).bias() - before.layer(i).bias()).squaredNorm());
+          (mlp.weighted_layer(i).weight() - before.weighted_layer(i).weight()).squaredNorm() +
+          (mlp.weighted_layer(i).bias() - before.weighted_layer(i).bias()).squaredNorm());
       EXPECT_NEAR(moved, 0.01, 1e-6) << "step " << step << " layer " << i;
     }
   }
 }
 
 TEST(LayerwiseAdamTest, ZeroGradientLeavesLayerUnchanged) {
-  Mlp mlp = MakeMlp(5);
-  const Mlp before = mlp;
+  Model mlp = MakeMlp(5);
+  const Model before = mlp;
   Rng rng(6);
   Gradients g = RandomGradients(mlp, &rng);
   g.weight[1].setZero();
   g.bias[1].setZero();
-  ASSERT_THAT(Create(0.1)->Step(g, &mlp), IsOk());
-  EXPECT_EQ(mlp.layer(1).weight(), before.layer(1).weight());
-  EXPECT_EQ(mlp.layer(1).bias(), before.layer(1).bias());
+  ASSERT_THAT(Create(0.1)->Step(g, mlp.ParameterBlocks()), IsOk());
+  EXPECT_EQ(mlp.weighted_layer(1).weight(), before.weighted_layer(1).weight());
+  EXPECT_EQ(mlp.weighted_layer(1).bias(), before.weighted_layer(1).bias());
 }
 
 // Save after two steps, restore into a fresh optimizer: the third step is
 // bit for bit the one of an uninterrupted run.
 TEST(LayerwiseAdamTest, SaveAndLoadStateResumeExactly) {
-  Mlp a = MakeMlp(7);
-  Mlp b = a;
+  Model a = MakeMlp(7);
+  Model b = a;
   auto first = Create(0.02);
   Rng rng(8);
   const Gradients g1 = RandomGradients(a, &rng);
   const Gradients g2 = RandomGradients(a, &rng);
   const Gradients g3 = RandomGradients(a, &rng);
-  ASSERT_THAT(first->Step(g1, &a), IsOk());
-  ASSERT_THAT(first->Step(g2, &a), IsOk());
+  ASSERT_THAT(first->Step(g1, a.ParameterBlocks()), IsOk());
+  ASSERT_THAT(first->Step(g2, a.ParameterBlocks()), IsOk());
   b = a;
   OptimizerState state;
   ASSERT_THAT(first->SaveState(&state), IsOk());
   auto second = Create(0.02);
   ASSERT_THAT(second->LoadState(state), IsOk());
-  ASSERT_THAT(first->Step(g3, &a), IsOk());
-  ASSERT_THAT(second->Step(g3, &b), IsOk());
-  for (int i = 0; i < a.num_layers(); ++i) {
-    EXPECT_EQ(a.layer(i).weight(), b.layer(i).weight());
-    EXPECT_EQ(a.layer(i).bias(), b.layer(i).bias());
+  ASSERT_THAT(first->Step(g3, a.ParameterBlocks()), IsOk());
+  ASSERT_THAT(second->Step(g3, b.ParameterBlocks()), IsOk());
+  for (int i = 0; i < a.num_weighted_layers(); ++i) {
+    EXPECT_EQ(a.weighted_layer(i).weight(), b.weighted_layer(i).weight());
+    EXPECT_EQ(a.weighted_layer(i).bias(), b.weighted_layer(i).bias());
   }
 }
 

@@ -32,7 +32,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
@@ -472,9 +472,9 @@ TEST(SyntheticSourceTest, MultiIndexWithAllDirectionsGivesScaledSquaredNorm) {
 // ---------------------------------------------------------------------------
 // Teacher MLP.
 
-// The teacher as documented in synthetic.h: Mlp::Create with the first Fork()
+// The teacher as documented in synthetic.h: Model::Create with the first Fork()
 // of Rng(seed).
-Mlp ReconstructTeacher(const DatasetConfig& config) {
+Model ReconstructTeacher(const DatasetConfig& config) {
   const SyntheticOptions& options = config.synthetic();
   ModelConfig model;
   model.set_depth(options.teacher_depth());
@@ -484,20 +484,20 @@ Mlp ReconstructTeacher(const DatasetConfig& config) {
   model.set_init_scale(1.0);
   Rng root(config.seed());
   Rng model_rng = root.Fork();
-  absl::StatusOr<Mlp> teacher = Mlp::Create(model, options.input_dim(),
+  absl::StatusOr<Model> teacher = Model::Create(model, options.input_dim(),
                                             options.num_outputs(), &model_rng);
   EXPECT_TRUE(teacher.ok()) << teacher.status();
   return std::move(teacher).value();
 }
 
 // f(x) = W_3 relu(W_2 relu(W_1 x)) by hand, in double.
-Eigen::MatrixXd ReluForwardInDouble(const Mlp& teacher, const Matrix& x) {
+Eigen::MatrixXd ReluForwardInDouble(const Model& teacher, const Matrix& x) {
   Eigen::MatrixXd a = ToDouble(x);
-  for (int i = 0; i < teacher.num_layers(); ++i) {
-    EXPECT_FALSE(teacher.layer(i).has_bias());
-    const Eigen::MatrixXd w = teacher.layer(i).weight().cast<double>();
+  for (int i = 0; i < teacher.num_weighted_layers(); ++i) {
+    EXPECT_FALSE(teacher.weighted_layer(i).has_bias());
+    const Eigen::MatrixXd w = teacher.weighted_layer(i).weight().cast<double>();
     Eigen::MatrixXd h = a * w.transpose();
-    a = i + 1 < teacher.num_layers() ? Eigen::MatrixXd(h.cwiseMax(0.0)) : h;
+    a = i + 1 < teacher.num_weighted_layers() ? Eigen::MatrixXd(h.cwiseMax(0.0)) : h;
   }
   return a;
 }
@@ -514,9 +514,9 @@ TEST(SyntheticSourceTest, TeacherTargetsAreTheDocumentedReluTeacher) {
              num_outputs: 3
            })pb");
   NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data, LoadDataset(config));
-  const Mlp teacher = ReconstructTeacher(config);
-  ASSERT_EQ(teacher.depth(), 2);
-  ASSERT_EQ(teacher.layer(0).output_dim(), 7);
+  const Model teacher = ReconstructTeacher(config);
+  ASSERT_EQ((teacher.num_weighted_layers() - 1), 2);
+  ASSERT_EQ(teacher.weighted_layer(0).units(), 7);
   for (const Dataset* split : {&data.train, &data.test}) {
     // Float teacher vs double reference: relative error ~1e-6.
     EXPECT_THAT(ToDouble(split->y),
@@ -530,10 +530,10 @@ TEST(SyntheticSourceTest, TeacherWeightsAreGaussianWithVarianceOneOverFanIn) {
   // (sd of a sample variance of m normals = sigma^2 sqrt(2 / m)).
   const DatasetConfig config = ParseConfig(
       "synthetic { input_dim: 100 teacher_width: 200 teacher_depth: 2 }");
-  const Mlp teacher = ReconstructTeacher(config);
-  for (int i = 0; i < teacher.num_layers(); ++i) {
-    const Eigen::ArrayXXd w = teacher.layer(i).weight().cast<double>().array();
-    const double expected = 1.0 / teacher.layer(i).input_dim();
+  const Model teacher = ReconstructTeacher(config);
+  for (int i = 0; i < teacher.num_weighted_layers(); ++i) {
+    const Eigen::ArrayXXd w = teacher.weighted_layer(i).weight().cast<double>().array();
+    const double expected = 1.0 / teacher.weighted_layer(i).fan_in();
     const double m = static_cast<double>(w.size());
     EXPECT_NEAR(w.square().mean(), expected,
                 5.0 * expected * std::sqrt(2.0 / m))
@@ -597,7 +597,7 @@ TEST(SyntheticSourceTest, ClassificationLabelsAreTheTeacherArgMax) {
              classify: true
            })pb");
   NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data, LoadDataset(config));
-  const Mlp teacher = ReconstructTeacher(config);
+  const Model teacher = ReconstructTeacher(config);
   int checked = 0;
   for (const Dataset* split : {&data.train, &data.test}) {
     EXPECT_EQ(split->num_classes, 4);

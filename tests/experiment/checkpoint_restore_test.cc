@@ -14,7 +14,7 @@
 #include "experiment/experiment_config.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_state.pb.h"
 #include "tests/status_matchers.h"
@@ -42,29 +42,29 @@ ExperimentConfig SmallConfig() {
 
 // A 3 -> 4 -> 2 MLP with biases and an SGD optimizer with momentum.
 struct Training {
-  std::unique_ptr<Mlp> model;
+  std::unique_ptr<Model> model;
   std::unique_ptr<Optimizer> optimizer;
 };
 
 Training NewTraining() {
   const ExperimentConfig config = SmallConfig();
   Rng rng(1);
-  absl::StatusOr<Mlp> model = Mlp::Create(config.model(), 3, 2, &rng);
+  absl::StatusOr<Model> model = Model::Create(config.model(), 3, 2, &rng);
   EXPECT_THAT(model.status(), IsOk());
   absl::StatusOr<std::unique_ptr<Optimizer>> optimizer =
       OptimizerRegistry::Global().Create("sgd", config.optimizer());
   EXPECT_THAT(optimizer.status(), IsOk());
-  return {std::make_unique<Mlp>(*std::move(model)), *std::move(optimizer)};
+  return {std::make_unique<Model>(*std::move(model)), *std::move(optimizer)};
 }
 
 // Gradients of ones in the model's shapes.
-Gradients OnesLike(const Mlp& model) {
+Gradients OnesLike(const Model& model) {
   Gradients gradients;
-  for (int l = 0; l < model.num_layers(); ++l) {
-    const Linear& layer = model.layer(l);
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
     gradients.weight.push_back(
-        Matrix::Ones(layer.output_dim(), layer.input_dim()));
-    gradients.bias.push_back(Vector::Ones(layer.output_dim()));
+        Matrix::Ones(layer.units(), layer.fan_in()));
+    gradients.bias.push_back(Vector::Ones(layer.units()));
   }
   return gradients;
 }
@@ -78,7 +78,7 @@ class CheckpointRestoreTest : public ::nfalab::testing::TempDirTest {
     TempDirTest::SetUp();
     Training training = NewTraining();
     ASSERT_THAT(training.optimizer->Step(OnesLike(*training.model),
-                                         training.model.get()),
+                                         training.model->ParameterBlocks()),
                 IsOk());
     LoopState state;
     state.epochs_done = 1;
@@ -149,7 +149,7 @@ TEST_F(CheckpointRestoreTest, StepAfterRestoringABiasVelocityOfAnotherSize) {
   LoopState state;
   ASSERT_THAT(Restore(checkpoint_, &state), IsOk());
   EXPECT_THAT(training_.optimizer->Step(OnesLike(*training_.model),
-                                        training_.model.get()),
+                                        training_.model->ParameterBlocks()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "this sgd optimizer's state for layer 1 has another "
                        "shape than the model's; use one optimizer per model"));

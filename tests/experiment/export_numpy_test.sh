@@ -15,7 +15,7 @@ export_dir="${TEST_TMPDIR}/export"
   --training.epochs=3 --measurement.measure_samples=400 \
   --measurement.include_readout=true --optimizer.learning_rate=0.1
 
-expected="K1.npy K2.npy K3.npy K4.npy W0_1.npy W0_2.npy W0_3.npy W0_4.npy W1.npy W2.npy W3.npy W4.npy X.npy"
+expected="K1.npy K2.npy K3.npy K4.npy W0_1.npy W0_2.npy W0_3.npy W0_4.npy W1.npy W2.npy W3.npy W4.npy X.npy model.json"
 actual="$(cd "${export_dir}" && ls | tr '\n' ' ' | sed 's/ $//')"
 if [[ "${actual}" != "${expected}" ]]; then
   echo "unexpected export files: ${actual}" >&2

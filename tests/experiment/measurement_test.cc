@@ -43,7 +43,7 @@ class MeasurementWarningsTest : public ::testing::Test {
     ModelConfig model_config;
     model_config.set_depth(3);
     model_config.set_width(5);
-    NFALAB_ASSERT_OK_AND_ASSIGN(model_, Mlp::Create(model_config, 4, 2, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(model_, Model::Create(model_config, 4, 2, &rng));
     config_.add_measures("uc_nfc");
     config_.add_measures("weight_change");
   }
@@ -57,14 +57,14 @@ class MeasurementWarningsTest : public ::testing::Test {
   }
 
   Dataset train_;
-  std::optional<Mlp> model_;  // Mlp has no default constructor.
+  std::optional<Model> model_;  // Model has no default constructor.
   MeasurementConfig config_;
   MetricsTable table_;
 };
 
 TEST_F(MeasurementWarningsTest, FiniteMeasuresGiveNoWarning) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config_, 3, train_));
+                              Measurement::Create(config_, 4, train_));
   Record(&measurement, 0);
   EXPECT_THAT(measurement.warnings(), IsEmpty());
   EXPECT_THAT(measurement.TakeNewWarnings(), IsEmpty());
@@ -74,8 +74,8 @@ TEST_F(MeasurementWarningsTest, FiniteMeasuresGiveNoWarning) {
 // 0/0 everywhere, and weight_change |W0| / |0| is infinite on layer 1.
 TEST_F(MeasurementWarningsTest, ZeroLayerWarnsPerMeasureValueAndCause) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config_, 3, train_));
-  model_->layer(0).weight().setZero();
+                              Measurement::Create(config_, 4, train_));
+  model_->weighted_layer(0).weight().setZero();
   Record(&measurement, 0);
   EXPECT_THAT(
       measurement.TakeNewWarnings(),
@@ -97,8 +97,8 @@ TEST_F(MeasurementWarningsTest, ZeroLayerWarnsPerMeasureValueAndCause) {
 
 TEST_F(MeasurementWarningsTest, EachLayerAndMeasureIsWarnedAboutOnce) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config_, 3, train_));
-  model_->layer(0).weight().setZero();
+                              Measurement::Create(config_, 4, train_));
+  model_->weighted_layer(0).weight().setZero();
   Record(&measurement, 0);
   EXPECT_EQ(measurement.TakeNewWarnings().size(), 3);
   Record(&measurement, 1);
@@ -110,8 +110,8 @@ TEST_F(MeasurementWarningsTest, EachLayerAndMeasureIsWarnedAboutOnce) {
 TEST_F(MeasurementWarningsTest, EarlyPredictorWarnsAtInitialisation) {
   config_.set_early_predictor(true);
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config_, 3, train_));
-  model_->layer(0).weight().setZero();
+                              Measurement::Create(config_, 4, train_));
+  model_->weighted_layer(0).weight().setZero();
   NFALAB_ASSERT_OK(
       measurement.RecordEarlyPredictor(*model_, TrainingConfig::MSE, &table_));
   EXPECT_THAT(measurement.warnings(),

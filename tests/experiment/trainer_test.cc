@@ -229,7 +229,7 @@ TEST(TrainerTest, ExportsNpyFilesAtTheEndAndPerMeasurement) {
   absl::StatusOr<NpyArray> w1 = ReadNpy(export_dir + "/W1.npy");
   ASSERT_THAT(w1, IsOk());
   EXPECT_EQ(w1->dtype, "<f4");
-  EXPECT_THAT(w1->values, ApproxEq(result->model.layer(0).weight(), 0.0, 0.0));
+  EXPECT_THAT(w1->values, ApproxEq(result->model.weighted_layer(0).weight(), 0.0, 0.0));
   absl::StatusOr<NpyArray> x = ReadNpy(export_dir + "/X.npy");
   ASSERT_THAT(x, IsOk());
   EXPECT_EQ(x->shape, (std::vector<int64_t>{256, 8}));
@@ -277,11 +277,11 @@ TEST(TrainerTest, ResumedRunEqualsUninterruptedRun) {
   ASSERT_THAT(expected, IsOk());
   ASSERT_THAT(actual, IsOk());
   EXPECT_EQ(*actual, *expected);
-  for (int l = 0; l < whole->model.num_layers(); ++l) {
-    EXPECT_THAT(resumed->model.layer(l).weight(),
-                ApproxEq(whole->model.layer(l).weight(), 0.0, 0.0));
-    EXPECT_THAT(resumed->model.initial_weight(l),
-                ApproxEq(whole->model.initial_weight(l), 0.0, 0.0));
+  for (int l = 0; l < whole->model.num_weighted_layers(); ++l) {
+    EXPECT_THAT(resumed->model.weighted_layer(l).weight(),
+                ApproxEq(whole->model.weighted_layer(l).weight(), 0.0, 0.0));
+    EXPECT_THAT(resumed->model.weighted_layer(l).initial_weight(),
+                ApproxEq(whole->model.weighted_layer(l).initial_weight(), 0.0, 0.0));
   }
   EXPECT_EQ(resumed->final_train_loss, whole->final_train_loss);
 }
@@ -464,9 +464,9 @@ TEST_P(InterruptTest, ResumedRunEqualsUninterruptedRun) {
   ASSERT_THAT(resumed, IsOk());
 
   EXPECT_EQ(MetricsCsv(options.out_dir), MetricsCsv(OutDir("interrupt_whole")));
-  for (int l = 0; l < whole.model.num_layers(); ++l) {
-    EXPECT_THAT(resumed->model.layer(l).weight(),
-                ApproxEq(whole.model.layer(l).weight(), 0.0, 0.0));
+  for (int l = 0; l < whole.model.num_weighted_layers(); ++l) {
+    EXPECT_THAT(resumed->model.weighted_layer(l).weight(),
+                ApproxEq(whole.model.weighted_layer(l).weight(), 0.0, 0.0));
   }
   absl::StatusOr<std::string> summary =
       ReadFile(options.out_dir + "/summary.json");
@@ -547,21 +547,21 @@ TEST(TrainerTest, OneFullBatchEpochIsOneGradientStep) {
   absl::StatusOr<DatasetSplits> data = LoadDataset(config.data());
   ASSERT_THAT(data, IsOk());
 
-  Mlp at_init = result->model;
-  for (int i = 0; i < at_init.num_layers(); ++i) {
-    at_init.layer(i).weight() = at_init.initial_weight(i);
+  Model at_init = result->model;
+  for (int i = 0; i < at_init.num_weighted_layers(); ++i) {
+    at_init.weighted_layer(i).weight() = at_init.weighted_layer(i).initial_weight();
   }
-  MlpCache cache;
+  ModelCache cache;
   at_init.Forward(data->train.x, &cache);
   Matrix d_output;
   MseLoss(cache.output(), data->train.y, &d_output);
   Gradients gradients;
   at_init.Backward(cache, d_output, &gradients);
-  for (int i = 0; i < at_init.num_layers(); ++i) {
+  for (int i = 0; i < at_init.num_weighted_layers(); ++i) {
     SCOPED_TRACE(i);
     const Matrix expected =
-        at_init.initial_weight(i) - 0.2f * gradients.weight[i];
-    EXPECT_THAT(result->model.layer(i).weight(),
+        at_init.weighted_layer(i).initial_weight() - 0.2f * gradients.weight[i];
+    EXPECT_THAT(result->model.weighted_layer(i).weight(),
                 ApproxEq(expected, 1e-5, 1e-6));
   }
 }

@@ -32,7 +32,7 @@
 #include "experiment/checkpoint.h"
 #include "experiment/checkpoint.pb.h"
 #include "google/protobuf/stubs/logging.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 
 namespace {
@@ -157,7 +157,7 @@ void CheckNpy(const absl::StatusOr<nfalab::NpyArray>& array,
 // A model small enough to build on every execution.
 bool IsSmall(const nfalab::ModelConfig& model) {
   constexpr int kMaxDepth = 6, kMaxWidth = 64;
-  if (model.depth() > kMaxDepth || model.width() > kMaxWidth ||
+  if ((model.num_weighted_layers() - 1) > kMaxDepth || model.width() > kMaxWidth ||
       model.widths_size() > kMaxDepth + 1) {
     return false;
   }
@@ -186,8 +186,8 @@ void CheckRestore(const nfalab::Checkpoint& checkpoint) {
   const nfalab::ExperimentConfig& config = checkpoint.config();
   if (!IsSmall(config.model())) return;
   nfalab::Rng rng(0);
-  absl::StatusOr<nfalab::Mlp> model =
-      nfalab::Mlp::Create(config.model(), DimFromWeights(checkpoint, true, 4),
+  absl::StatusOr<nfalab::Model> model =
+      nfalab::Model::Create(config.model(), DimFromWeights(checkpoint, true, 4),
                           DimFromWeights(checkpoint, false, 1), &rng);
   if (!model.ok()) return;
   absl::StatusOr<std::unique_ptr<nfalab::Optimizer>> optimizer =
@@ -202,8 +202,8 @@ void CheckRestore(const nfalab::Checkpoint& checkpoint) {
     return;
   }
   // The model holds exactly the checkpoint's tensors.
-  for (int l = 0; l < model->num_layers(); ++l) {
-    const nfalab::Matrix& weight = model->layer(l).weight();
+  for (int l = 0; l < model->num_weighted_layers(); ++l) {
+    const nfalab::Matrix& weight = model->weighted_layer(l).weight();
     Require(weight.size() == checkpoint.weights(l).values_size());
     Require(std::memcmp(weight.data(), checkpoint.weights(l).values().data(),
                         sizeof(float) * weight.size()) == 0);
@@ -222,15 +222,15 @@ void CheckRestore(const nfalab::Checkpoint& checkpoint) {
   }
   // The next training step, on zero gradients, works or fails cleanly.
   nfalab::Gradients gradients;
-  for (int l = 0; l < model->num_layers(); ++l) {
-    const nfalab::Linear& layer = model->layer(l);
+  for (int l = 0; l < model->num_weighted_layers(); ++l) {
+    const nfalab::BasicWeightedLayer<float>& layer = model->weighted_layer(l);
     gradients.weight.push_back(
         nfalab::Matrix::Zero(layer.output_dim(), layer.input_dim()));
     gradients.bias.push_back(
         nfalab::Vector::Zero(layer.has_bias() ? layer.output_dim() : 0));
   }
-  (void)(*optimizer)->Step(gradients, &*model);
-  nfalab::MlpCache cache;
+  (void)(*optimizer)->Step(gradients, model->ParameterBlocks());
+  nfalab::ModelCache cache;
   model->Forward(nfalab::Matrix::Ones(2, model->input_dim()), &cache);
   Require(cache.output().rows() == 2 &&
           cache.output().cols() == model->output_dim());

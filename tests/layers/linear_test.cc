@@ -79,7 +79,8 @@ TYPED_TEST(LinearTest, BackwardMatchesHandComputedExample) {
   biased.bias() = e.b;
   M d_w, d_x;
   V d_b;
-  biased.Backward(e.x, d_h, &d_w, &d_b, &d_x);
+  biased.Backward(e.x, /*h=*/{}, /*kept=*/{}, d_h, 1,
+                   /*d_x=*/&d_x, &d_w, &d_b);
   EXPECT_EQ(d_w, expected_d_w);
   EXPECT_EQ(d_b, expected_d_b);
   EXPECT_EQ(d_x, expected_d_x);
@@ -90,7 +91,8 @@ TYPED_TEST(LinearTest, BackwardMatchesHandComputedExample) {
   linear.weight() = e.w;
   M d_w2;
   V untouched{{7}};
-  linear.Backward(e.x, d_h, &d_w2, &untouched, /*d_input=*/nullptr);
+  linear.Backward(e.x, /*h=*/{}, /*kept=*/{}, d_h, 1,
+                   /*d_x=*/nullptr, &d_w2, &untouched);
   EXPECT_EQ(d_w2, expected_d_w);
   EXPECT_EQ(untouched, V{{7}});
 }
@@ -136,7 +138,8 @@ TEST(LinearGradientTest, BackwardMatchesCentralDifferencesInDouble) {
     };
     MatrixD d_w, d_x;
     VectorD d_b;
-    linear.Backward(x, g, &d_w, &d_b, &d_x);
+    linear.Backward(x, /*h=*/{}, /*kept=*/{}, g, 1,
+                   /*d_x=*/&d_x, &d_w, &d_b);
     EXPECT_THAT(d_w, ApproxEq(NumericGradient(loss, &linear.weight(), kStep),
                               kRtol, kAtol));
     EXPECT_THAT(d_x, ApproxEq(NumericGradient(loss, &x, kStep), kRtol, kAtol));

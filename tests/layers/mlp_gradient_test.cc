@@ -1,4 +1,4 @@
-// The full backward pass of the Mlp against central finite differences in
+// The full backward pass of the Model against central finite differences in
 // double: dL/dW and dL/db of every entry of every layer, and dL/dh_l for every
 // layer's pre-activations, for both losses, with and without bias, at depths
 // 1, 2 and 3 with odd widths, for every built-in activation. Also checks that
@@ -21,7 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/mlp_test_util.h"
@@ -157,9 +157,9 @@ class MlpGradientTest : public ::testing::TestWithParam<GradientParam> {
   std::vector<int> labels_;
 
   // Set by SetUpDoubleNetwork.
-  std::optional<MlpD> mlp_;
+  std::optional<ModelD> mlp_;
   MatrixD x_;
-  BasicMlpCache<double> cache_;
+  BasicModelCache<double> cache_;
   MatrixD d_output_;
   double loss_value_ = 0;
   double atol_ = 0;
@@ -184,26 +184,26 @@ Values NumericGradient(const std::function<double()>& f, Values* values) {
 TEST_P(MlpGradientTest, BackwardMatchesCentralDifferencesForEveryParameter) {
   ASSERT_NO_FATAL_FAILURE(SetUpDoubleNetwork(100));
   SCOPED_TRACE(absl::StrCat("L = ", loss_value_));
-  MlpD& mlp = *mlp_;
+  ModelD& mlp = *mlp_;
   BasicGradients<double> gradients;
   mlp.Backward(cache_, d_output_, &gradients);
-  ASSERT_EQ(static_cast<int>(gradients.weight.size()), mlp.num_layers());
-  ASSERT_EQ(static_cast<int>(gradients.bias.size()), mlp.num_layers());
+  ASSERT_EQ(static_cast<int>(gradients.weight.size()), mlp.num_weighted_layers());
+  ASSERT_EQ(static_cast<int>(gradients.bias.size()), mlp.num_weighted_layers());
 
   const auto loss = [&]() {
-    BasicMlpCache<double> perturbed;
+    BasicModelCache<double> perturbed;
     mlp.Forward(x_, &perturbed);
     return Loss<double>(perturbed.output(), nullptr);
   };
-  for (int i = 0; i < mlp.num_layers(); ++i) {
-    SCOPED_TRACE(absl::StrCat("layer ", i, " of ", mlp.num_layers()));
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+    SCOPED_TRACE(absl::StrCat("layer ", i, " of ", mlp.num_weighted_layers()));
     EXPECT_THAT(
         gradients.weight[i],
-        ApproxEq(NumericGradient(loss, &mlp.layer(i).weight()), kRtol, atol_));
+        ApproxEq(NumericGradient(loss, &mlp.weighted_layer(i).weight()), kRtol, atol_));
     if (config_.bias()) {
       EXPECT_THAT(
           gradients.bias[i],
-          ApproxEq(NumericGradient(loss, &mlp.layer(i).bias()), kRtol, atol_));
+          ApproxEq(NumericGradient(loss, &mlp.weighted_layer(i).bias()), kRtol, atol_));
     } else {
       EXPECT_EQ(gradients.bias[i].size(), 0);
     }
@@ -212,19 +212,19 @@ TEST_P(MlpGradientTest, BackwardMatchesCentralDifferencesForEveryParameter) {
 
 // dL/dh_l against central differences of L with respect to a perturbation
 // added to h_l, using the reference forward pass of tests/mlp_test_util.h
-// (written independently of Mlp::Forward).
+// (written independently of Model::Forward).
 TEST_P(MlpGradientTest, PreactivationGradientsMatchCentralDifferences) {
   ASSERT_NO_FATAL_FAILURE(SetUpDoubleNetwork(200));
   SCOPED_TRACE(absl::StrCat("L = ", loss_value_));
-  const MlpD& mlp = *mlp_;
+  const ModelD& mlp = *mlp_;
   BasicGradients<double> gradients;
   std::vector<MatrixD> d_preactivations;
   mlp.Backward(cache_, d_output_, &gradients, &d_preactivations);
-  ASSERT_EQ(static_cast<int>(d_preactivations.size()), mlp.num_layers());
+  ASSERT_EQ(static_cast<int>(d_preactivations.size()), mlp.num_weighted_layers());
 
-  for (int l = 0; l < mlp.num_layers(); ++l) {
-    SCOPED_TRACE(absl::StrCat("h_", l, " of ", mlp.num_layers(), " layers"));
-    MatrixD delta = MatrixD::Zero(kSamples, mlp.layer(l).output_dim());
+  for (int l = 0; l < mlp.num_weighted_layers(); ++l) {
+    SCOPED_TRACE(absl::StrCat("h_", l, " of ", mlp.num_weighted_layers(), " layers"));
+    MatrixD delta = MatrixD::Zero(kSamples, mlp.weighted_layer(l).units());
     const auto loss = [&]() {
       return Loss<double>(
           ReferenceForward(mlp, x_, /*start=*/0, /*perturbed=*/l, delta),
@@ -238,22 +238,22 @@ TEST_P(MlpGradientTest, PreactivationGradientsMatchCentralDifferences) {
 TEST_P(MlpGradientTest, FloatGradientsAgreeWithDouble) {
   Rng rng(rng_seed_ + 300);
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Mlp mlp, CreateMlpWithRandomBiases<float>(config_, kInputDim,
+      Model mlp, CreateMlpWithRandomBiases<float>(config_, kInputDim,
                                                 loss_.classes, &rng));
-  const MlpD mlp_double = mlp.Cast<double>();
+  const ModelD mlp_double = mlp.Cast<double>();
   NFALAB_ASSERT_OK_AND_ASSIGN(
       const MatrixD x_double,
       GaussianInputsAwayFromKinks(mlp_double, kSamples, &rng, kAvoidKinks));
   const Matrix x = x_double.cast<float>();
 
-  MlpCache cache;
+  ModelCache cache;
   mlp.Forward(x, &cache);
   Matrix d_output;
   Loss(cache.output(), &d_output);
   Gradients gradients;
   mlp.Backward(cache, d_output, &gradients);
 
-  BasicMlpCache<double> cache_double;
+  BasicModelCache<double> cache_double;
   mlp_double.Forward(x.cast<double>(), &cache_double);
   MatrixD d_output_double;
   Loss(cache_double.output(), &d_output_double);
@@ -270,7 +270,7 @@ TEST_P(MlpGradientTest, FloatGradientsAgreeWithDouble) {
   };
   EXPECT_THAT(cache.output(), ApproxEq(cache_double.output(), rtol,
                                        atol(cache_double.output())));
-  for (int i = 0; i < mlp.num_layers(); ++i) {
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
     SCOPED_TRACE(absl::StrCat("layer ", i));
     EXPECT_THAT(gradients.weight[i],
                 ApproxEq(gradients_double.weight[i], rtol,

@@ -23,7 +23,7 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/mlp_test_util.h"
@@ -98,15 +98,15 @@ class TangentFeaturesTest : public ::testing::TestWithParam<TangentParam> {
   }
 
   int outputs_ = 0;
-  std::optional<MlpD> mlp_;
+  std::optional<ModelD> mlp_;
   MatrixD x_;
 };
 
 TEST_P(TangentFeaturesTest, EveryRowMatchesFiniteDifferencesOfTheOutput) {
   std::vector<MatrixD> features;
   ComputeTangentFeatures(*mlp_, x_, &features);
-  ASSERT_EQ(static_cast<int>(features.size()), mlp_->num_layers());
-  for (int l = 0; l < mlp_->num_layers(); ++l) {
+  ASSERT_EQ(static_cast<int>(features.size()), mlp_->num_weighted_layers());
+  for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
     for (int i = 0; i < kSamples; ++i) {
       const MatrixD fd = FiniteDifferencePtf(*mlp_, x_.row(i), l, kStep);
       // Rows i * C .. i * C + C - 1 are g_{l, i c} for c = 0..C-1.
@@ -120,10 +120,10 @@ TEST_P(TangentFeaturesTest, EveryRowMatchesFiniteDifferencesOfTheOutput) {
 TEST_P(TangentFeaturesTest, ChunkIsMTimesCRowsByLayerWidth) {
   std::vector<MatrixD> features;
   ComputeTangentFeatures(*mlp_, x_, &features);
-  ASSERT_EQ(static_cast<int>(features.size()), mlp_->num_layers());
-  for (int l = 0; l < mlp_->num_layers(); ++l) {
+  ASSERT_EQ(static_cast<int>(features.size()), mlp_->num_weighted_layers());
+  for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
     EXPECT_EQ(features[l].rows(), kSamples * outputs_) << "layer " << l;
-    EXPECT_EQ(features[l].cols(), mlp_->layer(l).output_dim()) << "layer " << l;
+    EXPECT_EQ(features[l].cols(), mlp_->weighted_layer(l).units()) << "layer " << l;
   }
 }
 
@@ -151,7 +151,7 @@ TEST_P(TangentFeaturesTest, ChunkRowsEqualSingleSampleFeatures) {
   for (int i = 0; i < kSamples; ++i) {
     std::vector<MatrixD> single;
     ComputeTangentFeatures(*mlp_, MatrixD(x_.row(i)), &single);
-    for (int l = 0; l < mlp_->num_layers(); ++l) {
+    for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
       EXPECT_THAT(MatrixD(chunk[l].middleRows(i * outputs_, outputs_)),
                   ApproxEq(single[l], 1e-12, 1e-14))
           << "layer " << l << ", sample " << i;
@@ -161,10 +161,10 @@ TEST_P(TangentFeaturesTest, ChunkRowsEqualSingleSampleFeatures) {
 
 TEST_P(TangentFeaturesTest, CacheKeepsTheForwardPass) {
   std::vector<MatrixD> features;
-  BasicMlpCache<double> cache;
+  BasicModelCache<double> cache;
   ComputeTangentFeatures(*mlp_, x_, &features, &cache);
-  ASSERT_EQ(static_cast<int>(cache.preactivations.size()), mlp_->num_layers());
-  EXPECT_THAT(cache.inputs[0], ApproxEq(x_, 0.0, 0.0));
+  ASSERT_EQ(static_cast<int>(cache.outputs.size()), mlp_->num_layers());
+  EXPECT_THAT(cache.input, ApproxEq(x_, 0.0, 0.0));
   MatrixD expected(kSamples, outputs_);
   for (int i = 0; i < kSamples; ++i) {
     expected.row(i) = ReferenceForward(*mlp_, x_.row(i), 0, -1, MatrixD());
@@ -176,7 +176,7 @@ TEST_P(TangentFeaturesTest, CacheKeepsTheForwardPass) {
 // the largest feature of the layer, stays below 1e-4 (errors are ~1e-6); a
 // float-only bug would be O(1).
 TEST_P(TangentFeaturesTest, FloatNetworkMatchesDouble) {
-  const Mlp mlp_float = mlp_->Cast<float>();
+  const Model mlp_float = mlp_->Cast<float>();
   std::vector<Matrix> features_float;
   ComputeTangentFeatures(mlp_float, Matrix(x_.cast<float>()), &features_float);
   std::vector<MatrixD> features;

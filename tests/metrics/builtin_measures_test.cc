@@ -53,9 +53,7 @@ absl::StatusOr<std::vector<MeasureValue>> RunMeasure(const std::string& name,
   absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
       AlignmentMeasureRegistry::Global().Create(name);
   if (!measure.ok()) return measure.status();
-  const Matrix inputs = Matrix::Ones(3, w.cols());
-  const LayerContext context{/*layer=*/1, /*num_layers=*/3, w, w0, k,
-                             inputs};
+  const LayerContext context{/*layer=*/1, /*num_layers=*/3, w, w0, k};
   return (*measure)->Compute(context);
 }
 

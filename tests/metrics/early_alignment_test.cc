@@ -2,7 +2,7 @@
 // C-NFC.
 //
 // With G0 the full-batch MSE gradient of a layer at initialisation (from
-// Mlp::Backward) and K0 its PTK covariance (ComputePtk), the one-step
+// Model::Backward) and K0 its PTK covariance (ComputePtk), the one-step
 // predictor is rho(G0^T G0, G0^T K0 G0) = NeuralFeatureCorrelation(G0, K0).
 //   a. A linear network with one output has rank-1 G0 at every layer, so
 //      the predictor is exactly 1, and so is the C-NFC measured after one
@@ -32,13 +32,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "metrics/alignment_measure.h"
 #include "metrics/correlation.h"
 #include "metrics/ptk.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
+#include "tests/mlp_test_util.h"
 #include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
@@ -47,6 +48,7 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::GaussianMatrix;
+using ::nfalab::testing::PreactivationOf;
 using ::nfalab::testing::TestSeed;
 
 constexpr Correlation kBothKinds[] = {Correlation::kPearson,
@@ -83,24 +85,24 @@ Task MakeTask(int n, int d, int outputs, Rng* rng) {
   return task;
 }
 
-Mlp MakeMlp(const std::string& activation, int depth, int width, int input_dim,
+Model MakeMlp(const std::string& activation, int depth, int width, int input_dim,
             int outputs, Rng* rng) {
   ModelConfig config;
   config.set_depth(depth);
   config.set_width(width);
   config.set_activation(activation);
   // The paper's initialisation: PyTorch's uniform, no bias.
-  absl::StatusOr<Mlp> mlp = Mlp::Create(config, input_dim, outputs, rng);
+  absl::StatusOr<Model> mlp = Model::Create(config, input_dim, outputs, rng);
   EXPECT_TRUE(mlp.ok()) << mlp.status();
   return std::move(mlp).value();
 }
 
 // G0 = dL/dW_l of every layer for the full-batch MSE loss.
 template <typename Scalar>
-std::vector<MatrixD> FullBatchGradients(const BasicMlp<Scalar>& mlp,
+std::vector<MatrixD> FullBatchGradients(const BasicSequential<Scalar>& mlp,
                                         const MatrixT<Scalar>& x,
                                         const MatrixT<Scalar>& y) {
-  BasicMlpCache<Scalar> cache;
+  BasicModelCache<Scalar> cache;
   mlp.Forward(x, &cache);
   MatrixT<Scalar> d_output;
   MseLoss(cache.output(), y, &d_output);
@@ -115,9 +117,9 @@ std::vector<MatrixD> FullBatchGradients(const BasicMlp<Scalar>& mlp,
 
 // K_l of every layer.
 template <typename Scalar>
-std::vector<MatrixD> Kernels(const BasicMlp<Scalar>& mlp,
+std::vector<MatrixD> Kernels(const BasicSequential<Scalar>& mlp,
                              const MatrixT<Scalar>& x) {
-  std::vector<int> layers(mlp.num_layers());
+  std::vector<int> layers(mlp.num_weighted_layers());
   std::iota(layers.begin(), layers.end(), 0);
   absl::StatusOr<std::vector<MatrixD>> k =
       ComputePtk(mlp, x, layers, PtkOptions());
@@ -127,17 +129,17 @@ std::vector<MatrixD> Kernels(const BasicMlp<Scalar>& mlp,
 
 // W_l - W_l^(0) in double.
 template <typename Scalar>
-MatrixD WeightChange(const BasicMlp<Scalar>& mlp, int layer) {
-  return (mlp.layer(layer).weight().template cast<double>() -
-          mlp.initial_weight(layer).template cast<double>());
+MatrixD WeightChange(const BasicSequential<Scalar>& mlp, int layer) {
+  return (mlp.weighted_layer(layer).weight().template cast<double>() -
+          mlp.weighted_layer(layer).initial_weight().template cast<double>());
 }
 
 // One full-batch GD step W <- W - eta G on every layer.
-MlpD GradientStep(const MlpD& mlp, const std::vector<MatrixD>& gradients,
+ModelD GradientStep(const ModelD& mlp, const std::vector<MatrixD>& gradients,
                   double eta) {
-  MlpD stepped = mlp;
-  for (int l = 0; l < stepped.num_layers(); ++l) {
-    stepped.layer(l).weight() -= eta * gradients[l];
+  ModelD stepped = mlp;
+  for (int l = 0; l < stepped.num_weighted_layers(); ++l) {
+    stepped.weighted_layer(l).weight() -= eta * gradients[l];
   }
   return stepped;
 }
@@ -161,11 +163,11 @@ TEST(EarlyAlignmentTest, LinearSingleOutputPredictorIsOneAtEveryHiddenLayer) {
   for (int depth = 1; depth <= 4; ++depth) {
     Rng rng(TestSeed(100 + depth));
     const Task task = MakeTask(kSamples, kInputDim, 1, &rng);
-    const MlpD mlp =
+    const ModelD mlp =
         MakeMlp("identity", depth, kWidth, kInputDim, 1, &rng).Cast<double>();
     const std::vector<MatrixD> g0 = FullBatchGradients(mlp, task.x, task.y);
     const std::vector<MatrixD> k0 = Kernels(mlp, task.x);
-    const MlpD stepped = GradientStep(mlp, g0, 1e-6);
+    const ModelD stepped = GradientStep(mlp, g0, 1e-6);
     const std::vector<MatrixD> k1 = Kernels(stepped, task.x);
     for (int l = 0; l < depth; ++l) {
       for (Correlation kind : kBothKinds) {
@@ -195,7 +197,7 @@ TEST(EarlyAlignmentTest, PredictorIsBelowOneWithSeveralOutputsOrRelu) {
        std::vector<std::pair<std::string, int>>{{"identity", 3}, {"relu", 1}}) {
     Rng rng(TestSeed(200 + outputs));
     const Task task = MakeTask(kSamples, kInputDim, outputs, &rng);
-    const MlpD mlp =
+    const ModelD mlp =
         MakeMlp(activation, 2, kWidth, kInputDim, outputs, &rng).Cast<double>();
     const std::vector<MatrixD> g0 = FullBatchGradients(mlp, task.x, task.y);
     const std::vector<MatrixD> k0 = Kernels(mlp, task.x);
@@ -216,17 +218,17 @@ constexpr double kEtas[] = {1e-3, 1e-4, 1e-5};
 
 // The rows of x for which some hidden relu changes its on/off state between
 // the networks `a` and `b`.
-std::vector<int> RowsWithFlippedRelus(const MlpD& a, const MlpD& b,
+std::vector<int> RowsWithFlippedRelus(const ModelD& a, const ModelD& b,
                                       const MatrixD& x) {
-  BasicMlpCache<double> cache_a, cache_b;
+  BasicModelCache<double> cache_a, cache_b;
   a.Forward(x, &cache_a);
   b.Forward(x, &cache_b);
   std::vector<int> rows;
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     bool flipped = false;
-    for (int l = 0; l + 1 < a.num_layers(); ++l) {
-      const auto on_a = (cache_a.preactivations[l].row(i).array() > 0);
-      const auto on_b = (cache_b.preactivations[l].row(i).array() > 0);
+    for (int l = 0; l + 1 < a.num_weighted_layers(); ++l) {
+      const auto on_a = (PreactivationOf(a, cache_a, l).row(i).array() > 0);
+      const auto on_b = (PreactivationOf(b, cache_b, l).row(i).array() > 0);
       flipped = flipped || (on_a != on_b).any();
     }
     if (flipped) rows.push_back(static_cast<int>(i));
@@ -239,7 +241,7 @@ class ReluEarlyAlignmentTest : public ::testing::Test {
   void SetUp() override {
     Rng rng(TestSeed(300));
     task_ = MakeTask(kReluSamples, kReluInputDim, kReluOutputs, &rng);
-    mlp_ = std::make_unique<Mlp>(MakeMlp("relu", kReluDepth, kReluWidth,
+    mlp_ = std::make_unique<Model>(MakeMlp("relu", kReluDepth, kReluWidth,
                                          kReluInputDim, kReluOutputs, &rng));
     order_seed_ = rng.NextU64();
     // K is piecewise smooth in W: when a step turns a relu on or off for
@@ -247,7 +249,7 @@ class ReluEarlyAlignmentTest : public ::testing::Test {
     // the C-NFC here), which hides the O(eta) rate of part b behind a
     // step function of eta. Redraw the rows whose relu pattern changes
     // under any of the GD steps of part b, until no row does.
-    const MlpD mlp = mlp_->Cast<double>();
+    const ModelD mlp = mlp_->Cast<double>();
     for (int round = 0;; ++round) {
       ASSERT_LT(round, 50) << "could not find data without relu flips";
       const std::vector<MatrixD> g0 = FullBatchGradients(mlp, task_.x, task_.y);
@@ -264,7 +266,7 @@ class ReluEarlyAlignmentTest : public ::testing::Test {
   }
 
   Task task_;
-  std::unique_ptr<Mlp> mlp_;
+  std::unique_ptr<Model> mlp_;
   uint64_t order_seed_ = 0;
 };
 
@@ -280,7 +282,7 @@ class ReluEarlyAlignmentTest : public ::testing::Test {
 // (measured: 5e-11..7e-7).
 // ---------------------------------------------------------------------------
 TEST_F(ReluEarlyAlignmentTest, OneStepCNfcApproachesPredictorAtRateEta) {
-  const MlpD mlp = mlp_->Cast<double>();
+  const ModelD mlp = mlp_->Cast<double>();
   const std::vector<MatrixD> g0 = FullBatchGradients(mlp, task_.x, task_.y);
   const std::vector<MatrixD> k0 = Kernels(mlp, task_.x);
   const std::vector<double> etas(std::begin(kEtas), std::end(kEtas));
@@ -288,7 +290,7 @@ TEST_F(ReluEarlyAlignmentTest, OneStepCNfcApproachesPredictorAtRateEta) {
   std::vector<std::vector<std::vector<double>>> errors(
       kReluDepth, std::vector<std::vector<double>>(2));
   for (double eta : etas) {
-    const MlpD stepped = GradientStep(mlp, g0, eta);
+    const ModelD stepped = GradientStep(mlp, g0, eta);
     ASSERT_TRUE(RowsWithFlippedRelus(mlp, stepped, task_.x).empty());
     const std::vector<MatrixD> k1 = Kernels(stepped, task_.x);
     for (int l = 0; l < kReluDepth; ++l) {
@@ -360,12 +362,12 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Optimizer> sgd,
       OptimizerRegistry::Global().Create("sgd", optimizer_config));
-  Mlp trained = *mlp_;
+  Model trained = *mlp_;
   std::vector<int> order(kReluSamples);
   std::iota(order.begin(), order.end(), 0);
   Rng order_rng(order_seed_);
   order_rng.Shuffle(&order);
-  MlpCache cache;
+  ModelCache cache;
   Gradients gradients;
   Matrix d_output;
   for (int begin = 0; begin < kReluSamples; begin += kBatchSize) {
@@ -379,7 +381,7 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
     trained.Forward(batch_x, &cache);
     MseLoss(cache.output(), batch_y, &d_output);
     trained.Backward(cache, d_output, &gradients);
-    NFALAB_ASSERT_OK(sgd->Step(gradients, &trained));
+    NFALAB_ASSERT_OK(sgd->Step(gradients, trained.ParameterBlocks()));
   }
 
   // The measured C-NFC through the c_nfc measure, K at the new weights.
@@ -390,11 +392,10 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
   trained.Forward(x, &cache);
   for (int l = 0; l < kReluDepth; ++l) {
     const LayerContext context{l + 1,
-                               trained.num_layers(),
-                               trained.layer(l).weight(),
-                               trained.initial_weight(l),
-                               k1[l],
-                               cache.inputs[l]};
+                               trained.num_weighted_layers(),
+                               trained.weighted_layer(l).weight(),
+                               trained.weighted_layer(l).initial_weight(),
+                               k1[l]};
     NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MeasureValue> values,
                                 c_nfc->Compute(context));
     ASSERT_EQ(values.size(), 2u);
@@ -425,7 +426,7 @@ TEST_F(ReluEarlyAlignmentTest, MeasurementPredictorRowsMatch) {
   config.set_measure_samples(kReluSamples);
   config.add_measures("c_nfc");
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config, kReluDepth, train));
+                              Measurement::Create(config, kReluDepth + 1, train));
   MetricsTable table;
   NFALAB_ASSERT_OK(
       measurement.RecordEarlyPredictor(*mlp_, TrainingConfig::MSE, &table));
@@ -456,8 +457,8 @@ TEST_F(ReluEarlyAlignmentTest, MeasurementPredictorRowsMatch) {
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Optimizer> sgd,
       OptimizerRegistry::Global().Create("sgd", optimizer_config));
-  Mlp trained = *mlp_;
-  MlpCache cache;
+  Model trained = *mlp_;
+  ModelCache cache;
   Gradients gradients;
   Matrix d_output;
   for (int begin = 0; begin < kReluSamples; begin += kBatchSize) {
@@ -466,7 +467,7 @@ TEST_F(ReluEarlyAlignmentTest, MeasurementPredictorRowsMatch) {
     trained.Forward(batch_x, &cache);
     MseLoss(cache.output(), batch_y, &d_output);
     trained.Backward(cache, d_output, &gradients);
-    NFALAB_ASSERT_OK(sgd->Step(gradients, &trained));
+    NFALAB_ASSERT_OK(sgd->Step(gradients, trained.ParameterBlocks()));
   }
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k1,
                               measurement.ComputeKernels(trained));

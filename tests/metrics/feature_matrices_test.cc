@@ -20,7 +20,7 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "metrics/ptk.h"
 #include "tests/matrix_matchers.h"
@@ -77,17 +77,17 @@ double MaxAbs(const MatrixD& m) { return m.cwiseAbs().maxCoeff(); }
 
 // x_l of one sample: the input of layer `layer`, from the test's own forward
 // pass (h = a W^T + b, a = phi(h)).
-MatrixD LayerInput(const MlpD& mlp, const MatrixD& x, int layer) {
+MatrixD LayerInput(const ModelD& mlp, const MatrixD& x, int layer) {
   MatrixD a = x;
   for (int l = 0; l < layer; ++l) {
-    mlp.activation().Apply(ReferencePreactivation(mlp.layer(l), a), &a);
+    testing::MlpActivation(mlp).Apply(ReferencePreactivation(mlp.weighted_layer(l), a), &a);
   }
   return a;
 }
 
 // (1/n) sum_i J_i^T J_i with J_i = d f(x_i) / d x_l by central differences.
-MatrixD FiniteDifferenceAgop(const MlpD& mlp, const MatrixD& x, int layer) {
-  const int k_in = mlp.layer(layer).input_dim();
+MatrixD FiniteDifferenceAgop(const ModelD& mlp, const MatrixD& x, int layer) {
+  const int k_in = mlp.weighted_layer(layer).fan_in();
   MatrixD agop = MatrixD::Zero(k_in, k_in);
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     const MatrixD x_l = LayerInput(mlp, x.row(i), layer);
@@ -108,17 +108,17 @@ MatrixD FiniteDifferenceAgop(const MlpD& mlp, const MatrixD& x, int layer) {
 
 // The AGOP of every layer as W^T K W.
 template <typename Scalar>
-std::vector<MatrixD> AgopFromPtk(const BasicMlp<Scalar>& mlp,
+std::vector<MatrixD> AgopFromPtk(const BasicSequential<Scalar>& mlp,
                                  const MatrixT<Scalar>& x) {
-  std::vector<int> layers(mlp.num_layers());
-  for (int l = 0; l < mlp.num_layers(); ++l) layers[l] = l;
+  std::vector<int> layers(mlp.num_weighted_layers());
+  for (int l = 0; l < mlp.num_weighted_layers(); ++l) layers[l] = l;
   absl::StatusOr<std::vector<MatrixD>> k =
       ComputePtk(mlp, x, layers, PtkOptions());
   EXPECT_TRUE(k.ok()) << k.status();
   std::vector<MatrixD> agop;
-  for (int l = 0; l < mlp.num_layers(); ++l) {
+  for (int l = 0; l < mlp.num_weighted_layers(); ++l) {
     agop.push_back(AverageGradientOuterProduct(
-        mlp.layer(l).weight().template cast<double>(), (*k)[l]));
+        mlp.weighted_layer(l).weight().template cast<double>(), (*k)[l]));
   }
   return agop;
 }
@@ -146,13 +146,13 @@ class AgopIdentityTest : public ::testing::TestWithParam<AgopParam> {
         x_, GaussianInputsAwayFromKinks(*mlp_, kSamples, &rng));
   }
 
-  std::optional<MlpD> mlp_;
+  std::optional<ModelD> mlp_;
   MatrixD x_;
 };
 
 TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInDouble) {
   const std::vector<MatrixD> agop = AgopFromPtk(*mlp_, x_);
-  for (int l = 0; l < mlp_->num_layers(); ++l) {
+  for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
     const MatrixD brute = BruteForceAgop(*mlp_, x_, l);
     EXPECT_THAT(agop[l],
                 ApproxEq(brute, kDoubleTol, kDoubleTol * MaxAbs(brute)))
@@ -161,10 +161,10 @@ TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInDouble) {
 }
 
 TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInFloat) {
-  const Mlp mlp = mlp_->Cast<float>();
+  const Model mlp = mlp_->Cast<float>();
   const Matrix x = x_.cast<float>();
   const std::vector<MatrixD> agop = AgopFromPtk(mlp, x);
-  for (int l = 0; l < mlp.num_layers(); ++l) {
+  for (int l = 0; l < mlp.num_weighted_layers(); ++l) {
     const MatrixD brute = BruteForceAgop(mlp, x, l);
     EXPECT_THAT(agop[l], ApproxEq(brute, kFloatTol, kFloatTol * MaxAbs(brute)))
         << "layer " << l;
@@ -172,7 +172,7 @@ TEST_P(AgopIdentityTest, BruteForceEqualsWTransposeKWInFloat) {
 }
 
 TEST_P(AgopIdentityTest, PlainSumIsNTimesTheMean) {
-  for (int l = 0; l < mlp_->num_layers(); ++l) {
+  for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
     const MatrixD mean = BruteForceAgop(*mlp_, x_, l);
     const MatrixD sum = BruteForceAgop(*mlp_, x_, l, /*normalize_by_n=*/false);
     const MatrixD expected = mean * static_cast<double>(kSamples);
@@ -195,14 +195,14 @@ TEST(AgopFiniteDifferenceTest, MatchesFiniteDifferenceInputJacobians) {
   Rng rng(TestSeed(21));
   for (const std::string activation : {"tanh", "relu"}) {
     NFALAB_ASSERT_OK_AND_ASSIGN(
-        const MlpD mlp,
+        const ModelD mlp,
         CreateMlpWithRandomBiases(
             GaussianMlpConfig(activation, WidthsForDepth(2), /*bias=*/true),
             kInputDim, activation == "tanh" ? 3 : 2, &rng));
     NFALAB_ASSERT_OK_AND_ASSIGN(
         const MatrixD x, GaussianInputsAwayFromKinks(mlp, /*n=*/6, &rng));
     const std::vector<MatrixD> agop = AgopFromPtk(mlp, x);
-    for (int l = 0; l < mlp.num_layers(); ++l) {
+    for (int l = 0; l < mlp.num_weighted_layers(); ++l) {
       const MatrixD fd = FiniteDifferenceAgop(mlp, x, l);
       const double atol = kFdAtolPerMax * MaxAbs(fd);
       EXPECT_THAT(agop[l], ApproxEq(fd, kFdRtol, atol))

@@ -19,7 +19,7 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/mlp_test_util.h"
@@ -52,8 +52,8 @@ constexpr double kFdAtolPerMax = 1e-7;
 constexpr int kInputDim = 4;
 
 // (1/n) sum_i sum_c g g^T, entry by entry.
-MatrixD NaivePtk(const MlpD& mlp, const MatrixD& x, int layer) {
-  const int k = mlp.layer(layer).output_dim();
+MatrixD NaivePtk(const ModelD& mlp, const MatrixD& x, int layer) {
+  const int k = mlp.weighted_layer(layer).units();
   MatrixD total = MatrixD::Zero(k, k);
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     const MatrixD g = FiniteDifferencePtf(mlp, x.row(i), layer, kStep);
@@ -93,20 +93,20 @@ class PtkTest : public ::testing::TestWithParam<PtkParam> {
   }
 
   std::vector<int> AllLayers() const {
-    std::vector<int> layers(mlp_->num_layers());
-    for (int l = 0; l < mlp_->num_layers(); ++l) layers[l] = l;
+    std::vector<int> layers(mlp_->num_weighted_layers());
+    for (int l = 0; l < mlp_->num_weighted_layers(); ++l) layers[l] = l;
     return layers;
   }
 
-  std::optional<MlpD> mlp_;
+  std::optional<ModelD> mlp_;
   MatrixD x_;
 };
 
 TEST_P(PtkTest, EqualsMeanOfFiniteDifferenceFeatureOuterProducts) {
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
                               ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
-  ASSERT_THAT(k, SizeIs(mlp_->num_layers()));
-  for (int l = 0; l < mlp_->num_layers(); ++l) {
+  ASSERT_THAT(k, SizeIs(mlp_->num_weighted_layers()));
+  for (int l = 0; l < mlp_->num_weighted_layers(); ++l) {
     const MatrixD naive = NaivePtk(*mlp_, x_, l);
     EXPECT_THAT(k[l], ApproxEq(naive, kFdRtol, kFdAtolPerMax * MaxAbs(naive)))
         << "layer " << l;
@@ -117,7 +117,7 @@ TEST_P(PtkTest, EqualsMeanOfFiniteDifferenceFeatureOuterProducts) {
 TEST_P(PtkTest, ReadoutKernelIsTheIdentity) {
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::vector<MatrixD> k,
-      ComputePtk(*mlp_, x_, {mlp_->num_layers() - 1}, PtkOptions()));
+      ComputePtk(*mlp_, x_, {mlp_->num_weighted_layers() - 1}, PtkOptions()));
   const int c = mlp_->output_dim();
   EXPECT_THAT(k[0], ApproxEq(MatrixD(MatrixD::Identity(c, c)), 1e-15, 1e-15));
 }
@@ -186,9 +186,9 @@ TEST_P(PtkTest, PlainSumIsNTimesTheMean) {
 // so 1e-4 relative to the largest entry of K is a wide margin (an error
 // in the float path would be O(1)).
 TEST_P(PtkTest, FloatModelMatchesItsDoubleCast) {
-  const Mlp mlp_float = mlp_->Cast<float>();
+  const Model mlp_float = mlp_->Cast<float>();
   const Matrix x_float = x_.cast<float>();
-  const MlpD mlp_double = mlp_float.Cast<double>();
+  const ModelD mlp_double = mlp_float.Cast<double>();
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::vector<MatrixD> k_float,
       ComputePtk(mlp_float, x_float, AllLayers(), PtkOptions()));
@@ -220,7 +220,7 @@ class PtkErrorTest : public ::testing::Test {
     NFALAB_ASSERT_OK_AND_ASSIGN(
         x_, GaussianInputsAwayFromKinks(*mlp_, /*n=*/3, &rng));
   }
-  std::optional<MlpD> mlp_;
+  std::optional<ModelD> mlp_;
   MatrixD x_;
 };
 

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "core/random.h"
 #include "core/tensor.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
@@ -41,9 +41,9 @@ struct TinyMlpShape {
   int output_dim = 1;
 };
 
-// An Mlp of `shape` with every weight and bias entry overwritten by
+// An Model of `shape` with every weight and bias entry overwritten by
 // AwayFromZero(lo, hi), drawn from Rng(seed) after the initialisation.
-inline absl::StatusOr<Mlp> MakeTinyMlp(const TinyMlpShape& shape, bool bias,
+inline absl::StatusOr<Model> MakeTinyMlp(const TinyMlpShape& shape, bool bias,
                                        uint64_t seed, double lo = 0.5,
                                        double hi = 1.5) {
   ModelConfig config;
@@ -51,11 +51,11 @@ inline absl::StatusOr<Mlp> MakeTinyMlp(const TinyMlpShape& shape, bool bias,
   config.set_width(shape.width);
   config.set_bias(bias);
   Rng rng(seed);
-  absl::StatusOr<Mlp> mlp =
-      Mlp::Create(config, shape.input_dim, shape.output_dim, &rng);
+  absl::StatusOr<Model> mlp =
+      Model::Create(config, shape.input_dim, shape.output_dim, &rng);
   if (!mlp.ok()) return mlp;
-  for (int i = 0; i < mlp->num_layers(); ++i) {
-    Linear& layer = mlp->layer(i);
+  for (int i = 0; i < mlp->num_weighted_layers(); ++i) {
+    BasicWeightedLayer<float>& layer = mlp->weighted_layer(i);
     for (Eigen::Index k = 0; k < layer.weight().size(); ++k) {
       layer.weight().data()[k] = AwayFromZero(&rng, lo, hi);
     }
@@ -67,15 +67,15 @@ inline absl::StatusOr<Mlp> MakeTinyMlp(const TinyMlpShape& shape, bool bias,
 }
 
 // Gradients of `model`'s shapes with entries uniform in [-1, 1].
-inline Gradients RandomGradients(const Mlp& model, Rng* rng) {
+inline Gradients RandomGradients(const Model& model, Rng* rng) {
   Gradients gradients;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    const Linear& layer = model.layer(i);
-    Matrix weight(layer.output_dim(), layer.input_dim());
+  for (int i = 0; i < model.num_weighted_layers(); ++i) {
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(i);
+    Matrix weight(layer.units(), layer.fan_in());
     for (Eigen::Index k = 0; k < weight.size(); ++k) {
       weight.data()[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
     }
-    Vector bias(layer.has_bias() ? layer.output_dim() : 0);
+    Vector bias(layer.has_bias() ? layer.units() : 0);
     for (Eigen::Index k = 0; k < bias.size(); ++k) {
       bias[k] = static_cast<float>(rng->Uniform(-1.0, 1.0));
     }
@@ -85,17 +85,17 @@ inline Gradients RandomGradients(const Mlp& model, Rng* rng) {
   return gradients;
 }
 
-// The parameters of an Mlp in double.
+// The parameters of a Model in double.
 struct ParamsD {
   std::vector<MatrixD> weight;
   std::vector<VectorD> bias;
 };
 
-inline ParamsD ParamsOf(const Mlp& model) {
+inline ParamsD ParamsOf(const Model& model) {
   ParamsD params;
-  for (int i = 0; i < model.num_layers(); ++i) {
-    params.weight.push_back(model.layer(i).weight().cast<double>());
-    params.bias.push_back(model.layer(i).bias().cast<double>());
+  for (int i = 0; i < model.num_weighted_layers(); ++i) {
+    params.weight.push_back(model.weighted_layer(i).weight().cast<double>());
+    params.bias.push_back(model.weighted_layer(i).bias().cast<double>());
   }
   return params;
 }

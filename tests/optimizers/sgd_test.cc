@@ -1,7 +1,7 @@
 // Tests for the "sgd" optimizer, created through the optimizer registry.
 //
 // Every update is checked against its closed form (or a double-precision
-// reimplementation of PyTorch's SGD) on a tiny Mlp 2 -> 3 -> 1 with hand-set
+// reimplementation of PyTorch's SGD) on a tiny Model 2 -> 3 -> 1 with hand-set
 // weights and gradients. Weights are drawn with |w| in [0.5, 1.5] and the
 // steps are small, so no updated entry is near zero and a relative tolerance
 // of 1e-6 (about 16 float32 ulps) is meaningful with atol = 0.
@@ -19,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
@@ -47,7 +47,7 @@ constexpr double kAtol = 0.0;
 
 // The tiny network d = 2 -> width 3 -> C = 1 (depth 1), with every weight and
 // bias entry away from zero.
-absl::StatusOr<Mlp> MakeTinyMlp(bool bias, uint64_t seed) {
+absl::StatusOr<Model> MakeTinyMlp(bool bias, uint64_t seed) {
   return testing::MakeTinyMlp(TinyMlpShape(), bias, seed);
 }
 
@@ -89,23 +89,23 @@ class ReferenceSgd {
 TEST(SgdTest, PlainStepSubtractsLearningRateTimesGradient) {
   for (bool bias : {false, true}) {
     SCOPED_TRACE(bias ? "with bias" : "without bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(bias, /*seed=*/1));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(bias, /*seed=*/1));
     Rng rng(2);
     const Gradients g = RandomGradients(mlp, &rng);
     const ParamsD p0 = ParamsOf(mlp);
     const double lr = 0.1;
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd, CreateSgd(lr));
-    NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
-    for (int i = 0; i < mlp.num_layers(); ++i) {
+    NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
       SCOPED_TRACE(i);
       const MatrixD expected = p0.weight[i] - lr * g.weight[i].cast<double>();
-      EXPECT_THAT(mlp.layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
+      EXPECT_THAT(mlp.weighted_layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
       if (bias) {
         const VectorD expected_bias =
             p0.bias[i] - lr * g.bias[i].cast<double>();
-        EXPECT_THAT(mlp.layer(i).bias(), ApproxEq(expected_bias, kRtol, kAtol));
+        EXPECT_THAT(mlp.weighted_layer(i).bias(), ApproxEq(expected_bias, kRtol, kAtol));
       } else {
-        EXPECT_EQ(mlp.layer(i).bias().size(), 0);
+        EXPECT_EQ(mlp.weighted_layer(i).bias().size(), 0);
       }
     }
   }
@@ -114,24 +114,24 @@ TEST(SgdTest, PlainStepSubtractsLearningRateTimesGradient) {
 TEST(SgdTest, WeightDecayAddsDecayTimesWeightsToTheGradient) {
   for (bool bias : {false, true}) {
     SCOPED_TRACE(bias ? "with bias" : "without bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(bias, /*seed=*/3));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(bias, /*seed=*/3));
     Rng rng(4);
     const Gradients g = RandomGradients(mlp, &rng);
     const ParamsD p0 = ParamsOf(mlp);
     const double lr = 0.1, wd = 0.3;
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd,
                                 CreateSgd(lr, /*momentum=*/0.0, wd));
-    NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
-    for (int i = 0; i < mlp.num_layers(); ++i) {
+    NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
       SCOPED_TRACE(i);
       // W1 = W0 - lr (G + wd W0).
       const MatrixD expected =
           p0.weight[i] - lr * (g.weight[i].cast<double>() + wd * p0.weight[i]);
-      EXPECT_THAT(mlp.layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
+      EXPECT_THAT(mlp.weighted_layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
       if (bias) {
         const VectorD expected_bias =
             p0.bias[i] - lr * (g.bias[i].cast<double>() + wd * p0.bias[i]);
-        EXPECT_THAT(mlp.layer(i).bias(), ApproxEq(expected_bias, kRtol, kAtol));
+        EXPECT_THAT(mlp.weighted_layer(i).bias(), ApproxEq(expected_bias, kRtol, kAtol));
       }
     }
   }
@@ -140,7 +140,7 @@ TEST(SgdTest, WeightDecayAddsDecayTimesWeightsToTheGradient) {
 TEST(SgdTest, MomentumAccumulatesVelocityOverThreeStepsOfConstantGradient) {
   for (bool bias : {false, true}) {
     SCOPED_TRACE(bias ? "with bias" : "without bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(bias, /*seed=*/5));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(bias, /*seed=*/5));
     Rng rng(6);
     const Gradients g = RandomGradients(mlp, &rng);
     const ParamsD p0 = ParamsOf(mlp);
@@ -153,16 +153,16 @@ TEST(SgdTest, MomentumAccumulatesVelocityOverThreeStepsOfConstantGradient) {
     const double cumulative[3] = {v1, v1 + v2, v1 + v2 + v3};
     for (int step = 0; step < 3; ++step) {
       SCOPED_TRACE(step + 1);
-      NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(i);
         const MatrixD expected =
             p0.weight[i] - lr * cumulative[step] * g.weight[i].cast<double>();
-        EXPECT_THAT(mlp.layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
+        EXPECT_THAT(mlp.weighted_layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
         if (bias) {
           const VectorD expected_bias =
               p0.bias[i] - lr * cumulative[step] * g.bias[i].cast<double>();
-          EXPECT_THAT(mlp.layer(i).bias(),
+          EXPECT_THAT(mlp.weighted_layer(i).bias(),
                       ApproxEq(expected_bias, kRtol, kAtol));
         }
       }
@@ -173,7 +173,7 @@ TEST(SgdTest, MomentumAccumulatesVelocityOverThreeStepsOfConstantGradient) {
 TEST(SgdTest, MomentumWithWeightDecayMatchesDoubleReferenceOverTwoSteps) {
   for (bool bias : {false, true}) {
     SCOPED_TRACE(bias ? "with bias" : "without bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(bias, /*seed=*/7));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(bias, /*seed=*/7));
     Rng rng(8);
     const double lr = 0.05, mu = 0.8, wd = 0.2;
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd,
@@ -185,17 +185,17 @@ TEST(SgdTest, MomentumWithWeightDecayMatchesDoubleReferenceOverTwoSteps) {
       // A different gradient each step, so v2 = mu v1 + g2 is tested with
       // g1 != g2 and the decay term uses the updated parameters.
       const Gradients g = RandomGradients(mlp, &rng);
-      NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
+      NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
       reference.Step(g, &expected);
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(i);
-        EXPECT_THAT(mlp.layer(i).weight(),
+        EXPECT_THAT(mlp.weighted_layer(i).weight(),
                     ApproxEq(expected.weight[i], kRtol, kAtol));
         // ApproxEq describes entry (0, 0) even for empty matrices, so the
         // empty biases of a bias-free model are only checked for size.
-        ASSERT_EQ(mlp.layer(i).bias().size(), expected.bias[i].size());
+        ASSERT_EQ(mlp.weighted_layer(i).bias().size(), expected.bias[i].size());
         if (bias) {
-          EXPECT_THAT(mlp.layer(i).bias(),
+          EXPECT_THAT(mlp.weighted_layer(i).bias(),
                       ApproxEq(expected.bias[i], kRtol, kAtol));
         }
       }
@@ -212,32 +212,32 @@ TEST(SgdTest, BiasesAreUpdatedLikeWeights) {
   for (const Rule rule : {Rule{0.0, 0.0}, Rule{0.0, 0.5}, Rule{0.9, 0.5}}) {
     SCOPED_TRACE(::testing::Message() << "momentum " << rule.momentum
                                       << " weight_decay " << rule.weight_decay);
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(/*bias=*/true, 9));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 9));
     Rng rng(10);
     NFALAB_ASSERT_OK_AND_ASSIGN(
         std::unique_ptr<Optimizer> sgd,
         CreateSgd(0.1, rule.momentum, rule.weight_decay));
-    for (int i = 0; i < mlp.num_layers(); ++i) {
-      mlp.layer(i).bias() = mlp.layer(i).weight().col(0);
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+      mlp.weighted_layer(i).bias() = mlp.weighted_layer(i).weight().col(0);
     }
     for (int step = 0; step < 3; ++step) {
       Gradients g = RandomGradients(mlp, &rng);
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         g.bias[i] = g.weight[i].col(0);
       }
-      NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(::testing::Message()
                      << "step " << step + 1 << " layer " << i);
-        const Vector weight_column = mlp.layer(i).weight().col(0);
-        EXPECT_THAT(mlp.layer(i).bias(), ApproxEq(weight_column, 0.0, 0.0));
+        const Vector weight_column = mlp.weighted_layer(i).weight().col(0);
+        EXPECT_THAT(mlp.weighted_layer(i).bias(), ApproxEq(weight_column, 0.0, 0.0));
       }
     }
   }
 }
 
 TEST(SgdTest, SetLearningRateChangesTheStepSize) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(/*bias=*/true, 11));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 11));
   Rng rng(12);
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd, CreateSgd(0.1));
   EXPECT_EQ(sgd->learning_rate(), 0.1);
@@ -249,14 +249,14 @@ TEST(SgdTest, SetLearningRateChangesTheStepSize) {
     EXPECT_EQ(sgd->learning_rate(), lr);
     const ParamsD p0 = ParamsOf(mlp);
     const Gradients g = RandomGradients(mlp, &rng);
-    NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
-    for (int i = 0; i < mlp.num_layers(); ++i) {
+    NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
       SCOPED_TRACE(i);
       EXPECT_THAT(
-          mlp.layer(i).weight(),
+          mlp.weighted_layer(i).weight(),
           ApproxEq(MatrixD(p0.weight[i] - lr * g.weight[i].cast<double>()),
                    kRtol, kAtol));
-      EXPECT_THAT(mlp.layer(i).bias(),
+      EXPECT_THAT(mlp.weighted_layer(i).bias(),
                   ApproxEq(VectorD(p0.bias[i] - lr * g.bias[i].cast<double>()),
                            kRtol, kAtol));
     }
@@ -268,28 +268,28 @@ TEST(SgdTest, StepsLeaveTheInitialWeightsUntouched) {
   config.set_depth(1);
   config.set_width(3);
   Rng init_rng(13);
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, Mlp::Create(config, 2, 1, &init_rng));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, Model::Create(config, 2, 1, &init_rng));
   std::vector<Matrix> created;
-  for (int i = 0; i < mlp.num_layers(); ++i) {
-    created.push_back(mlp.layer(i).weight());
-    ASSERT_TRUE(mlp.initial_weight(i) == created.back());
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+    created.push_back(mlp.weighted_layer(i).weight());
+    ASSERT_TRUE(mlp.weighted_layer(i).initial_weight() == created.back());
   }
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd,
                               CreateSgd(0.1, /*momentum=*/0.9, 0.1));
   Rng rng(14);
   for (int step = 0; step < 3; ++step) {
-    NFALAB_ASSERT_OK(sgd->Step(RandomGradients(mlp, &rng), &mlp));
+    NFALAB_ASSERT_OK(sgd->Step(RandomGradients(mlp, &rng), mlp.ParameterBlocks()));
   }
-  for (int i = 0; i < mlp.num_layers(); ++i) {
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
     SCOPED_TRACE(i);
-    EXPECT_FALSE(mlp.layer(i).weight() == created[i]);  // The weights moved.
-    EXPECT_TRUE(mlp.initial_weight(i) == created[i]);   // Bit for bit.
+    EXPECT_FALSE(mlp.weighted_layer(i).weight() == created[i]);  // The weights moved.
+    EXPECT_TRUE(mlp.weighted_layer(i).initial_weight() == created[i]);   // Bit for bit.
   }
 }
 
 TEST(SgdTest, WrongGradientShapeIsInvalidArgumentNamingTheLayer) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(/*bias=*/true, 15));
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp no_bias, MakeTinyMlp(/*bias=*/false, 15));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 15));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model no_bias, MakeTinyMlp(/*bias=*/false, 15));
   Rng rng(16);
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd,
                               CreateSgd(0.1, /*momentum=*/0.5));
@@ -298,80 +298,80 @@ TEST(SgdTest, WrongGradientShapeIsInvalidArgumentNamingTheLayer) {
   // Layers are named 1-based in messages (the paper's W_1, W_2).
   Gradients g = RandomGradients(mlp, &rng);
   g.weight[1] = Matrix::Ones(1, 2);  // Layer 2 is [1, 3].
-  EXPECT_THAT(sgd->Step(g, &mlp),
+  EXPECT_THAT(sgd->Step(g, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("weight gradient of layer 2")));
 
   g = RandomGradients(mlp, &rng);
   g.weight[0].transposeInPlace();  // [2, 3] instead of [3, 2].
-  EXPECT_THAT(sgd->Step(g, &mlp),
+  EXPECT_THAT(sgd->Step(g, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("weight gradient of layer 1")));
 
   g = RandomGradients(mlp, &rng);
   g.bias[0] = Vector::Ones(2);  // Layer 1 has 3 outputs.
-  EXPECT_THAT(sgd->Step(g, &mlp),
+  EXPECT_THAT(sgd->Step(g, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("bias gradient of layer 1")));
 
   g = RandomGradients(no_bias, &rng);
   g.bias[1] = Vector::Ones(1);  // The layer has no bias.
-  EXPECT_THAT(sgd->Step(g, &no_bias),
+  EXPECT_THAT(sgd->Step(g, no_bias.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("bias gradient of layer 2")));
 
   // A rejected step changes nothing.
-  for (int i = 0; i < mlp.num_layers(); ++i) {
-    EXPECT_TRUE(mlp.layer(i).weight().cast<double>() == before.weight[i]);
-    EXPECT_TRUE(mlp.layer(i).bias().cast<double>() == before.bias[i]);
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
+    EXPECT_TRUE(mlp.weighted_layer(i).weight().cast<double>() == before.weight[i]);
+    EXPECT_TRUE(mlp.weighted_layer(i).bias().cast<double>() == before.bias[i]);
   }
 }
 
 TEST(SgdTest, WrongLayerCountIsInvalidArgument) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeTinyMlp(/*bias=*/false, 17));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/false, 17));
   Rng rng(18);
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd, CreateSgd(0.1));
 
   Gradients fewer = RandomGradients(mlp, &rng);
   fewer.weight.pop_back();
   fewer.bias.pop_back();
-  EXPECT_THAT(sgd->Step(fewer, &mlp),
+  EXPECT_THAT(sgd->Step(fewer, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("1 layers"), HasSubstr("model has 2"))));
 
   Gradients more = RandomGradients(mlp, &rng);
   more.weight.push_back(Matrix::Ones(1, 1));
   more.bias.emplace_back();
-  EXPECT_THAT(sgd->Step(more, &mlp),
+  EXPECT_THAT(sgd->Step(more, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("3 layers"), HasSubstr("model has 2"))));
 
   Gradients missing_bias = RandomGradients(mlp, &rng);
   missing_bias.bias.clear();
   EXPECT_THAT(
-      sgd->Step(missing_bias, &mlp),
+      sgd->Step(missing_bias, mlp.ParameterBlocks()),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("model has 2")));
 }
 
 TEST(SgdTest, OneOptimizerOnTwoModelsOfDifferentShapeIsFailedPrecondition) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp first, MakeTinyMlp(/*bias=*/false, 21));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model first, MakeTinyMlp(/*bias=*/false, 21));
   ModelConfig deeper;
   deeper.set_depth(2);
   deeper.set_width(3);
   Rng rng(22);
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp second, Mlp::Create(deeper, 2, 1, &rng));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model second, Model::Create(deeper, 2, 1, &rng));
   OptimizerConfig config;
   config.set_learning_rate(0.1);
   config.set_momentum(0.9);
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Optimizer> sgd,
       OptimizerRegistry::Global().Create("sgd", config));
-  NFALAB_ASSERT_OK(sgd->Step(RandomGradients(first, &rng), &first));
-  const Matrix before = second.layer(0).weight();
-  EXPECT_THAT(sgd->Step(RandomGradients(second, &rng), &second),
+  NFALAB_ASSERT_OK(sgd->Step(RandomGradients(first, &rng), first.ParameterBlocks()));
+  const Matrix before = second.weighted_layer(0).weight();
+  EXPECT_THAT(sgd->Step(RandomGradients(second, &rng), second.ParameterBlocks()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("one optimizer per model")));
-  EXPECT_THAT(second.layer(0).weight(), ApproxEq(before, 0.0, 0.0));
+  EXPECT_THAT(second.weighted_layer(0).weight(), ApproxEq(before, 0.0, 0.0));
 }
 
 TEST(SgdTest, InvalidConfigsAreInvalidArgumentNamingTheField) {
@@ -429,7 +429,7 @@ TEST(SgdTest, SmallStepDecreasesMseLossByLearningRateTimesSquaredGradNorm) {
   config.set_bias(true);
   Rng rng(19);
   constexpr int kN = 16, kD = 4, kC = 2;
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, Mlp::Create(config, kD, kC, &rng));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, Model::Create(config, kD, kC, &rng));
   Matrix x(kN, kD), y(kN, kC);
   for (Eigen::Index k = 0; k < x.size(); ++k) {
     x.data()[k] = static_cast<float>(rng.Normal());
@@ -438,14 +438,14 @@ TEST(SgdTest, SmallStepDecreasesMseLossByLearningRateTimesSquaredGradNorm) {
     y.data()[k] = static_cast<float>(rng.Normal());
   }
 
-  MlpCache cache;
+  ModelCache cache;
   mlp.Forward(x, &cache);
   Matrix d_output;
   MseLoss(cache.output(), y, &d_output);
   Gradients g;
   mlp.Backward(cache, d_output, &g);
   double grad_norm_sq = 0.0;
-  for (int i = 0; i < mlp.num_layers(); ++i) {
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
     grad_norm_sq += g.weight[i].cast<double>().squaredNorm() +
                     g.bias[i].cast<double>().squaredNorm();
   }
@@ -456,7 +456,7 @@ TEST(SgdTest, SmallStepDecreasesMseLossByLearningRateTimesSquaredGradNorm) {
       MseLoss<double>(mlp.Cast<double>().Predict(x_d), y_d, nullptr);
   const double lr = 1e-3 * loss_before / grad_norm_sq;
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd, CreateSgd(lr));
-  NFALAB_ASSERT_OK(sgd->Step(g, &mlp));
+  NFALAB_ASSERT_OK(sgd->Step(g, mlp.ParameterBlocks()));
   const double loss_after =
       MseLoss<double>(mlp.Cast<double>().Predict(x_d), y_d, nullptr);
 

@@ -20,7 +20,7 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/mlp.h"
+#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
@@ -85,9 +85,9 @@ double SpeedOf(const SloParams& p, int i) {
   return p.base_speed;
 }
 
-// An Mlp d = 3 -> widths 4 ... -> C = 2 with `depth` hidden layers and every
+// An Model d = 3 -> widths 4 ... -> C = 2 with `depth` hidden layers and every
 // weight and bias entry away from zero (magnitudes in [lo, hi]).
-absl::StatusOr<Mlp> MakeMlp(int depth, bool bias, uint64_t seed,
+absl::StatusOr<Model> MakeMlp(int depth, bool bias, uint64_t seed,
                             double lo = 0.5, double hi = 1.5) {
   TinyMlpShape shape;
   shape.depth = depth;
@@ -105,10 +105,10 @@ double BlockNorm(const Gradients& g, int i) {
 
 // True if every parameter of `a` equals the one of `b` bit for bit (as
 // floats: -0 == +0).
-bool SameParameters(const Mlp& a, const Mlp& b) {
-  for (int i = 0; i < a.num_layers(); ++i) {
-    if (!(a.layer(i).weight() == b.layer(i).weight())) return false;
-    if (!(a.layer(i).bias() == b.layer(i).bias())) return false;
+bool SameParameters(const Model& a, const Model& b) {
+  for (int i = 0; i < a.num_weighted_layers(); ++i) {
+    if (!(a.weighted_layer(i).weight() == b.weighted_layer(i).weight())) return false;
+    if (!(a.weighted_layer(i).bias() == b.weighted_layer(i).bias())) return false;
   }
   return true;
 }
@@ -189,7 +189,7 @@ TEST(SloTest, NormalizedStepHasLengthLearningRateTimesSpeedInEveryLayer) {
                    << ::testing::PrintToString(c.targets));
       // depth 3: layers 3x4, 4x4, 4x4, 2x4.
       NFALAB_ASSERT_OK_AND_ASSIGN(
-          Mlp mlp, MakeMlp(/*depth=*/3, bias, ++seed, 0.001, 0.01));
+          Model mlp, MakeMlp(/*depth=*/3, bias, ++seed, 0.001, 0.01));
       Rng rng(++seed);
       const Gradients g = RandomGradients(mlp, &rng);
       SloParams p;
@@ -199,9 +199,9 @@ TEST(SloTest, NormalizedStepHasLengthLearningRateTimesSpeedInEveryLayer) {
       p.base_speed = c.base_speed;
       NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
       const ParamsD before = ParamsOf(mlp);
-      NFALAB_ASSERT_OK(slo->Step(g, &mlp));
+      NFALAB_ASSERT_OK(slo->Step(g, mlp.ParameterBlocks()));
       const ParamsD after = ParamsOf(mlp);
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(::testing::Message() << "layer " << i + 1);
         const double s = SpeedOf(p, i);
         const MatrixD dw = before.weight[i] - after.weight[i];
@@ -223,8 +223,8 @@ TEST(SloTest, NormalizedStepHasLengthLearningRateTimesSpeedInEveryLayer) {
 TEST(SloTest, BaseSpeedZeroFreezesEveryOtherLayer) {
   for (const auto mode : {SloOptions::NORMALIZED, SloOptions::SCALED}) {
     SCOPED_TRACE(mode);
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/2, true, 30));
-    const Mlp initial = mlp;
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/2, true, 30));
+    const Model initial = mlp;
     SloParams p;
     p.momentum = 0.9;
     p.weight_decay = 0.1;
@@ -234,13 +234,13 @@ TEST(SloTest, BaseSpeedZeroFreezesEveryOtherLayer) {
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
     Rng rng(31);
     for (int step = 0; step < 3; ++step) {
-      NFALAB_ASSERT_OK(slo->Step(RandomGradients(mlp, &rng), &mlp));
+      NFALAB_ASSERT_OK(slo->Step(RandomGradients(mlp, &rng), mlp.ParameterBlocks()));
     }
-    for (int i = 0; i < mlp.num_layers(); ++i) {
+    for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
       SCOPED_TRACE(i + 1);
       const bool frozen = i != 1;
-      EXPECT_EQ(mlp.layer(i).weight() == initial.layer(i).weight(), frozen);
-      EXPECT_EQ(mlp.layer(i).bias() == initial.layer(i).bias(), frozen);
+      EXPECT_EQ(mlp.weighted_layer(i).weight() == initial.weighted_layer(i).weight(), frozen);
+      EXPECT_EQ(mlp.weighted_layer(i).bias() == initial.weighted_layer(i).bias(), frozen);
     }
   }
 }
@@ -258,8 +258,8 @@ TEST(SloTest, ScaledWithUnitSpeedsIsBitwiseSgd) {
       SCOPED_TRACE(::testing::Message()
                    << "momentum " << rule.momentum << " weight_decay "
                    << rule.weight_decay << (bias ? " bias" : " no bias"));
-      NFALAB_ASSERT_OK_AND_ASSIGN(Mlp slo_mlp, MakeMlp(/*depth=*/2, bias, 40));
-      Mlp sgd_mlp = slo_mlp;
+      NFALAB_ASSERT_OK_AND_ASSIGN(Model slo_mlp, MakeMlp(/*depth=*/2, bias, 40));
+      Model sgd_mlp = slo_mlp;
       SloParams p;
       p.learning_rate = 0.07;
       p.momentum = rule.momentum;
@@ -276,12 +276,12 @@ TEST(SloTest, ScaledWithUnitSpeedsIsBitwiseSgd) {
       for (int step = 0; step < 3; ++step) {
         SCOPED_TRACE(step + 1);
         const Gradients g = RandomGradients(slo_mlp, &rng);
-        NFALAB_ASSERT_OK(slo->Step(g, &slo_mlp));
-        NFALAB_ASSERT_OK(sgd->Step(g, &sgd_mlp));
+        NFALAB_ASSERT_OK(slo->Step(g, slo_mlp.ParameterBlocks()));
+        NFALAB_ASSERT_OK(sgd->Step(g, sgd_mlp.ParameterBlocks()));
         EXPECT_TRUE(SameParameters(slo_mlp, sgd_mlp));
-        for (int i = 0; i < slo_mlp.num_layers(); ++i) {
-          EXPECT_THAT(slo_mlp.layer(i).weight(),
-                      ApproxEq(sgd_mlp.layer(i).weight(), 0.0, 0.0));
+        for (int i = 0; i < slo_mlp.num_weighted_layers(); ++i) {
+          EXPECT_THAT(slo_mlp.weighted_layer(i).weight(),
+                      ApproxEq(sgd_mlp.weighted_layer(i).weight(), 0.0, 0.0));
         }
       }
     }
@@ -300,8 +300,8 @@ TEST(SloTest, ScaledWithSpeedsIsSgdWithLearningRateTimesSpeedPerLayer) {
   p.target_speed = 2.0;
   p.base_speed = 0.25;
   p.mode = SloOptions::SCALED;
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp slo_mlp, MakeMlp(/*depth=*/2, true, 50));
-  Mlp fast_mlp = slo_mlp, slow_mlp = slo_mlp;
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model slo_mlp, MakeMlp(/*depth=*/2, true, 50));
+  Model fast_mlp = slo_mlp, slow_mlp = slo_mlp;
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Optimizer> fast,
@@ -315,19 +315,19 @@ TEST(SloTest, ScaledWithSpeedsIsSgdWithLearningRateTimesSpeedPerLayer) {
   for (int step = 0; step < 3; ++step) {
     SCOPED_TRACE(step + 1);
     const Gradients g = RandomGradients(slo_mlp, &rng);
-    NFALAB_ASSERT_OK(slo->Step(g, &slo_mlp));
-    NFALAB_ASSERT_OK(fast->Step(g, &fast_mlp));
-    NFALAB_ASSERT_OK(slow->Step(g, &slow_mlp));
+    NFALAB_ASSERT_OK(slo->Step(g, slo_mlp.ParameterBlocks()));
+    NFALAB_ASSERT_OK(fast->Step(g, fast_mlp.ParameterBlocks()));
+    NFALAB_ASSERT_OK(slow->Step(g, slow_mlp.ParameterBlocks()));
     reference.Step(g, &expected);
-    for (int i = 0; i < slo_mlp.num_layers(); ++i) {
+    for (int i = 0; i < slo_mlp.num_weighted_layers(); ++i) {
       SCOPED_TRACE(::testing::Message() << "layer " << i + 1);
-      const Mlp& sgd_mlp =
+      const Model& sgd_mlp =
           SpeedOf(p, i) == p.target_speed ? fast_mlp : slow_mlp;
-      EXPECT_TRUE(slo_mlp.layer(i).weight() == sgd_mlp.layer(i).weight());
-      EXPECT_TRUE(slo_mlp.layer(i).bias() == sgd_mlp.layer(i).bias());
-      EXPECT_THAT(slo_mlp.layer(i).weight(),
+      EXPECT_TRUE(slo_mlp.weighted_layer(i).weight() == sgd_mlp.weighted_layer(i).weight());
+      EXPECT_TRUE(slo_mlp.weighted_layer(i).bias() == sgd_mlp.weighted_layer(i).bias());
+      EXPECT_THAT(slo_mlp.weighted_layer(i).weight(),
                   ApproxEq(expected.weight[i], kRtol, kAtol));
-      EXPECT_THAT(slo_mlp.layer(i).bias(),
+      EXPECT_THAT(slo_mlp.weighted_layer(i).bias(),
                   ApproxEq(expected.bias[i], kRtol, kAtol));
     }
   }
@@ -338,8 +338,8 @@ TEST(SloTest, ZeroGradientLeavesWeightsUnchangedAndFinite) {
     for (const double momentum : {0.0, 0.9}) {
       SCOPED_TRACE(::testing::Message()
                    << "mode " << mode << " momentum " << momentum);
-      NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/2, true, 60));
-      const Mlp initial = mlp;
+      NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/2, true, 60));
+      const Model initial = mlp;
       SloParams p;
       p.momentum = momentum;
       p.target_layers = {1, 3};
@@ -347,20 +347,20 @@ TEST(SloTest, ZeroGradientLeavesWeightsUnchangedAndFinite) {
       p.mode = mode;
       NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
       Gradients zero;
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         zero.weight.push_back(
-            Matrix::Zero(mlp.layer(i).output_dim(), mlp.layer(i).input_dim()));
-        zero.bias.push_back(Vector::Zero(mlp.layer(i).output_dim()));
+            Matrix::Zero(mlp.weighted_layer(i).units(), mlp.weighted_layer(i).fan_in()));
+        zero.bias.push_back(Vector::Zero(mlp.weighted_layer(i).units()));
       }
       for (int step = 0; step < 2; ++step) {
-        NFALAB_ASSERT_OK(slo->Step(zero, &mlp));
+        NFALAB_ASSERT_OK(slo->Step(zero, mlp.ParameterBlocks()));
       }
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(i + 1);
-        EXPECT_TRUE(mlp.layer(i).weight().allFinite());
-        EXPECT_TRUE(mlp.layer(i).bias().allFinite());
-        EXPECT_TRUE(mlp.layer(i).weight() == initial.layer(i).weight());
-        EXPECT_TRUE(mlp.layer(i).bias() == initial.layer(i).bias());
+        EXPECT_TRUE(mlp.weighted_layer(i).weight().allFinite());
+        EXPECT_TRUE(mlp.weighted_layer(i).bias().allFinite());
+        EXPECT_TRUE(mlp.weighted_layer(i).weight() == initial.weighted_layer(i).weight());
+        EXPECT_TRUE(mlp.weighted_layer(i).bias() == initial.weighted_layer(i).bias());
       }
     }
   }
@@ -369,8 +369,8 @@ TEST(SloTest, ZeroGradientLeavesWeightsUnchangedAndFinite) {
 // A zero gradient in one layer leaves that layer alone and does not stop
 // the others from moving at their speed.
 TEST(SloTest, ZeroGradientInOneLayerOnlyFreezesThatLayer) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/1, true, 65));
-  const Mlp initial = mlp;
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/1, true, 65));
+  const Model initial = mlp;
   SloParams p;
   p.target_layers = {1};
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
@@ -378,11 +378,11 @@ TEST(SloTest, ZeroGradientInOneLayerOnlyFreezesThatLayer) {
   Gradients g = RandomGradients(mlp, &rng);
   g.weight[0].setZero();
   g.bias[0].setZero();
-  NFALAB_ASSERT_OK(slo->Step(g, &mlp));
-  EXPECT_TRUE(mlp.layer(0).weight() == initial.layer(0).weight());
-  EXPECT_TRUE(mlp.layer(0).bias() == initial.layer(0).bias());
-  EXPECT_FALSE(mlp.layer(1).weight() == initial.layer(1).weight());
-  EXPECT_TRUE(mlp.layer(1).weight().allFinite());
+  NFALAB_ASSERT_OK(slo->Step(g, mlp.ParameterBlocks()));
+  EXPECT_TRUE(mlp.weighted_layer(0).weight() == initial.weighted_layer(0).weight());
+  EXPECT_TRUE(mlp.weighted_layer(0).bias() == initial.weighted_layer(0).bias());
+  EXPECT_FALSE(mlp.weighted_layer(1).weight() == initial.weighted_layer(1).weight());
+  EXPECT_TRUE(mlp.weighted_layer(1).weight().allFinite());
 }
 
 // Constant gradient G, NORMALIZED, momentum mu: with D = G / ||G||,
@@ -392,7 +392,7 @@ TEST(SloTest, ZeroGradientInOneLayerOnlyFreezesThatLayer) {
 TEST(SloTest, MomentumAccumulatesNormalizedDirectionsOverThreeSteps) {
   for (const bool bias : {true, false}) {
     SCOPED_TRACE(bias ? "bias" : "no bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/2, bias, 70));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/2, bias, 70));
     Rng rng(71);
     const Gradients g = RandomGradients(mlp, &rng);
     const ParamsD p0 = ParamsOf(mlp);
@@ -408,18 +408,18 @@ TEST(SloTest, MomentumAccumulatesNormalizedDirectionsOverThreeSteps) {
     const double cumulative[3] = {v1, v1 + v2, v1 + v2 + v3};
     for (int step = 0; step < 3; ++step) {
       SCOPED_TRACE(step + 1);
-      NFALAB_ASSERT_OK(slo->Step(g, &mlp));
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      NFALAB_ASSERT_OK(slo->Step(g, mlp.ParameterBlocks()));
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(::testing::Message() << "layer " << i + 1);
         const double factor = p.learning_rate * SpeedOf(p, i) *
                               cumulative[step] / BlockNorm(g, i);
         const MatrixD expected =
             p0.weight[i] - factor * g.weight[i].cast<double>();
-        EXPECT_THAT(mlp.layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
+        EXPECT_THAT(mlp.weighted_layer(i).weight(), ApproxEq(expected, kRtol, kAtol));
         if (bias) {
           const VectorD expected_bias =
               p0.bias[i] - factor * g.bias[i].cast<double>();
-          EXPECT_THAT(mlp.layer(i).bias(),
+          EXPECT_THAT(mlp.weighted_layer(i).bias(),
                       ApproxEq(expected_bias, kRtol, kAtol));
         }
       }
@@ -430,7 +430,7 @@ TEST(SloTest, MomentumAccumulatesNormalizedDirectionsOverThreeSteps) {
 // Weight decay is added to the gradient before normalising:
 // P1 = P0 - eta s (G + wd P0) / ||[G + wd W0, g_b + wd b0]||.
 TEST(SloTest, WeightDecayIsAddedToTheGradientBeforeNormalising) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/1, true, 80));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/1, true, 80));
   Rng rng(81);
   const Gradients g = RandomGradients(mlp, &rng);
   const ParamsD p0 = ParamsOf(mlp);
@@ -440,17 +440,17 @@ TEST(SloTest, WeightDecayIsAddedToTheGradientBeforeNormalising) {
   p.target_layers = {1};
   p.base_speed = 0.5;
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
-  NFALAB_ASSERT_OK(slo->Step(g, &mlp));
-  for (int i = 0; i < mlp.num_layers(); ++i) {
+  NFALAB_ASSERT_OK(slo->Step(g, mlp.ParameterBlocks()));
+  for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
     SCOPED_TRACE(::testing::Message() << "layer " << i + 1);
     const MatrixD gw =
         g.weight[i].cast<double>() + p.weight_decay * p0.weight[i];
     const VectorD gb = g.bias[i].cast<double>() + p.weight_decay * p0.bias[i];
     const double factor = p.learning_rate * SpeedOf(p, i) /
                           std::sqrt(gw.squaredNorm() + gb.squaredNorm());
-    EXPECT_THAT(mlp.layer(i).weight(),
+    EXPECT_THAT(mlp.weighted_layer(i).weight(),
                 ApproxEq(MatrixD(p0.weight[i] - factor * gw), kRtol, kAtol));
-    EXPECT_THAT(mlp.layer(i).bias(),
+    EXPECT_THAT(mlp.weighted_layer(i).bias(),
                 ApproxEq(VectorD(p0.bias[i] - factor * gb), kRtol, kAtol));
   }
 }
@@ -460,7 +460,7 @@ TEST(SloTest, WeightDecayIsAddedToTheGradientBeforeNormalising) {
 TEST(SloTest, NormalizedMomentumAndDecayMatchDoubleReferenceOverThreeSteps) {
   for (const bool bias : {true, false}) {
     SCOPED_TRACE(bias ? "bias" : "no bias");
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/3, bias, 90));
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/3, bias, 90));
     SloParams p;
     p.learning_rate = 0.05;
     p.momentum = 0.8;
@@ -475,15 +475,15 @@ TEST(SloTest, NormalizedMomentumAndDecayMatchDoubleReferenceOverThreeSteps) {
     for (int step = 0; step < 3; ++step) {
       SCOPED_TRACE(step + 1);
       const Gradients g = RandomGradients(mlp, &rng);
-      NFALAB_ASSERT_OK(slo->Step(g, &mlp));
+      NFALAB_ASSERT_OK(slo->Step(g, mlp.ParameterBlocks()));
       reference.Step(g, &expected);
-      for (int i = 0; i < mlp.num_layers(); ++i) {
+      for (int i = 0; i < mlp.num_weighted_layers(); ++i) {
         SCOPED_TRACE(::testing::Message() << "layer " << i + 1);
-        EXPECT_THAT(mlp.layer(i).weight(),
+        EXPECT_THAT(mlp.weighted_layer(i).weight(),
                     ApproxEq(expected.weight[i], kRtol, kAtol));
-        ASSERT_EQ(mlp.layer(i).bias().size(), expected.bias[i].size());
+        ASSERT_EQ(mlp.weighted_layer(i).bias().size(), expected.bias[i].size());
         if (bias) {
-          EXPECT_THAT(mlp.layer(i).bias(),
+          EXPECT_THAT(mlp.weighted_layer(i).bias(),
                       ApproxEq(expected.bias[i], kRtol, kAtol));
         }
       }
@@ -576,14 +576,14 @@ TEST(SloTest, BoundaryConfigsAreAccepted) {
 
 TEST(SloTest, TargetLayerBeyondTheModelIsInvalidArgumentAtStep) {
   // depth 1: layers 1 (hidden) and 2 (readout).
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/1, true, 100));
-  const Mlp initial = mlp;
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/1, true, 100));
+  const Model initial = mlp;
   Rng rng(101);
   const Gradients g = RandomGradients(mlp, &rng);
   SloParams p;
   p.target_layers = {1, 3};
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
-  EXPECT_THAT(slo->Step(g, &mlp),
+  EXPECT_THAT(slo->Step(g, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("optimizer.slo.target_layers"),
                              HasSubstr("target layer 3"))));
@@ -593,33 +593,33 @@ TEST(SloTest, TargetLayerBeyondTheModelIsInvalidArgumentAtStep) {
   // The readout L+1 = 2 is a valid target.
   p.target_layers = {2};
   NFALAB_ASSERT_OK_AND_ASSIGN(slo, CreateSlo(p));
-  EXPECT_THAT(slo->Step(g, &mlp), IsOk());
+  EXPECT_THAT(slo->Step(g, mlp.ParameterBlocks()), IsOk());
 }
 
 TEST(SloTest, WrongGradientShapeIsInvalidArgumentNamingTheLayer) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp mlp, MakeMlp(/*depth=*/1, true, 110));
-  const Mlp initial = mlp;
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeMlp(/*depth=*/1, true, 110));
+  const Model initial = mlp;
   Rng rng(111);
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo,
                               CreateSlo(SloParams()));
   Gradients g = RandomGradients(mlp, &rng);
   g.weight[1].transposeInPlace();
-  EXPECT_THAT(slo->Step(g, &mlp),
+  EXPECT_THAT(slo->Step(g, mlp.ParameterBlocks()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("weight gradient of layer 2")));
   EXPECT_TRUE(SameParameters(mlp, initial));
 }
 
 TEST(SloTest, OneOptimizerOnTwoModelsOfDifferentShapeIsFailedPrecondition) {
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp first, MakeMlp(/*depth=*/1, false, 120));
-  NFALAB_ASSERT_OK_AND_ASSIGN(Mlp second, MakeMlp(/*depth=*/2, false, 121));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model first, MakeMlp(/*depth=*/1, false, 120));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model second, MakeMlp(/*depth=*/2, false, 121));
   SloParams p;
   p.momentum = 0.9;
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
   Rng rng(122);
-  NFALAB_ASSERT_OK(slo->Step(RandomGradients(first, &rng), &first));
-  const Mlp before = second;
-  EXPECT_THAT(slo->Step(RandomGradients(second, &rng), &second),
+  NFALAB_ASSERT_OK(slo->Step(RandomGradients(first, &rng), first.ParameterBlocks()));
+  const Model before = second;
+  EXPECT_THAT(slo->Step(RandomGradients(second, &rng), second.ParameterBlocks()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("one optimizer per model")));
   EXPECT_TRUE(SameParameters(second, before));
@@ -638,7 +638,7 @@ TEST(SloTest, SavedAndLoadedStateContinuesExactlyLikeAnUninterruptedRun) {
     p.weight_decay = 0.01;
     p.target_layers = {2};
     p.mode = mode;
-    NFALAB_ASSERT_OK_AND_ASSIGN(Mlp uninterrupted,
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model uninterrupted,
                                 MakeMlp(/*depth=*/2, true, 130));
     Rng rng(131);
     std::vector<Gradients> grads;
@@ -646,20 +646,20 @@ TEST(SloTest, SavedAndLoadedStateContinuesExactlyLikeAnUninterruptedRun) {
       grads.push_back(RandomGradients(uninterrupted, &rng));
     }
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> whole, CreateSlo(p));
-    Mlp resumed = uninterrupted;
+    Model resumed = uninterrupted;
     for (const Gradients& g : grads) {
-      NFALAB_ASSERT_OK(whole->Step(g, &uninterrupted));
+      NFALAB_ASSERT_OK(whole->Step(g, uninterrupted.ParameterBlocks()));
     }
 
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> first, CreateSlo(p));
     for (int step = 0; step < 2; ++step) {
-      NFALAB_ASSERT_OK(first->Step(grads[step], &resumed));
+      NFALAB_ASSERT_OK(first->Step(grads[step], resumed.ParameterBlocks()));
     }
-    Mlp restarted = resumed;
+    Model restarted = resumed;
     OptimizerState saved;
     NFALAB_ASSERT_OK(first->SaveState(&saved));
     EXPECT_EQ(saved.optimizer(), "slo");
-    EXPECT_EQ(saved.tensors_size(), 2 * resumed.num_layers());
+    EXPECT_EQ(saved.tensors_size(), 2 * resumed.num_weighted_layers());
     std::string bytes;
     ASSERT_TRUE(saved.SerializeToString(&bytes));
     OptimizerState loaded;
@@ -670,8 +670,8 @@ TEST(SloTest, SavedAndLoadedStateContinuesExactlyLikeAnUninterruptedRun) {
     NFALAB_ASSERT_OK(second->LoadState(loaded));
     NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> fresh, CreateSlo(p));
     for (int step = 2; step < 5; ++step) {
-      NFALAB_ASSERT_OK(second->Step(grads[step], &resumed));
-      NFALAB_ASSERT_OK(fresh->Step(grads[step], &restarted));
+      NFALAB_ASSERT_OK(second->Step(grads[step], resumed.ParameterBlocks()));
+      NFALAB_ASSERT_OK(fresh->Step(grads[step], restarted.ParameterBlocks()));
     }
     EXPECT_TRUE(SameParameters(resumed, uninterrupted));
     EXPECT_FALSE(SameParameters(restarted, uninterrupted));

@@ -62,9 +62,10 @@ TEST(OptimizerChecksTest, SgdRowsShowTheLossGoingDown) {
 class GradientAscent : public Optimizer {
  public:
   explicit GradientAscent(double learning_rate) : Optimizer(learning_rate) {}
-  absl::Status Step(const Gradients& gradients, Mlp* model) override {
-    for (int i = 0; i < model->num_layers(); ++i) {
-      model->layer(i).weight() +=
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) override {
+    for (size_t i = 0; i < parameters.size(); ++i) {
+      *parameters[i].weight +=
           static_cast<float>(learning_rate()) * gradients.weight[i];
     }
     return absl::OkStatus();
@@ -74,7 +75,8 @@ class GradientAscent : public Optimizer {
 class StepFails : public Optimizer {
  public:
   StepFails() : Optimizer(0.01) {}
-  absl::Status Step(const Gradients&, Mlp*) override {
+  absl::Status Step(const Gradients&,
+                    const std::vector<ParameterBlock>&) override {
     return absl::InvalidArgumentError("no step today");
   }
 };

@@ -1,0 +1,68 @@
+#include "layers/activation_layer.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/check.h"
+#include "core/status_macros.h"
+
+namespace nfalab {
+
+template <typename Scalar>
+BasicActivationLayer<Scalar>::BasicActivationLayer(
+    std::shared_ptr<const Activation> activation, const SampleShape& shape)
+    : BasicLayer<Scalar>(shape, shape), activation_(std::move(activation)) {
+  this->set_type("activation");
+}
+
+template <typename Scalar>
+absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>>
+BasicActivationLayer<Scalar>::Create(const LayerSpec& spec,
+                                     const SampleShape& input) {
+  absl::StatusOr<std::unique_ptr<Activation>> activation =
+      ActivationRegistry::Global().Create(spec.activation());
+  if (!activation.ok()) return AnnotateStatus(activation.status(), "activation");
+  return std::unique_ptr<BasicLayer<Scalar>>(
+      std::make_unique<BasicActivationLayer>(std::move(activation).value(),
+                                             input));
+}
+
+template <typename Scalar>
+void BasicActivationLayer<Scalar>::Forward(const MatrixT<Scalar>& x,
+                                           MatrixT<Scalar>* y,
+                                           MatrixT<Scalar>* /*kept*/) const {
+  activation_->Apply(x, y);
+}
+
+template <typename Scalar>
+void BasicActivationLayer<Scalar>::Backward(
+    const MatrixT<Scalar>& x, const MatrixT<Scalar>& /*y*/,
+    const MatrixT<Scalar>& /*kept*/, const MatrixT<Scalar>& d_y,
+    int rows_per_sample, MatrixT<Scalar>* d_x, MatrixT<Scalar>* /*d_weight*/,
+    VectorT<Scalar>* /*d_bias*/) const {
+  if (d_x == nullptr) return;
+  NFALAB_DCHECK(d_y.rows() == x.rows() * rows_per_sample);
+  MatrixT<Scalar> slope;
+  activation_->Derivative(x, &slope);
+  if (rows_per_sample == 1) {
+    *d_x = d_y.cwiseProduct(slope);
+    return;
+  }
+  d_x->resize(d_y.rows(), d_y.cols());
+  const int r = rows_per_sample;
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    d_x->middleRows(i * r, r).array() =
+        d_y.middleRows(i * r, r).array().rowwise() * slope.row(i).array();
+  }
+}
+
+template <typename Scalar>
+std::vector<ExportField> BasicActivationLayer<Scalar>::ExportFields() const {
+  return {{"name", absl::StrCat("\"", activation_->name(), "\"")}};
+}
+
+template class BasicActivationLayer<float>;
+template class BasicActivationLayer<double>;
+
+NFALAB_REGISTER_LAYER("activation", BasicActivationLayer,
+                      "y = phi(x) elementwise; option: activation");
+
+}  // namespace nfalab

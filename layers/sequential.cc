@@ -1,0 +1,321 @@
+#include "layers/sequential.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/check.h"
+#include "core/status_macros.h"
+#include "layers/activation.h"
+
+namespace nfalab {
+namespace {
+
+// The hidden widths k_1..k_L of a validated MLP config.
+std::vector<int> HiddenWidths(const ModelConfig& config) {
+  if (config.widths_size() > 0) {
+    return std::vector<int>(config.widths().begin(), config.widths().end());
+  }
+  return std::vector<int>(config.depth(), config.width());
+}
+
+absl::Status ValidateMlpFields(const ModelConfig& config) {
+  if (config.depth() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.depth must be >= 1 (hidden layers), got ", config.depth()));
+  }
+  if (config.widths_size() > 0) {
+    if (config.widths_size() != config.depth()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model.widths has ", config.widths_size(),
+                       " entries but model.depth is ", config.depth()));
+    }
+    for (int i = 0; i < config.widths_size(); ++i) {
+      if (config.widths(i) < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "model.widths[", i, "] must be >= 1, got ", config.widths(i)));
+      }
+    }
+  } else if (config.width() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.width must be >= 1, got ", config.width()));
+  }
+  return AnnotateStatus(
+      ActivationRegistry::Global().CheckKnown(config.activation()),
+      "model.activation");
+}
+
+std::string LayerName(const LayerSpec& spec, int j) {
+  return absl::StrCat("model.layers[", j, "] (", spec.type(), ")");
+}
+
+absl::Status ValidateLayerList(const ModelConfig& config) {
+  std::vector<std::string> mlp_fields;
+  if (config.has_depth()) mlp_fields.push_back("depth");
+  if (config.has_width()) mlp_fields.push_back("width");
+  if (config.widths_size() > 0) mlp_fields.push_back("widths");
+  if (config.has_activation()) mlp_fields.push_back("activation");
+  if (!mlp_fields.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.layers is set, so model.", absl::StrJoin(mlp_fields, ", model."),
+        " must be left out: they describe the MLP that model.layers "
+        "replaces"));
+  }
+  for (int j = 0; j < config.layers_size(); ++j) {
+    const LayerSpec& spec = config.layers(j);
+    if (!spec.has_type()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model.layers[", j, "].type is missing"));
+    }
+    NFALAB_RETURN_IF_ERROR(
+        AnnotateStatus(LayerRegistry::Global().CheckKnown(spec.type()),
+                       absl::StrCat("model.layers[", j, "].type")));
+    if (spec.has_activation()) {
+      NFALAB_RETURN_IF_ERROR(AnnotateStatus(
+          ActivationRegistry::Global().CheckKnown(spec.activation()),
+          absl::StrCat("model.layers[", j, "].activation")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateModelConfig(const ModelConfig& config) {
+  if (config.layers_size() > 0) {
+    NFALAB_RETURN_IF_ERROR(ValidateLayerList(config));
+  } else {
+    NFALAB_RETURN_IF_ERROR(ValidateMlpFields(config));
+  }
+  if (!(config.init_scale() > 0) || !std::isfinite(config.init_scale())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.init_scale must be positive and finite, got ",
+                     config.init_scale()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
+                                                     const SampleShape& input,
+                                                     int output_dim) {
+  NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config));
+  std::vector<LayerSpec> specs;
+  if (config.layers_size() > 0) {
+    specs.assign(config.layers().begin(), config.layers().end());
+  } else {
+    if (!input.is_flat()) specs.emplace_back().set_type("flatten");
+    for (int width : HiddenWidths(config)) {
+      LayerSpec& linear = specs.emplace_back();
+      linear.set_type("linear");
+      linear.set_out_features(width);
+      LayerSpec& activation = specs.emplace_back();
+      activation.set_type("activation");
+      activation.set_activation(config.activation());
+    }
+    specs.emplace_back().set_type("linear");
+  }
+  // Defaults: model.bias for every layer that takes a bias, and the task's
+  // outputs for the last layer that takes out_features.
+  int last_sized = -1;
+  for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
+    LayerSpec& spec = specs[j];
+    const bool is_linear = spec.type() == "linear";
+    if (is_linear && !spec.has_bias()) spec.set_bias(config.bias());
+    if (is_linear) last_sized = j;
+  }
+  if (last_sized >= 0 && !specs[last_sized].has_out_features()) {
+    specs[last_sized].set_out_features(output_dim);
+  }
+  return specs;
+}
+
+template <typename Scalar>
+absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
+    std::vector<LayerSpec> specs, const SampleShape& input, bool user_layers) {
+  BasicSequential model;
+  model.input_shape_ = input;
+  SampleShape shape = input;
+  for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
+    const LayerSpec& spec = specs[j];
+    absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> layer =
+        CreateLayer<Scalar>(spec, shape);
+    if (!layer.ok()) {
+      const std::string from =
+          j == 0 ? "the data"
+                 : (user_layers ? LayerName(specs[j - 1], j - 1)
+                                : absl::StrCat("layer ", j - 1, " (",
+                                               specs[j - 1].type(), ")"));
+      const std::string name = user_layers
+                                   ? LayerName(spec, j)
+                                   : absl::StrCat("the MLP's layer ", j, " (",
+                                                  spec.type(), ")");
+      return AnnotateStatus(layer.status(),
+                            absl::StrCat(name, ", whose input is ",
+                                         shape.ToString(), " from ", from));
+    }
+    if ((*layer)->AsWeighted() != nullptr) {
+      model.weighted_positions_.push_back(j);
+    }
+    shape = (*layer)->output_shape();
+    model.layers_.push_back(std::move(layer).value());
+  }
+  if (model.weighted_positions_.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.layers has no weighted layer (types: ",
+        absl::StrJoin(specs, ", ",
+                      [](std::string* out, const LayerSpec& spec) {
+                        out->append(spec.type());
+                      }),
+        "); the NFA measures weighted layers such as linear"));
+  }
+  model.specs_ = std::move(specs);
+  return model;
+}
+
+template <typename Scalar>
+absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Create(
+    const ModelConfig& config, const SampleShape& input, int output_dim,
+    Rng* rng) {
+  if (input.size() < 1 || input.channels < 1 || input.height < 1 ||
+      input.width < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model input dimension (shape) must be positive, got ", input.ToString()));
+  }
+  if (output_dim < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model output dimension must be >= 1, got ", output_dim));
+  }
+  NFALAB_ASSIGN_OR_RETURN(std::vector<LayerSpec> specs,
+                          ResolveLayers(config, input, output_dim));
+  NFALAB_ASSIGN_OR_RETURN(
+      BasicSequential model,
+      Build(std::move(specs), input, config.layers_size() > 0));
+  if (model.output_dim() != output_dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.layers ends in ", LayerName(model.specs_.back(),
+                                           model.num_layers() - 1),
+        " with output ", model.layers_.back()->output_shape().ToString(),
+        ", but the task has ", output_dim, " outputs"));
+  }
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    model.weighted_layer(l).Initialise(config.init(), config.init_scale(), rng);
+  }
+  return model;
+}
+
+template <typename Scalar>
+BasicSequential<Scalar>::BasicSequential(const BasicSequential& other)
+    : input_shape_(other.input_shape_),
+      specs_(other.specs_),
+      weighted_positions_(other.weighted_positions_) {
+  layers_.reserve(other.layers_.size());
+  for (const auto& layer : other.layers_) layers_.push_back(layer->Clone());
+}
+
+template <typename Scalar>
+BasicSequential<Scalar>& BasicSequential<Scalar>::operator=(
+    const BasicSequential& other) {
+  if (this != &other) *this = BasicSequential(other);
+  return *this;
+}
+
+template <typename Scalar>
+std::vector<BasicParameterBlock<Scalar>>
+BasicSequential<Scalar>::ParameterBlocks() {
+  std::vector<BasicParameterBlock<Scalar>> blocks;
+  for (int l = 0; l < num_weighted_layers(); ++l) {
+    BasicWeightedLayer<Scalar>& layer = weighted_layer(l);
+    blocks.push_back({&layer.weight(), &layer.bias()});
+  }
+  return blocks;
+}
+
+template <typename Scalar>
+std::string BasicSequential<Scalar>::Describe() const {
+  std::vector<std::string> activations;
+  for (const LayerSpec& spec : specs_) {
+    if (spec.type() == "activation" &&
+        std::find(activations.begin(), activations.end(), spec.activation()) ==
+            activations.end()) {
+      activations.push_back(spec.activation());
+    }
+  }
+  return absl::StrCat("depth ", num_weighted_layers() - 1, ", activation ",
+                      activations.empty() ? "none"
+                                          : absl::StrJoin(activations, "/"));
+}
+
+template <typename Scalar>
+void BasicSequential<Scalar>::Forward(const MatrixT<Scalar>& x,
+                                      BasicModelCache<Scalar>* cache) const {
+  NFALAB_CHECK(x.cols() == input_dim())
+      << "input has " << x.cols() << " columns, model expects " << input_dim();
+  const int n_layers = num_layers();
+  cache->outputs.resize(n_layers);
+  cache->kept.resize(n_layers);
+  cache->input = x;
+  for (int j = 0; j < n_layers; ++j) {
+    layers_[j]->Forward(cache->LayerInput(j), &cache->outputs[j],
+                        &cache->kept[j]);
+  }
+}
+
+template <typename Scalar>
+MatrixT<Scalar> BasicSequential<Scalar>::Predict(const MatrixT<Scalar>& x,
+                                                 int chunk_rows) const {
+  NFALAB_CHECK(x.cols() == input_dim())
+      << "input has " << x.cols() << " columns, model expects " << input_dim();
+  NFALAB_CHECK(chunk_rows > 0);
+  MatrixT<Scalar> output(x.rows(), output_dim());
+  MatrixT<Scalar> a, b, kept;
+  for (Eigen::Index start = 0; start < x.rows(); start += chunk_rows) {
+    const Eigen::Index rows =
+        std::min<Eigen::Index>(chunk_rows, x.rows() - start);
+    a = x.middleRows(start, rows);
+    for (const auto& layer : layers_) {
+      layer->Forward(a, &b, &kept);
+      a.swap(b);
+    }
+    output.middleRows(start, rows) = a;
+  }
+  return output;
+}
+
+template <typename Scalar>
+void BasicSequential<Scalar>::Backward(
+    const BasicModelCache<Scalar>& cache, const MatrixT<Scalar>& d_output,
+    BasicGradients<Scalar>* gradients,
+    std::vector<MatrixT<Scalar>>* d_preactivations) const {
+  const int n_layers = num_layers();
+  NFALAB_CHECK(static_cast<int>(cache.outputs.size()) == n_layers)
+      << "Backward needs the cache of a Forward pass";
+  NFALAB_CHECK(d_output.rows() == cache.output().rows() &&
+               d_output.cols() == output_dim())
+      << "d_output shape";
+  const int n_weighted = num_weighted_layers();
+  gradients->weight.resize(n_weighted);
+  gradients->bias.resize(n_weighted);
+  if (d_preactivations != nullptr) d_preactivations->resize(n_weighted);
+
+  MatrixT<Scalar> d_y = d_output;  // dL/d(output of layer j), walking down.
+  MatrixT<Scalar> d_x;
+  int l = n_weighted - 1;  // The weighted layer at or below j.
+  for (int j = n_layers - 1; j >= weighted_positions_.front(); --j) {
+    const bool weighted = j == weighted_positions_[l];
+    if (weighted && d_preactivations != nullptr) (*d_preactivations)[l] = d_y;
+    const bool more_below = j > weighted_positions_.front();
+    layers_[j]->Backward(cache.LayerInput(j), cache.outputs[j], cache.kept[j],
+                         d_y, 1, more_below ? &d_x : nullptr,
+                         weighted ? &gradients->weight[l] : nullptr,
+                         weighted ? &gradients->bias[l] : nullptr);
+    if (weighted) --l;
+    d_y.swap(d_x);
+  }
+}
+
+template class BasicSequential<float>;
+template class BasicSequential<double>;
+
+}  // namespace nfalab
