@@ -26,7 +26,10 @@
 //
 // with P = 1 for `linear` (X_i = x_i, g_ic the cotangent row), and, for a
 // convolution, p = C_in kh kw, X_i the im2col patches of x_i and P = H_out
-// W_out. For P = 1 both maps are the identity, and callers may skip them.
+// W_out. The output row of sample i is channel-major, k x P: entry c P + q
+// is h_i[c, q]. For P = 1, OutputVectors is the identity and callers may
+// skip it; InputRows may still rescale (a layer computing h = s W x has
+// X_i = s x_i).
 //
 // New layers are class templates over the scalar type, registered once:
 //
@@ -183,14 +186,16 @@ class BasicWeightedLayer : public BasicLayer<Scalar> {
   }
 
   // The rows W multiplies: [n P, p], row i P + q from sample i at position
-  // q. The identity for P = 1.
+  // q, so that Forward(x)[i, c P + q] = (rows.row(i P + q) W^T + b^T)[c].
+  // The default (P = 1) is the identity.
   virtual void InputRows(const MatrixT<Scalar>& x,
                          MatrixT<Scalar>* rows) const {
     *rows = x;
   }
 
-  // One k-vector per (cotangent row, position): d_h: [n R, output_size] ->
-  // [n R P, k], row j P + q. The identity for P = 1.
+  // One k-vector per (cotangent row, position): d_h: [n R, k P] ->
+  // [n R P, k], vectors(j P + q, c) = d_h(j, c P + q). The identity for
+  // P = 1.
   virtual void OutputVectors(const MatrixT<Scalar>& d_h,
                              MatrixT<Scalar>* vectors) const {
     *vectors = d_h;
