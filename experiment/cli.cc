@@ -25,6 +25,7 @@
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
 
@@ -595,6 +596,7 @@ int RunPluginFlagsCommand(const std::vector<std::string>& args,
 
 std::string ListRegistries() {
   std::string listing;
+  AppendRegistry("layers", LayerRegistry::Global(), &listing);
   AppendRegistry("activations", ActivationRegistry::Global(), &listing);
   AppendRegistry("alignment measures", AlignmentMeasureRegistry::Global(),
                  &listing);

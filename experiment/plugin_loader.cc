@@ -22,6 +22,7 @@
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
 
@@ -36,6 +37,7 @@ std::set<std::string> RegisteredNames() {
       names.insert(absl::StrCat(registry.kind(), " ", name));
     }
   };
+  add(LayerRegistry::Global());
   add(ActivationRegistry::Global());
   add(AlignmentMeasureRegistry::Global());
   add(OptimizerRegistry::Global());

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
 
@@ -227,6 +228,8 @@ TEST(CliTest, ListPrintsEveryRegisteredNameWithItsDescription) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(run.out, ListRegistries());
+  ExpectSection(run.out, "layers", LayerRegistry::Global(),
+                {"activation", "flatten", "linear"});
   ExpectSection(run.out, "activations", ActivationRegistry::Global(),
                 {"gelu", "identity", "leaky_relu", "quadratic", "relu",
                  "sigmoid", "softplus", "tanh"});
@@ -240,7 +243,9 @@ TEST(CliTest, ListPrintsEveryRegisteredNameWithItsDescription) {
                 {"cifar10", "cifar100", "csv", "fashion_mnist", "idx", "npy",
                  "synthetic"});
   // The sections come in this order.
+  const size_t layers = run.out.find("layers:");
   const size_t activations = run.out.find("activations:");
+  EXPECT_LT(layers, activations);
   const size_t measures = run.out.find("alignment measures:");
   const size_t optimizers = run.out.find("optimizers:");
   const size_t sources = run.out.find("dataset sources:");
