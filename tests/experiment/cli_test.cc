@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/file_io.h"
 #include "datasets/dataset_source.h"
@@ -88,6 +89,56 @@ TEST(CliTest, UnreadableConfigIsOneErrorLineAndCreatesNothing) {
             "error\n");
   struct stat info;
   EXPECT_NE(stat(out_dir.c_str(), &info), 0) << out_dir << " was created";
+}
+
+// A layer list that cannot be built or measured: one error line naming the
+// field, and no run directory.
+struct BadLayerList {
+  const char* name;
+  const char* model_and_more;  // Text after the config's data block.
+  const char* fragment;
+};
+
+TEST(CliTest, BadLayerListsAreOneErrorLineAndWriteNothing) {
+  const BadLayerList cases[] = {
+      {"unknown_type", "model { layers { type: 'conv9' } }",
+       "model.layers[0].type: no layer named \"conv9\"; registered: "
+       "[activation, flatten, linear]"},
+      {"with_depth", "model { depth: 2 layers { type: 'linear' } }",
+       "model.layers is set, so model.depth must be left out"},
+      {"no_weighted", "model { layers { type: 'activation' activation: 'relu' } }",
+       "model.layers has no weighted layer"},
+      {"outputs", "model { layers { type: 'linear' out_features: 5 } }",
+       "but the task has 1 outputs"},
+      {"measured_layer",
+       "model { layers { type: 'linear' out_features: 8 } "
+       "layers { type: 'activation' activation: 'relu' } "
+       "layers { type: 'linear' } } measurement { layers: 3 }",
+       "measurement.layers[0] is 3; the model's weighted layers are numbered "
+       "1..2"},
+      {"slo_target",
+       "model { layers { type: 'linear' out_features: 8 } "
+       "layers { type: 'activation' activation: 'relu' } "
+       "layers { type: 'linear' } } optimizer { name: 'slo' "
+       "slo { target_layers: 4 } }",
+       "optimizer.slo.target_layers[0] is 4; the model's weighted layers are "
+       "numbered 1..2"},
+  };
+  for (const BadLayerList& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    const std::string dir =
+        ::testing::TempDir() + "/cli_bad_layers_" + bad.name;
+    const std::string config = dir + ".pbtxt";
+    ASSERT_TRUE(WriteFileAtomically(
+                    config, absl::StrCat("data { n_train: 16 n_test: 4 "
+                                         "synthetic { input_dim: 3 } }\n",
+                                         bad.model_and_more, "\n"))
+                    .ok());
+    ExpectOneErrorLine(
+        RunNfalab({"train", "--config=" + config, "--out=" + dir + "/run"}),
+        bad.fragment);
+    EXPECT_FALSE(Exists(dir)) << dir << " was created";
+  }
 }
 
 TEST(CliTest, UnknownOverrideFieldIsOneErrorLine) {
