@@ -360,7 +360,7 @@ absl::Status SyntheticSource::Validate(const DatasetConfig& config) {
         absl::StrCat("the teacher's weights (data.synthetic.teacher_depth = ",
                      options.teacher_depth(),
                      ", data.synthetic.teacher_width = ", width, ")")));
-    // Mlp::Predict holds up to 4096 rows of hidden activations at a time.
+    // Model::Predict holds up to 4096 rows of hidden activations at a time.
     NFALAB_RETURN_IF_ERROR(
         CheckSize(std::min(rows, 4096.0) * width,
                   absl::StrCat("the teacher's hidden activations "
