@@ -117,13 +117,15 @@ void BM_TrainStep(benchmark::State& state) {
   ModelCache cache;
   Matrix d_output;
   Gradients gradients;
+  // As the trainer: the blocks point into the model's layers.
+  const std::vector<ParameterBlock> parameters = mlp->ParameterBlocks();
 
   for (auto _ : state) {
     mlp->Forward(x, &cache);
     const double loss = MseLoss(cache.output(), y, &d_output);
     benchmark::DoNotOptimize(loss);
     mlp->Backward(cache, d_output, &gradients);
-    const absl::Status status = (*sgd)->Step(gradients, mlp->ParameterBlocks());
+    const absl::Status status = (*sgd)->Step(gradients, parameters);
     if (!status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       break;
