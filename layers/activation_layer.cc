@@ -40,12 +40,15 @@ void BasicActivationLayer<Scalar>::Backward(
     VectorT<Scalar>* /*d_bias*/) const {
   if (d_x == nullptr) return;
   NFALAB_DCHECK(d_y.rows() == x.rows() * rows_per_sample);
-  MatrixT<Scalar> slope;
-  activation_->Derivative(x, &slope);
   if (rows_per_sample == 1) {
-    *d_x = d_y.cwiseProduct(slope);
+    // phi'(x) straight into d_x, then the product in place: no temporary
+    // in the training step.
+    activation_->Derivative(x, d_x);
+    d_x->array() *= d_y.array();
     return;
   }
+  MatrixT<Scalar> slope;
+  activation_->Derivative(x, &slope);
   d_x->resize(d_y.rows(), d_y.cols());
   const int r = rows_per_sample;
   for (Eigen::Index i = 0; i < x.rows(); ++i) {

@@ -515,7 +515,7 @@ TEST(SyntheticSourceTest, TeacherTargetsAreTheDocumentedReluTeacher) {
            })pb");
   NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data, LoadDataset(config));
   const Model teacher = ReconstructTeacher(config);
-  ASSERT_EQ((teacher.num_weighted_layers() - 1), 2);
+  ASSERT_EQ(teacher.num_weighted_layers(), 3);
   ASSERT_EQ(teacher.weighted_layer(0).units(), 7);
   for (const Dataset* split : {&data.train, &data.test}) {
     // Float teacher vs double reference: relative error ~1e-6.

@@ -157,12 +157,16 @@ void CheckNpy(const absl::StatusOr<nfalab::NpyArray>& array,
 // A model small enough to build on every execution.
 bool IsSmall(const nfalab::ModelConfig& model) {
   constexpr int kMaxDepth = 6, kMaxWidth = 64;
-  if ((model.num_weighted_layers() - 1) > kMaxDepth || model.width() > kMaxWidth ||
-      model.widths_size() > kMaxDepth + 1) {
+  if (model.depth() > kMaxDepth || model.width() > kMaxWidth ||
+      model.widths_size() > kMaxDepth + 1 ||
+      model.layers_size() > 2 * kMaxDepth + 3) {
     return false;
   }
   for (int width : model.widths()) {
     if (width > kMaxWidth) return false;
+  }
+  for (const nfalab::LayerSpec& layer : model.layers()) {
+    if (layer.out_features() > kMaxWidth) return false;
   }
   return true;
 }

@@ -107,7 +107,7 @@ TEST(MlpTest, LayersHaveThePaperShapes) {
   Rng rng(3);
   const ModelConfig config = Config({7, 3, 4}, "tanh", /*bias=*/false);
   NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, Model::Create(config, 5, 2, &rng));
-  EXPECT_EQ((mlp.num_weighted_layers() - 1), 3);
+  EXPECT_EQ(mlp.num_weighted_layers(), 4);
   EXPECT_EQ(mlp.num_weighted_layers(), 4);
   EXPECT_EQ(mlp.input_dim(), 5);
   EXPECT_EQ(mlp.output_dim(), 2);
