@@ -1,24 +1,164 @@
 #!/usr/bin/env bash
-# End to end: `nfalab train --export_dir` writes .npy files that NumPy loads,
-# and NumPy recomputes K, UC-NFC, C-NFC and the weight change from them to
-# match metrics.csv (tools/check_export.py).
+# End to end: `nfalab train --export_dir` writes .npy files and a model.json
+# that NumPy loads, and tools/check_export.py rebuilds each network from
+# model.json and recomputes K, UC-NFC, C-NFC and the weight change to match
+# metrics.csv: an MLP without and with biases, an explicit layer list (tanh)
+# and an image MLP (flatten, gelu). A corrupted export and an unknown
+# activation must make the checker fail.
 set -euo pipefail
 
 nfalab="$1"
 checker="$2"
-run_dir="${TEST_TMPDIR}/run"
-export_dir="${TEST_TMPDIR}/export"
+python=/usr/bin/python3
+tmp="${TEST_TMPDIR}"
 
-"${nfalab}" train --out="${run_dir}" --export_dir="${export_dir}" \
-  --data.n_train=600 --data.n_test=100 --data.synthetic.input_dim=12 \
-  --data.synthetic.num_outputs=3 --model.depth=3 --model.width=20 \
-  --training.epochs=3 --measurement.measure_samples=400 \
-  --measurement.include_readout=true --optimizer.learning_rate=0.1
-
-expected="K1.npy K2.npy K3.npy K4.npy W0_1.npy W0_2.npy W0_3.npy W0_4.npy W1.npy W2.npy W3.npy W4.npy X.npy model.json"
-actual="$(cd "${export_dir}" && ls | tr '\n' ' ' | sed 's/ $//')"
-if [[ "${actual}" != "${expected}" ]]; then
-  echo "unexpected export files: ${actual}" >&2
+fail() {
+  echo "FAIL: $*" >&2
   exit 1
-fi
-/usr/bin/python3 "${checker}" "${run_dir}" "${export_dir}"
+}
+
+# The export's file names, space separated.
+listing() {
+  (cd "$1" && ls | tr '\n' ' ' | sed 's/ $//')
+}
+
+# check NAME: runs the checker on run and export dirs of NAME.
+check() {
+  echo "== check_export.py: $1"
+  "${python}" "${checker}" "${tmp}/$1/run" "${tmp}/$1/export"
+}
+
+# The checker's own derivatives and backpropagation.
+"${python}" "${checker}" --self_test
+
+mlp_flags=(--data.n_train=600 --data.n_test=100 --data.synthetic.input_dim=12
+  --data.synthetic.num_outputs=3 --model.depth=3 --model.width=20
+  --training.epochs=3 --measurement.measure_samples=400
+  --measurement.include_readout=true --optimizer.learning_rate=0.1)
+
+# 1. The paper's MLP (no biases).
+"${nfalab}" train --out="${tmp}/mlp/run" --export_dir="${tmp}/mlp/export" \
+  "${mlp_flags[@]}"
+expected="K1.npy K2.npy K3.npy K4.npy W0_1.npy W0_2.npy W0_3.npy W0_4.npy W1.npy W2.npy W3.npy W4.npy X.npy model.json"
+actual="$(listing "${tmp}/mlp/export")"
+[[ "${actual}" == "${expected}" ]] || fail "unexpected export files: ${actual}"
+check mlp
+
+# 2. The same MLP with biases.
+"${nfalab}" train --out="${tmp}/bias/run" --export_dir="${tmp}/bias/export" \
+  "${mlp_flags[@]}" --model.bias=true
+expected="K1.npy K2.npy K3.npy K4.npy W0_1.npy W0_2.npy W0_3.npy W0_4.npy W1.npy W2.npy W3.npy W4.npy X.npy b1.npy b2.npy b3.npy b4.npy model.json"
+actual="$(listing "${tmp}/bias/export")"
+[[ "${actual}" == "${expected}" ]] || fail "unexpected export files: ${actual}"
+check bias
+
+# model.json of both MLPs: input_shape, layer types, features, file names,
+# and "bias" exactly when the layer has one.
+for name in mlp bias; do
+  "${python}" - "${tmp}/${name}/export/model.json" "${name}" <<'EOF' ||
+import json, sys
+model = json.load(open(sys.argv[1]))
+with_bias = sys.argv[2] == "bias"
+assert model["input_shape"] == [12], model["input_shape"]
+layers = model["layers"]
+types = [layer["type"] for layer in layers]
+assert types == ["linear", "activation"] * 3 + ["linear"], types
+sizes = [12, 20, 20, 20, 3]
+for l, layer in enumerate(layers[0::2], start=1):
+    expected = {"type": "linear", "in_features": sizes[l - 1],
+                "out_features": sizes[l], "weight": f"W{l}.npy",
+                "initial_weight": f"W0_{l}.npy"}
+    if with_bias:
+        expected["bias"] = f"b{l}.npy"
+    assert layer == expected, (layer, expected)
+for layer in layers[1::2]:
+    assert layer == {"type": "activation", "name": "relu"}, layer
+EOF
+    fail "model.json of ${name}"
+done
+
+# 3. An explicit layer list; the last linear gets one feature per output.
+cat >"${tmp}/layers.pbtxt" <<'EOF'
+data {
+  n_train: 500
+  n_test: 100
+  synthetic { input_dim: 10 num_outputs: 2 }
+}
+model {
+  layers { type: "linear" out_features: 16 }
+  layers { type: "activation" activation: "tanh" }
+  layers { type: "linear" out_features: 8 }
+  layers { type: "activation" activation: "tanh" }
+  layers { type: "linear" }
+}
+optimizer { learning_rate: 0.1 }
+training { epochs: 3 }
+measurement { measure_samples: 300 include_readout: true }
+EOF
+"${nfalab}" train --config="${tmp}/layers.pbtxt" --out="${tmp}/layers/run" \
+  --export_dir="${tmp}/layers/export"
+"${python}" - "${tmp}/layers/export/model.json" <<'EOF' || fail "model.json of layers"
+import json, sys
+layers = json.load(open(sys.argv[1]))["layers"]
+assert [(l["type"], l.get("out_features", l.get("name"))) for l in layers] == [
+    ("linear", 16), ("activation", "tanh"), ("linear", 8),
+    ("activation", "tanh"), ("linear", 2)], layers
+assert not any("bias" in l for l in layers), layers
+EOF
+check layers
+
+# 4. Images: 6x5 one-channel IDX files, so the MLP starts with flatten and
+# X.npy is [m, 1, 6, 5]; biases and gelu.
+mkdir -p "${tmp}/idx"
+"${python}" - "${tmp}/idx" <<'EOF'
+import struct, sys
+import numpy as np
+rng = np.random.default_rng(0)
+n = 300
+images = rng.integers(0, 256, size=(n, 6, 5), dtype=np.uint8)
+labels = images.reshape(n, -1)[:, :4].argmax(1).astype(np.uint8)
+with open(f"{sys.argv[1]}/train-images-idx3-ubyte", "wb") as f:
+    f.write(struct.pack(">IIII", 0x803, n, 6, 5) + images.tobytes())
+with open(f"{sys.argv[1]}/train-labels-idx1-ubyte", "wb") as f:
+    f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
+EOF
+"${nfalab}" train --out="${tmp}/image/run" --export_dir="${tmp}/image/export" \
+  --data.source=idx --data.path="${tmp}/idx" --data.idx.num_classes=4 \
+  --data.n_train=300 --data.n_test=0 --model.depth=2 --model.width=16 \
+  --model.bias=true --model.activation=gelu --training.epochs=3 \
+  --measurement.measure_samples=200 --optimizer.learning_rate=0.1
+"${python}" - "${tmp}/image/export" <<'EOF' || fail "model.json of image"
+import json, sys
+import numpy as np
+model = json.load(open(f"{sys.argv[1]}/model.json"))
+assert model["input_shape"] == [1, 6, 5], model["input_shape"]
+assert model["layers"][0] == {"type": "flatten"}, model["layers"][0]
+assert model["layers"][1]["in_features"] == 30, model["layers"][1]
+assert np.load(f"{sys.argv[1]}/X.npy").shape == (200, 1, 6, 5)
+EOF
+check image
+
+# 5. The checker must fail: one weight entry of the MLP with biases moved.
+cp -r "${tmp}/bias/export" "${tmp}/corrupt"
+"${python}" -c '
+import sys
+import numpy as np
+w = np.load(sys.argv[1])
+w[0, 0] += 0.01
+np.save(sys.argv[1], w)' "${tmp}/corrupt/W2.npy"
+status=0
+"${python}" "${checker}" "${tmp}/bias/run" "${tmp}/corrupt" >"${tmp}/corrupt.out" || status=$?
+cat "${tmp}/corrupt.out"
+[[ ${status} -eq 1 ]] || fail "corrupted W2.npy: exit status ${status}, expected 1"
+grep -q "export check: MISMATCH (layer 1 K" "${tmp}/corrupt.out" ||
+  fail "corrupted W2.npy: the failure does not name layer 1's K"
+
+# An activation the checker does not know is refused by name.
+sed -i 's/"name": "relu"/"name": "swish"/' "${tmp}/corrupt/model.json"
+status=0
+"${python}" "${checker}" "${tmp}/bias/run" "${tmp}/corrupt" 2>"${tmp}/unknown.err" || status=$?
+cat "${tmp}/unknown.err"
+[[ ${status} -eq 2 ]] || fail "unknown activation: exit status ${status}, expected 2"
+grep -q "activation 'swish'" "${tmp}/unknown.err" ||
+  fail "unknown activation: not named"
+echo PASS
