@@ -1,6 +1,6 @@
 // ExportNpy: a run's network, PTKs and measurement inputs as NumPy .npy files
-// and a model.json that rebuilds the network anywhere (README, "Checking
-// nfalab in Python"). For weighted layers l = 1, 2, ... (the metrics.csv
+// and a model.json that rebuilds the network anywhere (README, "Export for
+// Python"; tools/check_export.py). For weighted layers l = 1, 2, ... (the metrics.csv
 // numbering):
 //
 //   model.json             the layer sequence in PyTorch's terms (below)
