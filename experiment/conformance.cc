@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -13,12 +14,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/random.h"
+#include "core/sample_shape.h"
 #include "core/tensor.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
 #include "datasets/dataset_source.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "layers/loss.h"
+#include "layers/model_config.pb.h"
 #include "layers/sequential.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
@@ -505,6 +509,623 @@ Verdict CheckLoadWithoutFiles(DatasetSource& source, const std::string& name) {
 }
 
 // ---------------------------------------------------------------------------
+// Layers.
+
+// Samples per batch, and cotangent rows per sample in the R-row check.
+constexpr int kLayerBatch = 4;
+constexpr int kCotangentRows = 3;
+// Central differences of L = <d_y, f(x)> (in x, W or b) with step e = 1e-6:
+// the truncation error e^2 |L'''| / 6 is ~1e-12 for the smooth probes, and
+// the rounding of f(x + e) - f(x - e), ~1e-16 |f| per output, divided by
+// 2e adds ~1e-10 per output (the built-ins show at most 4e-9 relative);
+// a gradient off by 0.1% exceeds the tolerance a thousandfold.
+constexpr double kLayerStep = 1e-6;
+constexpr double kGradientTolerance = 1e-6;  // Relative to max(|.|, 0.1).
+constexpr double kGradientFloor = 0.1;
+// The same values computed twice in double, in another order (relative to
+// max(|.|, 1)).
+constexpr double kRoundingTolerance = 1e-10;
+constexpr double kRoundingFloor = 1.0;
+// float against double on the same parameters and inputs (relative to
+// max(|.|, 1)): a few float roundings in sums of a few dozen terms.
+constexpr double kLayerFloatTolerance = 1e-5;
+
+// A spec and an input shape to try a layer on. Layers take options from the
+// shared LayerSpec, so the probes cover the options of the built-ins; a
+// layer is checked on every probe it accepts.
+struct LayerProbe {
+  LayerSpec spec;
+  SampleShape input;
+  std::string label;  // "{out_features: 3, bias: true} on [5]"
+};
+
+std::vector<LayerProbe> LayerProbes(const std::string& type) {
+  std::vector<std::pair<LayerSpec, std::string>> specs;
+  for (const bool bias : {true, false}) {
+    LayerSpec spec;
+    spec.set_out_features(3);
+    spec.set_bias(bias);
+    specs.push_back({spec, absl::StrCat("{out_features: 3, bias: ",
+                                        bias ? "true" : "false", "}")});
+  }
+  for (const char* activation : {"tanh", "softplus"}) {
+    LayerSpec spec;
+    spec.set_activation(activation);
+    specs.push_back({spec, absl::StrCat("{activation: \"", activation, "\"}")});
+  }
+  specs.push_back({LayerSpec(), "{}"});
+  std::vector<LayerProbe> probes;
+  for (const SampleShape& input :
+       {SampleShape::Flat(5), SampleShape{2, 3, 4}}) {
+    for (const auto& [spec, label] : specs) {
+      LayerProbe& probe = probes.emplace_back();
+      probe.spec = spec;
+      probe.spec.set_type(type);
+      probe.input = input;
+      probe.label = absl::StrCat(label, " on ", input.ToString());
+    }
+  }
+  return probes;
+}
+
+// One accepted probe, built in double and in float with the same
+// parameters.
+struct ProbedLayer {
+  std::string label;
+  std::unique_ptr<BasicLayer<double>> layer;
+  std::unique_ptr<BasicLayer<float>> single;
+};
+
+// Rounds to float precision, so that the float instance and input hold
+// exactly the double values.
+MatrixD ToFloatPrecision(const MatrixD& m) {
+  return m.cast<float>().cast<double>();
+}
+
+// x: [rows, cols], uniform in [-2, 2] and at least 0.1 from 0, where kinks
+// such as relu's are (far beyond the finite-difference step); in float
+// precision.
+MatrixD LayerInput(int rows, int cols, uint64_t seed) {
+  Rng rng(seed);
+  MatrixD x(rows, cols);
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    double v = 0;
+    do {
+      v = rng.Uniform(-2, 2);
+    } while (std::abs(v) < 0.1);
+    x.data()[i] = v;
+  }
+  return ToFloatPrecision(x);
+}
+
+// W ~ N(0, 1/p) (GAUSSIAN init) and a N(0, 1) bias, rounded to float
+// precision and copied into the float instance; W0 = W in both.
+void InitialiseProbe(uint64_t seed, BasicWeightedLayer<double>* layer,
+                     BasicWeightedLayer<float>* single) {
+  Rng rng(seed);
+  layer->Initialise(ModelConfig::GAUSSIAN, 1.0, &rng);
+  for (Eigen::Index i = 0; i < layer->bias().size(); ++i) {
+    layer->bias()[i] = rng.Normal();
+  }
+  layer->weight() = ToFloatPrecision(layer->weight());
+  layer->bias() = layer->bias().cast<float>().cast<double>();
+  single->weight() = layer->weight().cast<float>();
+  single->bias() = layer->bias().cast<float>();
+  // Same shapes, checked by the caller, so these cannot fail.
+  layer->SetInitialWeight(layer->weight(), "W0").IgnoreError();
+  single->SetInitialWeight(single->weight(), "W0").IgnoreError();
+}
+
+// What the float and double instances of one probe disagree on, or "".
+std::string InstanceMismatch(const std::string& name, const LayerProbe& probe,
+                             const BasicLayer<double>& layer,
+                             const BasicLayer<float>& single) {
+  for (const auto& [precision, type, input] :
+       {std::tuple{"double", layer.type(), layer.input_shape()},
+        std::tuple{"float", single.type(), single.input_shape()}}) {
+    if (type != name) {
+      return absl::StrCat(precision, " type() is \"", type, "\"");
+    }
+    if (input != probe.input) {
+      return absl::StrCat(precision, " input_shape() is ", input.ToString());
+    }
+  }
+  if (single.output_shape() != layer.output_shape()) {
+    return absl::StrCat("output_shape() is ", layer.output_shape().ToString(),
+                        " in double, ", single.output_shape().ToString(),
+                        " in float");
+  }
+  const BasicWeightedLayer<double>* weighted = layer.AsWeighted();
+  const BasicWeightedLayer<float>* weighted_single = single.AsWeighted();
+  if ((weighted == nullptr) != (weighted_single == nullptr)) {
+    return "weighted in one precision only";
+  }
+  if (weighted == nullptr) return "";
+  if (weighted->units() < 1 || weighted->fan_in() < 1 ||
+      weighted->positions() < 1) {
+    return absl::StrFormat("weight [%d, %d] at %d positions", weighted->units(),
+                           weighted->fan_in(), weighted->positions());
+  }
+  if (weighted->units() != weighted_single->units() ||
+      weighted->fan_in() != weighted_single->fan_in() ||
+      weighted->positions() != weighted_single->positions() ||
+      weighted->has_bias() != weighted_single->has_bias()) {
+    return "the float weight's shape, positions or bias differ from double's";
+  }
+  if (weighted->bias().size() !=
+      (weighted->has_bias() ? weighted->units() : 0)) {
+    return absl::StrCat("bias has ", weighted->bias().size(), " entries for ",
+                        weighted->units(), " units");
+  }
+  return "";
+}
+
+// Creates every probe `factory` accepts into `probes`. Fails if it accepts
+// none, or if an accepted probe's instances are inconsistent.
+Verdict CreateProbes(const LayerFactory& factory, const std::string& name,
+                     std::vector<ProbedLayer>* probes) {
+  const std::vector<LayerProbe> all = LayerProbes(name);
+  std::string first_rejection;
+  std::vector<std::string> accepted;
+  uint64_t seed = 101;
+  for (const LayerProbe& probe : all) {
+    absl::StatusOr<std::unique_ptr<BasicLayer<double>>> layer =
+        factory.CreateDouble(probe.spec, probe.input);
+    if (!layer.ok() || *layer == nullptr) {
+      if (first_rejection.empty()) {
+        first_rejection = absl::StrCat(
+            probe.label, ": ",
+            layer.ok() ? "a null layer" : layer.status().message());
+      }
+      continue;
+    }
+    absl::StatusOr<std::unique_ptr<BasicLayer<float>>> single =
+        factory.CreateFloat(probe.spec, probe.input);
+    if (!single.ok() || *single == nullptr) {
+      return Fail(absl::StrCat(
+          probe.label, ": CreateDouble succeeded, CreateFloat ",
+          single.ok() ? "gave a null layer"
+                      : absl::StrCat("failed: ", single.status().message())));
+    }
+    const std::string mismatch =
+        InstanceMismatch(name, probe, **layer, **single);
+    if (!mismatch.empty()) {
+      return Fail(absl::StrCat(probe.label, ": ", mismatch));
+    }
+    if ((*layer)->AsWeighted() != nullptr) {
+      InitialiseProbe(seed++, (*layer)->AsWeighted(), (*single)->AsWeighted());
+    }
+    probes->push_back(
+        {probe.label, std::move(layer).value(), std::move(single).value()});
+    accepted.push_back(probe.label);
+  }
+  if (probes->empty()) {
+    return Fail(absl::StrCat(
+        "accepts none of the ", all.size(),
+        " probes (out_features 3 with and without bias, activation tanh or "
+        "softplus, no options; inputs [5] and [2, 3, 4]); first error: ",
+        first_rejection));
+  }
+  if (accepted.size() == all.size()) {
+    return Pass(absl::StrCat("all ", all.size(), " probes"));
+  }
+  return Pass(absl::StrCat(accepted.size(), " of ", all.size(),
+                           " probes: ", absl::StrJoin(accepted, ", ")));
+}
+
+// The first non-finite entry of `m`, as "(row, column)", or "".
+template <typename M>
+std::string NonFiniteEntry(const M& m) {
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) {
+      if (!std::isfinite(m(r, c))) {
+        return absl::StrFormat("(%d, %d) = %g", r, c,
+                               static_cast<double>(m(r, c)));
+      }
+    }
+  }
+  return "";
+}
+
+// Forward with its shape and finiteness checked: an issue, or "".
+template <typename Scalar>
+std::string RunForward(const BasicLayer<Scalar>& layer,
+                       const MatrixT<Scalar>& x, MatrixT<Scalar>* y,
+                       MatrixT<Scalar>* kept) {
+  layer.Forward(x, y, kept);
+  if (y->rows() != x.rows() || y->cols() != layer.output_size()) {
+    return absl::StrCat("Forward gave ", ShapeOf(*y), " for ", ShapeOf(x),
+                        ", not [", x.rows(), ", ", layer.output_size(),
+                        "] (output_size())");
+  }
+  const std::string non_finite = NonFiniteEntry(*y);
+  if (!non_finite.empty()) return absl::StrCat("Forward gave y", non_finite);
+  return "";
+}
+
+// Backward's d_x alone (no parameter gradients), shape and finiteness
+// checked: an issue, or "".
+template <typename Scalar>
+std::string RunInputBackward(const BasicLayer<Scalar>& layer,
+                             const MatrixT<Scalar>& x, const MatrixT<Scalar>& y,
+                             const MatrixT<Scalar>& kept,
+                             const MatrixT<Scalar>& d_y, int rows_per_sample,
+                             MatrixT<Scalar>* d_x) {
+  layer.Backward(x, y, kept, d_y, rows_per_sample, d_x, nullptr, nullptr);
+  if (d_x->rows() != d_y.rows() || d_x->cols() != layer.input_size()) {
+    return absl::StrCat("Backward gave d_x ", ShapeOf(*d_x), " for d_y ",
+                        ShapeOf(d_y), " (R = ", rows_per_sample, "), not [",
+                        d_y.rows(), ", ", layer.input_size(), "]");
+  }
+  const std::string non_finite = NonFiniteEntry(*d_x);
+  if (!non_finite.empty()) return absl::StrCat("Backward gave d_x", non_finite);
+  return "";
+}
+
+// What one check found on one probe.
+struct ProbeFinding {
+  std::string issue;  // Empty if the probe passed.
+  double error = 0;   // The worst relative error seen.
+  bool skipped = false;
+};
+
+ProbeFinding Issue(std::string issue) { return {std::move(issue), 0, false}; }
+ProbeFinding Skipped() { return {"", 0, true}; }
+
+// Runs `check` on every probe. The first issue fails the check, naming its
+// probe; otherwise it passes with the worst error against `tolerance` (none
+// if 0). A check that skips every probe is not checked (`skip_reason`).
+template <typename CheckFn>
+Verdict OverProbes(std::vector<ProbedLayer>& probes, double tolerance,
+                   const std::string& skip_reason, CheckFn check) {
+  double worst = 0;
+  int checked = 0;
+  for (ProbedLayer& probe : probes) {
+    const ProbeFinding finding = check(probe);
+    if (!finding.issue.empty()) {
+      return Fail(absl::StrCat(probe.label, ": ", finding.issue));
+    }
+    if (finding.skipped) continue;
+    ++checked;
+    worst = std::max(worst, finding.error);
+  }
+  if (checked == 0) return {CheckResult::kNotChecked, skip_reason};
+  const std::string count =
+      absl::StrCat(checked, checked == 1 ? " probe" : " probes");
+  if (tolerance == 0) return Pass(count);
+  return Pass(absl::StrFormat("max rel err %.2g (tol %.2g), %s", worst,
+                              tolerance, count));
+}
+
+// Forward on n random rows gives [n, output_size()], in double and float,
+// and the output shape is positive.
+ProbeFinding OutputShapeFinding(const ProbedLayer& probe) {
+  const SampleShape out = probe.layer->output_shape();
+  if (out.channels < 1 || out.height < 1 || out.width < 1) {
+    return Issue(absl::StrCat("output_shape() is ", out.ToString()));
+  }
+  const MatrixD x = LayerInput(kLayerBatch, probe.layer->input_size(), 61);
+  MatrixD y, kept;
+  std::string issue = RunForward(*probe.layer, x, &y, &kept);
+  if (!issue.empty()) return Issue(absl::StrCat("double ", issue));
+  Matrix y_single, kept_single;
+  issue = RunForward(*probe.single, Matrix(x.cast<float>()), &y_single,
+                     &kept_single);
+  if (!issue.empty()) return Issue(absl::StrCat("float ", issue));
+  return {};
+}
+
+// The worst of `count` entries of an analytic gradient against central
+// differences, as a finding with the issue set past the tolerance.
+// `numeric(i)` is the central difference for entry i (or sets `issue`);
+// `where(i)` names entry i.
+template <typename NumericFn, typename WhereFn>
+ProbeFinding CompareWithFiniteDifferences(const double* analytic,
+                                          Eigen::Index count,
+                                          const std::string& what,
+                                          NumericFn numeric, WhereFn where) {
+  ProbeFinding finding;
+  for (Eigen::Index i = 0; i < count; ++i) {
+    std::string issue;
+    const double expected = numeric(i, &issue);
+    if (!issue.empty()) return Issue(issue);
+    const double error = RelativeError(analytic[i], expected, kGradientFloor);
+    if (error <= finding.error) continue;
+    finding.error = error;
+    if (error > kGradientTolerance) {
+      finding.issue = absl::StrFormat(
+          "rel err %.2g at %s: %s %.8g vs finite diff. %.8g (tol %.2g)", error,
+          where(i), what, analytic[i], expected, kGradientTolerance);
+    }
+  }
+  return finding;
+}
+
+// (L(v + e) - L(v - e)) / 2e for L = <d_y, f(x)>, where `entry` is the
+// value v that f reads (an input entry or a parameter); restores it.
+double CentralDifference(const BasicLayer<double>& layer, const MatrixD& x,
+                         const MatrixD& d_y, double* entry,
+                         std::string* issue) {
+  const double saved = *entry;
+  MatrixD y_plus, y_minus, unused;
+  *entry = saved + kLayerStep;
+  *issue = RunForward(layer, x, &y_plus, &unused);
+  *entry = saved - kLayerStep;
+  if (issue->empty()) *issue = RunForward(layer, x, &y_minus, &unused);
+  *entry = saved;
+  if (!issue->empty()) return 0;
+  // The difference first: it is small, so the size of L adds no rounding.
+  return d_y.cwiseProduct(y_plus - y_minus).sum() / (2 * kLayerStep);
+}
+
+// Backward's d_x against central differences of L = <d_y, f(x)> in x.
+ProbeFinding InputVjpFinding(const ProbedLayer& probe) {
+  const BasicLayer<double>& layer = *probe.layer;
+  MatrixD x = LayerInput(kLayerBatch, layer.input_size(), 67);
+  Rng rng(71);
+  const MatrixD d_y = NormalMatrix(kLayerBatch, layer.output_size(), &rng);
+  MatrixD y, kept, d_x;
+  std::string issue = RunForward(layer, x, &y, &kept);
+  if (issue.empty()) issue = RunInputBackward(layer, x, y, kept, d_y, 1, &d_x);
+  if (!issue.empty()) return Issue(issue);
+  const MatrixD x0 = x;
+  return CompareWithFiniteDifferences(
+      d_x.data(), d_x.size(), "d_x",
+      [&](Eigen::Index i, std::string* error) {
+        return CentralDifference(layer, x, d_y, &x.data()[i], error);
+      },
+      [&](Eigen::Index i) {
+        return absl::StrFormat("x(%d, %d) = %.6g", i / x.cols(), i % x.cols(),
+                               x0.data()[i]);
+      });
+}
+
+// Backward's d_weight and d_bias (R = 1) against central differences of
+// L = <d_y, f(x)> in each entry of W and b.
+ProbeFinding ParameterGradientFinding(ProbedLayer& probe) {
+  BasicWeightedLayer<double>* weighted = probe.layer->AsWeighted();
+  if (weighted == nullptr) return Skipped();
+  const BasicLayer<double>& layer = *probe.layer;
+  const MatrixD x = LayerInput(kLayerBatch, layer.input_size(), 73);
+  Rng rng(79);
+  const MatrixD d_y = NormalMatrix(kLayerBatch, layer.output_size(), &rng);
+  MatrixD y, kept;
+  const std::string issue = RunForward(layer, x, &y, &kept);
+  if (!issue.empty()) return Issue(issue);
+  MatrixD d_weight;
+  VectorD d_bias;
+  layer.Backward(x, y, kept, d_y, 1, nullptr, &d_weight,
+                 weighted->has_bias() ? &d_bias : nullptr);
+  if (d_weight.rows() != weighted->units() ||
+      d_weight.cols() != weighted->fan_in()) {
+    return Issue(absl::StrCat("Backward gave d_weight ", ShapeOf(d_weight),
+                              " for W ", ShapeOf(weighted->weight())));
+  }
+  if (weighted->has_bias() && d_bias.size() != weighted->units()) {
+    return Issue(absl::StrCat("Backward gave d_bias of size ", d_bias.size(),
+                              " for ", weighted->units(), " units"));
+  }
+  const int p = weighted->fan_in();
+  ProbeFinding finding = CompareWithFiniteDifferences(
+      d_weight.data(), d_weight.size(), "d_weight",
+      [&](Eigen::Index i, std::string* error) {
+        return CentralDifference(layer, x, d_y, &weighted->weight().data()[i],
+                                 error);
+      },
+      [p](Eigen::Index i) {
+        return absl::StrFormat("W(%d, %d)", i / p, i % p);
+      });
+  if (!finding.issue.empty() || !weighted->has_bias()) return finding;
+  const ProbeFinding bias = CompareWithFiniteDifferences(
+      d_bias.data(), d_bias.size(), "d_bias",
+      [&](Eigen::Index i, std::string* error) {
+        return CentralDifference(layer, x, d_y, &weighted->bias().data()[i],
+                                 error);
+      },
+      [](Eigen::Index i) { return absl::StrFormat("b(%d)", i); });
+  return bias.error > finding.error ? bias : finding;
+}
+
+// Backward with R cotangent rows per sample (rows i R + r) against R
+// single-row calls, one per r.
+ProbeFinding ManyRowBackwardFinding(const ProbedLayer& probe) {
+  const BasicLayer<double>& layer = *probe.layer;
+  const int n = kLayerBatch, rows = kCotangentRows;
+  const MatrixD x = LayerInput(n, layer.input_size(), 83);
+  Rng rng(89);
+  const MatrixD d_y = NormalMatrix(n * rows, layer.output_size(), &rng);
+  MatrixD y, kept, d_x;
+  std::string issue = RunForward(layer, x, &y, &kept);
+  if (issue.empty()) {
+    issue = RunInputBackward(layer, x, y, kept, d_y, rows, &d_x);
+  }
+  if (!issue.empty()) return Issue(issue);
+  ProbeFinding finding;
+  for (int r = 0; r < rows; ++r) {
+    MatrixD d_y_r(n, d_y.cols()), d_x_r;
+    for (int i = 0; i < n; ++i) d_y_r.row(i) = d_y.row(i * rows + r);
+    issue = RunInputBackward(layer, x, y, kept, d_y_r, 1, &d_x_r);
+    if (!issue.empty()) return Issue(issue);
+    for (int i = 0; i < n; ++i) {
+      for (Eigen::Index j = 0; j < d_x.cols(); ++j) {
+        const double error =
+            RelativeError(d_x(i * rows + r, j), d_x_r(i, j), kRoundingFloor);
+        if (error <= finding.error) continue;
+        finding.error = error;
+        if (error > kRoundingTolerance) {
+          finding.issue = absl::StrFormat(
+              "d_x(%d, %d) (sample %d, r = %d) is %.8g with R = %d, %.8g with "
+              "that row alone (rel err %.2g, tol %.2g)",
+              i * rows + r, j, i, r, d_x(i * rows + r, j), rows, d_x_r(i, j),
+              error, kRoundingTolerance);
+        }
+      }
+    }
+  }
+  return finding;
+}
+
+// A weighted layer's view (layer.h): with rows = InputRows(x): [n P, p],
+// Forward(x)[i, c P + q] = (rows.row(i P + q) W^T + b^T)[c]; and
+// OutputVectors(d_h)(j P + q, c) = d_h(j, c P + q), exactly.
+ProbeFinding WeightedViewFinding(const ProbedLayer& probe) {
+  const BasicWeightedLayer<double>* weighted = probe.layer->AsWeighted();
+  if (weighted == nullptr) return Skipped();
+  const int n = kLayerBatch, k = weighted->units(), p = weighted->fan_in(),
+            positions = weighted->positions();
+  if (static_cast<int64_t>(k) * positions != probe.layer->output_size()) {
+    return Issue(
+        absl::StrFormat("units() %d x positions() %d is not output_size() %d",
+                        k, positions, probe.layer->output_size()));
+  }
+  const MatrixD x = LayerInput(n, probe.layer->input_size(), 97);
+  MatrixD y, kept, rows;
+  const std::string issue = RunForward(*probe.layer, x, &y, &kept);
+  if (!issue.empty()) return Issue(issue);
+  weighted->InputRows(x, &rows);
+  if (rows.rows() != static_cast<Eigen::Index>(n) * positions ||
+      rows.cols() != p) {
+    return Issue(absl::StrFormat("InputRows gave %s, not [%d, %d] (n P, p)",
+                                 ShapeOf(rows), n * positions, p));
+  }
+  MatrixD h = rows * weighted->weight().transpose();
+  if (weighted->has_bias()) h.rowwise() += weighted->bias().transpose();
+  ProbeFinding finding;
+  for (int i = 0; i < n; ++i) {
+    for (int q = 0; q < positions; ++q) {
+      for (int c = 0; c < k; ++c) {
+        const double actual = y(i, c * positions + q);
+        const double expected = h(i * positions + q, c);
+        const double error = RelativeError(actual, expected, kRoundingFloor);
+        if (error <= finding.error) continue;
+        finding.error = error;
+        if (error > kRoundingTolerance) {
+          finding.issue = absl::StrFormat(
+              "Forward(%d, %d) is %.8g, but row %d of InputRows times W^T "
+              "plus b gives %.8g (rel err %.2g, tol %.2g)",
+              i, c * positions + q, actual, i * positions + q, expected, error,
+              kRoundingTolerance);
+        }
+      }
+    }
+  }
+  if (!finding.issue.empty()) return finding;
+  // Two cotangent rows per sample, as the tangent features pass them.
+  Rng rng(101);
+  const MatrixD d_h = NormalMatrix(2 * n, k * positions, &rng);
+  MatrixD vectors;
+  weighted->OutputVectors(d_h, &vectors);
+  if (vectors.rows() != d_h.rows() * positions || vectors.cols() != k) {
+    return Issue(absl::StrFormat(
+        "OutputVectors gave %s for d_h %s, not [%d, %d]", ShapeOf(vectors),
+        ShapeOf(d_h), d_h.rows() * positions, k));
+  }
+  for (Eigen::Index j = 0; j < d_h.rows(); ++j) {
+    for (int q = 0; q < positions; ++q) {
+      for (int c = 0; c < k; ++c) {
+        if (vectors(j * positions + q, c) != d_h(j, c * positions + q)) {
+          return Issue(absl::StrFormat(
+              "OutputVectors(%d, %d) is %.8g, not d_h(%d, %d) = %.8g",
+              j * positions + q, c, vectors(j * positions + q, c), j,
+              c * positions + q, d_h(j, c * positions + q)));
+        }
+      }
+    }
+  }
+  return finding;
+}
+
+// The largest RelativeError between two matrices, "" or an issue naming
+// the worst entry if it exceeds `tolerance`.
+std::string Disagreement(const MatrixD& actual, const MatrixD& expected,
+                         const std::string& what, double tolerance,
+                         double* error) {
+  if (actual.rows() != expected.rows() || actual.cols() != expected.cols()) {
+    return absl::StrCat(what, " is ", ShapeOf(actual), ", not ",
+                        ShapeOf(expected));
+  }
+  const WorstError worst = FindWorstError(actual, expected, kRoundingFloor);
+  *error = std::max(*error, worst.error);
+  if (worst.error <= tolerance) return "";
+  const Eigen::Index i = worst.index;
+  return absl::StrFormat(
+      "%s(%d, %d) is %.8g, not %.8g (rel err %.2g, tol %.2g)", what,
+      i / actual.cols(), i % actual.cols(), actual.data()[i],
+      expected.data()[i], worst.error, tolerance);
+}
+
+// Clone(): the same type, shapes and Forward; a deep copy (changing the
+// clone's W leaves the original's Forward as it was).
+ProbeFinding CloneFinding(const ProbedLayer& probe) {
+  const BasicLayer<double>& layer = *probe.layer;
+  const std::unique_ptr<BasicLayer<double>> clone = layer.Clone();
+  if (clone == nullptr) return Issue("Clone() gave null");
+  if (clone->type() != layer.type() ||
+      clone->input_shape() != layer.input_shape() ||
+      clone->output_shape() != layer.output_shape()) {
+    return Issue(absl::StrCat("the clone is \"", clone->type(), "\" ",
+                              clone->input_shape().ToString(), " -> ",
+                              clone->output_shape().ToString()));
+  }
+  const MatrixD x = LayerInput(kLayerBatch, layer.input_size(), 103);
+  MatrixD y, y_clone, kept;
+  std::string issue = RunForward(layer, x, &y, &kept);
+  if (issue.empty()) issue = RunForward(*clone, x, &y_clone, &kept);
+  if (!issue.empty()) return Issue(issue);
+  ProbeFinding finding;
+  issue = Disagreement(y_clone, y, "the clone's Forward", kRoundingTolerance,
+                       &finding.error);
+  if (!issue.empty()) return Issue(issue);
+  if (layer.AsWeighted() == nullptr) return finding;
+  BasicWeightedLayer<double>* weighted_clone = clone->AsWeighted();
+  if (weighted_clone == nullptr) return Issue("the clone is not weighted");
+  if (weighted_clone->weight().size() != layer.AsWeighted()->weight().size()) {
+    return Issue(
+        absl::StrCat("the clone's W is ", ShapeOf(weighted_clone->weight())));
+  }
+  weighted_clone->weight().array() += 1.0;
+  MatrixD y_after;
+  issue = RunForward(layer, x, &y_after, &kept);
+  if (!issue.empty()) return Issue(issue);
+  double unused = 0;
+  issue = Disagreement(y_after, y, "after W += 1 in the clone, Forward",
+                       kRoundingTolerance, &unused);
+  if (!issue.empty()) return Issue(absl::StrCat("not a deep copy: ", issue));
+  return finding;
+}
+
+// The float instance (same parameters, same inputs) against double:
+// Forward and Backward's d_x.
+ProbeFinding FloatAgreementFinding(const ProbedLayer& probe) {
+  const BasicLayer<double>& layer = *probe.layer;
+  const MatrixD x = LayerInput(kLayerBatch, layer.input_size(), 107);
+  Rng rng(109);
+  const MatrixD d_y =
+      ToFloatPrecision(NormalMatrix(kLayerBatch, layer.output_size(), &rng));
+  MatrixD y, kept, d_x;
+  std::string issue = RunForward(layer, x, &y, &kept);
+  if (issue.empty()) issue = RunInputBackward(layer, x, y, kept, d_y, 1, &d_x);
+  if (!issue.empty()) return Issue(absl::StrCat("double ", issue));
+  const Matrix x_single = x.cast<float>();
+  Matrix y_single, kept_single, d_x_single;
+  issue = RunForward(*probe.single, x_single, &y_single, &kept_single);
+  if (issue.empty()) {
+    issue = RunInputBackward(*probe.single, x_single, y_single, kept_single,
+                             Matrix(d_y.cast<float>()), 1, &d_x_single);
+  }
+  if (!issue.empty()) return Issue(absl::StrCat("float ", issue));
+  ProbeFinding finding;
+  for (const auto& [what, single, reference] :
+       {std::tuple{"float y", &y_single, &y},
+        std::tuple{"float d_x", &d_x_single, &d_x}}) {
+    issue = Disagreement(single->cast<double>(), *reference, what,
+                         kLayerFloatTolerance, &finding.error);
+    if (!issue.empty()) return Issue(issue);
+  }
+  return finding;
+}
+
+// ---------------------------------------------------------------------------
 // Registered names and the table.
 
 // Creates `name` from `registry`; if that fails, adds the failed `check` row
@@ -604,6 +1225,35 @@ std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name) {
   return rows.Take();
 }
 
+std::vector<ConformanceCheck> CheckLayer(const std::string& name) {
+  CheckRows rows(LayerRegistry::Global().kind(), name);
+  const absl::StatusOr<std::unique_ptr<LayerFactory>> factory =
+      CreateOrAddFailure(LayerRegistry::Global(), name, "create on probes",
+                         &rows);
+  if (!factory.ok()) return rows.Take();
+  std::vector<ProbedLayer> probes;
+  const Verdict created = CreateProbes(**factory, name, &probes);
+  rows.Add("create on probes", created);
+  if (created.result == CheckResult::kFail) return rows.Take();
+  rows.Add("output shape", OverProbes(probes, 0, "", OutputShapeFinding));
+  rows.Add("input VJP vs finite diff.",
+           OverProbes(probes, kGradientTolerance, "", InputVjpFinding));
+  rows.Add("param. gradients vs finite diff.",
+           OverProbes(probes, kGradientTolerance, "not a weighted layer",
+                      ParameterGradientFinding));
+  rows.Add(absl::StrCat(kCotangentRows, "-row backward"),
+           OverProbes(probes, kRoundingTolerance, "", ManyRowBackwardFinding));
+  rows.Add("weighted-layer view",
+           OverProbes(probes, kRoundingTolerance, "not a weighted layer",
+                      WeightedViewFinding));
+  // Float first: a shallow clone would change the original's weights.
+  const Verdict single =
+      OverProbes(probes, kLayerFloatTolerance, "", FloatAgreementFinding);
+  rows.Add("clone", OverProbes(probes, kRoundingTolerance, "", CloneFinding));
+  rows.Add("float agrees with double", single);
+  return rows.Take();
+}
+
 std::string DescribeNames(const std::vector<RegisteredName>& names) {
   std::string description =
       absl::StrCat(names.size(), names.size() == 1 ? " name" : " names");
@@ -629,6 +1279,9 @@ std::vector<ConformanceCheck> CheckRegisteredName(const RegisteredName& name) {
   }
   if (name.kind == DatasetSourceRegistry::Global().kind()) {
     return CheckDatasetSource(name.name);
+  }
+  if (name.kind == LayerRegistry::Global().kind()) {
+    return CheckLayer(name.name);
   }
   return {{name.kind, name.name, "known kind", CheckResult::kFail,
            absl::StrCat("no checks for kind \"", name.kind, "\"")}};

@@ -1,7 +1,7 @@
 // Conformance checks: what every registered activation, alignment measure,
-// optimizer and dataset source must satisfy, as plain functions that return
-// one row per check. The gtest suites in tests/plugins/ run them over every
-// registered name, and `nfalab check-plugin PATH.so` runs them over the
+// optimizer, dataset source and layer must satisfy, as plain functions that
+// return one row per check. The gtest suites in tests/plugins/ run them over
+// every registered name, and `nfalab check-plugin PATH.so` runs them over the
 // names a run-time plugin registers.
 //
 //   for (const ConformanceCheck& check : CheckActivation("swish")) {
@@ -24,7 +24,22 @@
 //                      exist returns an error or valid splits (no crash);
 //                      loading a working config is reported as not checked
 //                      (it needs the source's own files and options).
-// Layers have no registry yet, so there are no layer checks.
+//   layer              built on each of 10 probes it accepts (specs
+//                      {out_features: 3, bias: true/false}, {activation:
+//                      "tanh"/"softplus"}, {} on inputs [5] and [2, 3, 4];
+//                      none accepted fails), in double and in float with the
+//                      same parameters (W from GAUSSIAN init, random b); on
+//                      n = 4 samples away from 0, in double:
+//                        Forward gives [n, output_size()];
+//                        d_x of Backward = d/dx <d_y, f(x)> by central
+//                        differences (step 1e-6, rel err <= 1e-6 of
+//                        max(|.|, 0.1)); so are d_weight and d_bias in W, b;
+//                        R = 3 rows per sample give the d_x of 3 one-row
+//                        calls; a weighted layer's Forward is InputRows(x)
+//                        W^T + b in the documented layout and OutputVectors
+//                        rearranges as layer.h says (rel err <= 1e-10);
+//                        Clone() computes the same Forward and is deep;
+//                        float agrees with double (rel err <= 1e-5).
 #ifndef NFALAB_EXPERIMENT_CONFORMANCE_H_
 #define NFALAB_EXPERIMENT_CONFORMANCE_H_
 
@@ -52,13 +67,14 @@ std::vector<ConformanceCheck> CheckActivation(const std::string& name);
 std::vector<ConformanceCheck> CheckAlignmentMeasure(const std::string& name);
 std::vector<ConformanceCheck> CheckOptimizer(const std::string& name);
 std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name);
+std::vector<ConformanceCheck> CheckLayer(const std::string& name);
 
 // The config CheckOptimizer creates `name` with: the defaults of
 // OptimizerConfig at lr 0.01, plus the options a built-in cannot do without
 // (slo: target_layers [1]). A plugin optimizer must work with the defaults.
 OptimizerConfig ConformanceOptimizerConfig(const std::string& name);
 
-// A name in one of the four registries; `kind` is the registry's kind().
+// A name in one of the five registries; `kind` is the registry's kind().
 struct RegisteredName {
   std::string kind;
   std::string name;
