@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
 
@@ -42,6 +43,12 @@ TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
   EXPECT_THAT(DatasetSourceRegistry::Global().Names(),
               ElementsAreArray({"cifar10", "cifar100", "csv", "fashion_mnist",
                                 "idx", "npy", "synthetic"}));
+}
+
+TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
+  EXPECT_THAT(
+      LayerRegistry::Global().Names(),
+      ElementsAreArray({"activation", "flatten", "linear", "mup_linear"}));
 }
 
 }  // namespace
