@@ -71,9 +71,9 @@ report  Collects the runs of one study from one or more study directories
         writes report.md and its figures.
   --out=DIR            where to write the report (default: the first DIR).
 
-list    Prints every registered activation, alignment measure, optimizer and
-        dataset source (built-ins and loaded plugins) with its one-line
-        description: the names a config can use.
+list    Prints every registered layer, activation, alignment measure,
+        optimizer and dataset source (built-ins and loaded plugins) with its
+        one-line description: the names a config can use.
 
 plugin-flags
         Prints, on one line, the compiler flags that build a run-time
@@ -93,9 +93,11 @@ check-plugin
         measures: finite on 3 layer shapes, deterministic, scale invariant
         if declared; optimizers: 5 steps at lr 0.01 with the default
         OptimizerConfig lower a tiny MLP's loss; dataset sources: a missing
-        data.path gives an error or valid data. Layers have no registry yet
-        and are not checked. Exit code 0 if no check failed, 1 if one did or
-        a plugin cannot be loaded.
+        data.path gives an error or valid data; layers: on the probe specs
+        and input shapes they accept, output shape, input VJP and parameter
+        gradients vs central differences, 3-row backward, the weighted-layer
+        view, clone, float agrees with double. Exit code 0 if no check
+        failed, 1 if one did or a plugin cannot be loaded.
 
 train flags:
   --config=FILE        ExperimentConfig in protobuf text format

@@ -4,7 +4,8 @@
 #     not-checked scale invariance of trace_ratio, the summary, exit 0; the
 #     same when --plugin has loaded it already.
 #  2. On a plugin with planted faults (tests/plugins/broken_plugin.cc): a
-#     FAILED row with the numbers for each fault, exit 1.
+#     FAILED row with the numbers for each fault (an activation, a measure
+#     and a layer), exit 1; the same when --plugin has loaded it already.
 #  3. Both at once: one table for both, exit 1.
 #  4. On a shared library that is not a plugin, a missing file and no path:
 #     one `error:` line, nothing on stdout, exit 1 / 1 / 2.
@@ -80,18 +81,27 @@ expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment m
 expect_line "9 checks: 8 passed, 0 failed, 1 not checked"
 
 # 2. The broken plugin fails, naming each fault with its numbers.
+broken_names="3 names (activation bad_slope_tanh, alignment measure false_invariant, layer bad_vjp_tanh)"
 expect_exit 1 check-plugin "${broken}"
-expect_line "check-plugin ${broken}: 2 names (activation bad_slope_tanh, alignment measure false_invariant)"
-expect_match "activation         bad_slope_tanh   derivative vs finite diff\.  FAILED  rel err 0\.001 at h = [-.0-9]+: phi' [-.0-9]+ vs finite diff\. [-.0-9]+ \(tol 1e-06\)"
-expect_match "alignment measure  false_invariant  scale invariance            FAILED  declared invariant, but ratio = [.0-9]+ became [.0-9]+ with W, W0 x3 and K x5 \(rel change 4, tol 1e-09\)"
-expect_line "9 checks: 7 passed, 2 failed"
-[[ "$(grep -c FAILED "${out}")" == 2 ]] || fail "expected 2 FAILED rows: $(cat "${out}")"
+expect_line "check-plugin ${broken}: ${broken_names}"
+expect_match "activation         bad_slope_tanh   derivative vs finite diff\.        FAILED       rel err 0\.001 at h = [-.0-9]+: phi' [-.0-9]+ vs finite diff\. [-.0-9]+ \(tol 1e-06\)"
+expect_match "alignment measure  false_invariant  scale invariance                  FAILED       declared invariant, but ratio = [.0-9]+ became [.0-9]+ with W, W0 x3 and K x5 \(rel change 4, tol 1e-09\)"
+expect_line "layer              bad_vjp_tanh     create on probes                  pass         all 10 probes"
+expect_match "layer              bad_vjp_tanh     input VJP vs finite diff\.         FAILED       \{out_features: 3, bias: true\} on \[5\]: rel err 0\.001 at x\([0-9], [0-9]\) = [-.0-9]+: d_x [-.0-9]+ vs finite diff\. [-.0-9]+ \(tol 1e-06\)"
+expect_line "layer              bad_vjp_tanh     param. gradients vs finite diff.  not checked  not a weighted layer"
+expect_match "layer              bad_vjp_tanh     float agrees with double          pass         max rel err [-+.e0-9]+ \(tol 1e-05\), 10 probes"
+expect_line "17 checks: 12 passed, 3 failed, 2 not checked"
+[[ "$(grep -c FAILED "${out}")" == 3 ]] || fail "expected 3 FAILED rows: $(cat "${out}")"
+# Also when --plugin loaded it already: its layer is still found.
+expect_exit 1 --plugin="${broken}" check-plugin "${broken}"
+expect_line "check-plugin ${broken}: ${broken_names}"
+expect_line "17 checks: 12 passed, 3 failed, 2 not checked"
 
 # 3. Both plugins in one call.
 expect_exit 1 check-plugin "${example}" "${broken}"
 expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment measure trace_ratio)"
-expect_line "check-plugin ${broken}: 2 names (activation bad_slope_tanh, alignment measure false_invariant)"
-expect_line "18 checks: 15 passed, 2 failed, 1 not checked"
+expect_line "check-plugin ${broken}: ${broken_names}"
+expect_line "26 checks: 20 passed, 3 failed, 3 not checked"
 
 # 4. Not a plugin, no such file, no path.
 expect_exit 1 check-plugin "${not_a_plugin}"
