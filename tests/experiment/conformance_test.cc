@@ -80,11 +80,12 @@ TEST(CheckRegisteredNameTest, RunsTheChecksOfTheNamesKind) {
   EXPECT_EQ(CheckRegisteredName({"activation", "tanh"}).size(), 5u);
   EXPECT_EQ(CheckRegisteredName({"alignment measure", "uc_nfc"}).size(), 4u);
   EXPECT_EQ(CheckRegisteredName({"dataset source", "csv"}).size(), 3u);
+  EXPECT_EQ(CheckRegisteredName({"layer", "linear"}).size(), 8u);
   const std::vector<ConformanceCheck> unknown =
-      CheckRegisteredName({"layer", "conv2d"});
+      CheckRegisteredName({"loss", "huber"});
   ASSERT_EQ(unknown.size(), 1u);
   EXPECT_EQ(unknown[0].result, CheckResult::kFail);
-  EXPECT_EQ(unknown[0].detail, "no checks for kind \"layer\"");
+  EXPECT_EQ(unknown[0].detail, "no checks for kind \"loss\"");
 }
 
 }  // namespace
