@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "core/system_memory.h"
 #include "experiment/measurement.h"
+#include "layers/sequential.h"
 
 namespace nfalab {
 namespace {
@@ -28,18 +29,20 @@ constexpr double kPredictChunkRows = 4096;
 // 10 MiB before the first product, about 55 MiB on 2 cores after large ones.
 constexpr double kRuntimeBytes = 64 << 20;
 
-// k_0 = d, k_1..k_L, k_{L+1} = C. For a layer list: the out_features of
-// its linear layers (the last defaults to C); layers of other types are not
-// counted.
+// k_0 = d, k_1..k_L, k_{L+1} = C. For a layer list: the resolved
+// out_features of its layers (layers/sequential.h, ResolveLayers); layers
+// without one are not counted.
 std::vector<double> LayerWidths(const ModelConfig& model,
                                 const DataShape& shape) {
   std::vector<double> widths = {static_cast<double>(shape.input_dim)};
   if (model.layers_size() > 0) {
-    for (const LayerSpec& layer : model.layers()) {
-      if (layer.type() != "linear") continue;
-      widths.push_back(layer.has_out_features()
-                           ? layer.out_features()
-                           : static_cast<double>(shape.output_dim));
+    const absl::StatusOr<std::vector<LayerSpec>> layers = ResolveLayers(
+        model, SampleShape::Flat(static_cast<int>(shape.input_dim)),
+        static_cast<int>(shape.output_dim));
+    if (layers.ok()) {
+      for (const LayerSpec& layer : *layers) {
+        if (layer.out_features() > 0) widths.push_back(layer.out_features());
+      }
     }
     if (widths.size() == 1) widths.push_back(shape.output_dim);
     return widths;

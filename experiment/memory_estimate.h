@@ -10,8 +10,8 @@
 // calls (layers/sequential.cc, layers/tangent_features.cc, metrics/ptk.cc,
 // experiment/measurement.cc, optimizers/, experiment/checkpoint.cc). With
 //   k_0 = d inputs, k_1..k_L the hidden widths, k_{L+1} = C outputs
-//   (for a model.layers list: the out_features of its linear layers; other
-//   layer types are not counted),
+//   (for a model.layers list: the out_features of its layers; layers
+//   without one are not counted),
 //   layer l = 1..L+1 holding W_l: [k_l, k_{l-1}],
 //   P = sum_l k_l k_{l-1} (+ sum_l k_l with biases)   parameters per copy,
 //   A = sum_l (k_{l-1} + k_l)          cached floats per sample of a forward,

@@ -116,17 +116,21 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
     }
     specs.emplace_back().set_type("linear");
   }
-  // Defaults: model.bias for every layer that takes a bias, and the task's
-  // outputs for the last layer that takes out_features.
-  int last_sized = -1;
+  // Defaults for the options a layer may take (a layer ignores the ones it
+  // does not): model.bias as `bias`, and the task's outputs as the
+  // out_features of every layer after the last that sets it. Activations
+  // and flattens take neither.
+  int last_set = -1;
+  for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
+    if (specs[j].has_out_features()) last_set = j;
+  }
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
     LayerSpec& spec = specs[j];
-    const bool is_linear = spec.type() == "linear";
-    if (is_linear && !spec.has_bias()) spec.set_bias(config.bias());
-    if (is_linear) last_sized = j;
-  }
-  if (last_sized >= 0 && !specs[last_sized].has_out_features()) {
-    specs[last_sized].set_out_features(output_dim);
+    if (spec.type() == "activation" || spec.type() == "flatten") continue;
+    if (!spec.has_bias()) spec.set_bias(config.bias());
+    if (j > last_set && !spec.has_out_features()) {
+      spec.set_out_features(output_dim);
+    }
   }
   return specs;
 }

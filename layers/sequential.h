@@ -58,8 +58,9 @@ struct BasicModelCache {
 absl::Status ValidateModelConfig(const ModelConfig& config);
 
 // The layer list `config` describes for samples of `input` shape and
-// `output_dim` outputs, with every default resolved (each linear's bias and
-// the last weighted layer's out_features).
+// `output_dim` outputs, with the defaults resolved: model.bias as every
+// layer's `bias`, and output_dim as the out_features of every layer after
+// the last one that sets it (activation and flatten layers take neither).
 absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
                                                      const SampleShape& input,
                                                      int output_dim);

@@ -22,6 +22,7 @@ namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::IsOk;
 using ::nfalab::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -111,24 +112,22 @@ TEST(MupLinearModelTest, GradientStepsLowerTheLoss) {
   }
 }
 
-// ResolveLayers (layers/sequential.cc) defaults the last layer's
-// out_features (and model.bias) for `linear` only, so a model ending in a
-// mup_linear without out_features is refused with the layer named. Update
-// this test when that default covers every weighted layer.
-TEST(MupLinearModelTest, LastLayerWithoutOutFeaturesIsRefused) {
+// The readout takes the task's outputs and model.bias as its defaults, as a
+// linear readout does (ResolveLayers, layers/sequential.h).
+TEST(MupLinearModelTest, LastLayerDefaultsToTheTaskOutputsAndModelBias) {
   Rng rng(7);
   const absl::StatusOr<Model> model =
       Model::Create(ParseModel(R"pb(
+                      bias: true
                       layers { type: "mup_linear" out_features: 8 }
                       layers { type: "activation" activation: "relu" }
                       layers { type: "mup_linear" }
                     )pb"),
                     /*input_dim=*/5, /*output_dim=*/2, &rng);
-  EXPECT_THAT(model,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("model.layers[2] (mup_linear), whose input "
-                                 "is [8] from model.layers[1] (activation): "
-                                 "out_features must be >= 1, got 0")));
+  ASSERT_THAT(model.status(), IsOk());
+  EXPECT_EQ(model->weighted_layer(1).units(), 2);
+  EXPECT_TRUE(model->weighted_layer(0).has_bias());
+  EXPECT_TRUE(model->weighted_layer(1).has_bias());
 }
 
 TEST(MupLinearLayerTest, RefusesImagesAndMissingOutFeatures) {

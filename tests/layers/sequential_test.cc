@@ -209,7 +209,10 @@ TEST(SequentialTest, LayerOptionErrorsNameTheLayer) {
                   .status(),
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("model.layers[0].activation")));
-  EXPECT_THAT(Build("layers { type: 'linear' } layers { type: 'linear' }",
+  // Only layers after the last that sets out_features default to the task's.
+  EXPECT_THAT(Build("layers { type: 'linear' } "
+                    "layers { type: 'linear' out_features: 4 } "
+                    "layers { type: 'linear' }",
                     SampleShape::Flat(4))
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
