@@ -178,8 +178,8 @@ absl::StatusOr<LoadedPlugin> LoadPlugin(const std::string& path) {
     dlclose(handle);
     return absl::InvalidArgumentError(absl::StrCat(
         path,
-        " is not an nfalab plugin: it registered no activation, measure, "
-        "optimizer or dataset source"));
+        " is not an nfalab plugin: it registered no layer, activation, "
+        "measure, optimizer or dataset source"));
   }
   // The handle stays open for the life of the process: the registries hold
   // factories whose code lives in the library.
