@@ -47,14 +47,23 @@ void BasicActivationLayer<Scalar>::Backward(
     d_x->array() *= d_y.array();
     return;
   }
+  *d_x = d_y;
+  BackwardInPlace(x, x, x, rows_per_sample, d_x);
+}
+
+template <typename Scalar>
+bool BasicActivationLayer<Scalar>::BackwardInPlace(
+    const MatrixT<Scalar>& x, const MatrixT<Scalar>& /*y*/,
+    const MatrixT<Scalar>& /*kept*/, int rows_per_sample,
+    MatrixT<Scalar>* d) const {
+  NFALAB_DCHECK(d->rows() == x.rows() * rows_per_sample);
   MatrixT<Scalar> slope;
   activation_->Derivative(x, &slope);
-  d_x->resize(d_y.rows(), d_y.cols());
   const int r = rows_per_sample;
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    d_x->middleRows(i * r, r).array() =
-        d_y.middleRows(i * r, r).array().rowwise() * slope.row(i).array();
+    d->middleRows(i * r, r).array().rowwise() *= slope.row(i).array();
   }
+  return true;
 }
 
 template <typename Scalar>

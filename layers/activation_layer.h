@@ -35,6 +35,10 @@ class BasicActivationLayer : public BasicLayer<Scalar> {
                 int rows_per_sample, MatrixT<Scalar>* d_x,
                 MatrixT<Scalar>* d_weight,
                 VectorT<Scalar>* d_bias) const override;
+  bool BackwardInPlace(const MatrixT<Scalar>& x, const MatrixT<Scalar>& y,
+                       const MatrixT<Scalar>& kept, int rows_per_sample,
+                       MatrixT<Scalar>* d) const override;
+  bool backward_in_place() const override { return true; }
   std::vector<ExportField> ExportFields() const override;
   std::unique_ptr<BasicLayer<Scalar>> Clone() const override {
     return std::make_unique<BasicActivationLayer>(*this);

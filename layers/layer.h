@@ -101,6 +101,18 @@ class BasicLayer {
                         MatrixT<Scalar>* d_x, MatrixT<Scalar>* d_weight,
                         VectorT<Scalar>* d_bias) const = 0;
 
+  // Backward with d_x written over d_y (no weight gradients), for layers
+  // whose VJP maps each entry on its own, such as activations: saves a pass
+  // over the tangent features. False (and nothing done) if the layer cannot.
+  virtual bool BackwardInPlace(const MatrixT<Scalar>& x,
+                               const MatrixT<Scalar>& y,
+                               const MatrixT<Scalar>& kept,
+                               int rows_per_sample, MatrixT<Scalar>* d) const {
+    return false;
+  }
+  // True if BackwardInPlace works.
+  virtual bool backward_in_place() const { return false; }
+
   // The layer's own keys in model.json, after "type" (and before the weight
   // files of a weighted layer).
   virtual std::vector<ExportField> ExportFields() const { return {}; }

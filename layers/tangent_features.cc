@@ -18,15 +18,22 @@ void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
   const int c = model.output_dim();
   features->resize(model.num_weighted_layers());
 
-  // g walks down: the cotangent rows at the output of layer j. Each step
-  // writes straight into the features of the weighted layer below when
-  // there is one, so that the features' storage is reused across chunks.
+  // g walks down: the cotangent rows at the output of layer j. A layer
+  // writes straight into the features of the weighted layer below when only
+  // in-place layers (activations) lie between, as the MLP's do, so that no
+  // extra pass or buffer is needed and the features' storage is reused.
   MatrixT<Scalar> scratch[2];
   const int last = model.num_layers() - 1;
   int l = model.num_weighted_layers() - 1;  // Highest weighted layer <= j.
+  // Where the cotangent at the output of layer `position` goes.
   auto destination = [&](int position, const MatrixT<Scalar>* avoid) {
-    if (l >= 0 && model.weighted_position(l) == position) {
-      return &(*features)[l];
+    if (l >= 0) {
+      int k = position;
+      while (k > model.weighted_position(l) &&
+             model.layer(k).backward_in_place()) {
+        --k;
+      }
+      if (k == model.weighted_position(l)) return &(*features)[l];
     }
     return avoid == &scratch[0] ? &scratch[1] : &scratch[0];
   };
@@ -37,9 +44,14 @@ void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
   const int stop = model.weighted_position(lowest);
   for (int j = last; j > stop; --j) {
     if (j == model.weighted_position(l)) --l;
+    const BasicLayer<Scalar>& layer = model.layer(j);
+    if (layer.BackwardInPlace(forward.LayerInput(j), forward.outputs[j],
+                              forward.kept[j], c, g)) {
+      continue;
+    }
     MatrixT<Scalar>* below = destination(j - 1, g);
-    model.layer(j).Backward(forward.LayerInput(j), forward.outputs[j],
-                            forward.kept[j], *g, c, below, nullptr, nullptr);
+    layer.Backward(forward.LayerInput(j), forward.outputs[j], forward.kept[j],
+                   *g, c, below, nullptr, nullptr);
     g = below;
   }
 }
