@@ -117,9 +117,10 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
     specs.emplace_back().set_type("linear");
   }
   // Defaults for the options a layer may take (a layer ignores the ones it
-  // does not): model.bias as `bias`, and the task's outputs as the
-  // out_features of every layer after the last that sets it. Activations
-  // and flattens take neither.
+  // does not): model.bias, when set, as `bias` (else the layer type's own
+  // default: none for linear), and the task's outputs as the out_features of
+  // every layer after the last that sets it. Activations and flattens take
+  // neither.
   int last_set = -1;
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
     if (specs[j].has_out_features()) last_set = j;
@@ -127,7 +128,7 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
     LayerSpec& spec = specs[j];
     if (spec.type() == "activation" || spec.type() == "flatten") continue;
-    if (!spec.has_bias()) spec.set_bias(config.bias());
+    if (!spec.has_bias() && config.has_bias()) spec.set_bias(config.bias());
     if (j > last_set && !spec.has_out_features()) {
       spec.set_out_features(output_dim);
     }

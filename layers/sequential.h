@@ -58,8 +58,8 @@ struct BasicModelCache {
 absl::Status ValidateModelConfig(const ModelConfig& config);
 
 // The layer list `config` describes for samples of `input` shape and
-// `output_dim` outputs, with the defaults resolved: model.bias as every
-// layer's `bias`, and output_dim as the out_features of every layer after
+// `output_dim` outputs, with the defaults resolved: model.bias (when set) as
+// every layer's `bias`, and output_dim as the out_features of every layer after
 // the last one that sets it (activation and flatten layers take neither).
 absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
                                                      const SampleShape& input,
