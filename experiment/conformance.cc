@@ -565,6 +565,25 @@ std::vector<LayerProbe> LayerProbes(const std::string& type) {
       probe.label = absl::StrCat(label, " on ", input.ToString());
     }
   }
+  // Image-only probes with their own shapes, each added as its own line.
+  const auto add = [&](LayerSpec spec, const std::string& label,
+                       const SampleShape& input) {
+    LayerProbe& probe = probes.emplace_back();
+    probe.spec = std::move(spec);
+    probe.spec.set_type(type);
+    probe.input = input;
+    probe.label = absl::StrCat(label, " on ", input.ToString());
+  };
+  const auto kernel = [](int size, int stride) {
+    LayerSpec spec;
+    spec.set_kernel_size(size);
+    if (stride > 0) spec.set_stride(stride);
+    return spec;
+  };
+  // Pooling: side-by-side windows, and overlapping ones (stride < kernel)
+  // on a non-square input whose last row and column no window reads.
+  add(kernel(2, 0), "{kernel_size: 2}", SampleShape{2, 4, 6});
+  add(kernel(3, 2), "{kernel_size: 3, stride: 2}", SampleShape{2, 6, 8});
   return probes;
 }
 
@@ -703,7 +722,8 @@ Verdict CreateProbes(const LayerFactory& factory, const std::string& name,
     return Fail(absl::StrCat(
         "accepts none of the ", all.size(),
         " probes (out_features 3 with and without bias, activation tanh or "
-        "softplus, no options; inputs [5] and [2, 3, 4]); first error: ",
+        "softplus, no options; inputs [5] and [2, 3, 4]; kernel_size 2 on [2, 4, "
+        "6], kernel_size 3 stride 2 on [2, 6, 8]); first error: ",
         first_rejection));
   }
   if (accepted.size() == all.size()) {

@@ -1,5 +1,5 @@
-// Every registered layer (the built-ins linear, activation, flatten and the
-// layers of //plugins:all) passes CheckLayer (experiment/conformance.h):
+// Every registered layer (the built-ins linear, activation, flatten, the
+// pooling layers and the layers of //plugins:all) passes CheckLayer (experiment/conformance.h):
 // built on the probes it accepts; output shape; input VJP and parameter
 // gradients against central differences; R-row Backward against one-row
 // calls; the weighted-layer view (InputRows, OutputVectors); Clone; float
@@ -28,6 +28,7 @@ using ::nfalab::testing::ExpectNoFailedCheck;
 using ::nfalab::testing::RowOf;
 using ::nfalab::testing::TanhFault;
 using ::nfalab::testing::TanhLayer;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -74,7 +75,7 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
     EXPECT_EQ(check.result, CheckResult::kPass) << FormatCheck(check);
   }
   EXPECT_EQ(checks[0].detail,
-            "2 of 10 probes: {out_features: 3, bias: true} on [5], "
+            "2 of 12 probes: {out_features: 3, bias: true} on [5], "
             "{out_features: 3, bias: false} on [5]");
   EXPECT_THAT(checks[2].detail,
               MatchesRegex("max rel err [-+.e0-9]+ \\(tol 1e-06\\), 2 probes"));
@@ -82,10 +83,20 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
 
 TEST(LayerChecksTest, ProbesOfTheBuiltins) {
   EXPECT_EQ(RowOf(CheckLayer("activation"), kCreate).detail,
-            "4 of 10 probes: {activation: \"tanh\"} on [5], {activation: "
+            "4 of 12 probes: {activation: \"tanh\"} on [5], {activation: "
             "\"softplus\"} on [5], {activation: \"tanh\"} on [2, 3, 4], "
             "{activation: \"softplus\"} on [2, 3, 4]");
-  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 10 probes");
+  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 12 probes");
+  // The pooling layers take every image probe (ignoring out_features and
+  // activation), so the finite differences cover overlapping windows.
+  for (const char* pooling : {"maxpool2d", "avgpool2d", "global_avgpool"}) {
+    const std::vector<ConformanceCheck> checks = CheckLayer(pooling);
+    EXPECT_THAT(RowOf(checks, kCreate).detail,
+                AllOf(StartsWith("7 of 12 probes: "),
+                      HasSubstr("{kernel_size: 3, stride: 2} on [2, 6, 8]")))
+        << pooling;
+    EXPECT_THAT(RowOf(checks, kVjp).detail, HasSubstr(", 7 probes")) << pooling;
+  }
 }
 
 TEST(LayerChecksTest, WeightChecksAreNotCheckedWithoutAWeight) {
@@ -330,9 +341,10 @@ TEST(LayerChecksTest, LayerAcceptingNoProbeFailsClearly) {
   EXPECT_EQ(checks[0].check, kCreate);
   EXPECT_EQ(checks[0].result, CheckResult::kFail);
   EXPECT_EQ(checks[0].detail,
-            "accepts none of the 10 probes (out_features 3 with and without "
+            "accepts none of the 12 probes (out_features 3 with and without "
             "bias, activation tanh or softplus, no options; inputs [5] and "
-            "[2, 3, 4]); first error: {out_features: 3, bias: true} on [5]: "
+            "[2, 3, 4]; kernel_size 2 on [2, 4, 6], kernel_size 3 stride 2 on "
+            "[2, 6, 8]); first error: {out_features: 3, bias: true} on [5]: "
             "needs out_features: 7");
 }
 
