@@ -722,8 +722,8 @@ Verdict CreateProbes(const LayerFactory& factory, const std::string& name,
     return Fail(absl::StrCat(
         "accepts none of the ", all.size(),
         " probes (out_features 3 with and without bias, activation tanh or "
-        "softplus, no options; inputs [5] and [2, 3, 4]; kernel_size 2 on [2, 4, "
-        "6], kernel_size 3 stride 2 on [2, 6, 8]); first error: ",
+        "softplus, no options; inputs [5] and [2, 3, 4]; kernel_size 2 on "
+        "[2, 4, 6], kernel_size 3 stride 2 on [2, 6, 8]); first error: ",
         first_rejection));
   }
   if (accepted.size() == all.size()) {
