@@ -150,7 +150,8 @@ TEST(SequentialTest, UnknownLayerTypeListsTheRegisteredTypesAndThePluginHint) {
       StatusIs(absl::StatusCode::kNotFound,
                AllOf(HasSubstr("model.layers[1].type"),
                      HasSubstr("no layer named \"conv9\""),
-                     HasSubstr("activation, flatten, linear"),
+                     HasSubstr("activation, avgpool2d, flatten, "
+                               "global_avgpool, linear, maxpool2d"),
                      HasSubstr("plugin"))));
 }
 

@@ -48,7 +48,8 @@ TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
 TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
   EXPECT_THAT(
       LayerRegistry::Global().Names(),
-      ElementsAreArray({"activation", "flatten", "linear", "mup_linear"}));
+      ElementsAreArray({"activation", "avgpool2d", "flatten", "global_avgpool",
+                        "linear", "maxpool2d", "mup_linear"}));
 }
 
 }  // namespace
