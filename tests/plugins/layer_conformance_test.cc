@@ -74,7 +74,7 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
     EXPECT_EQ(check.result, CheckResult::kPass) << FormatCheck(check);
   }
   EXPECT_EQ(checks[0].detail,
-            "2 of 10 probes: {out_features: 3, bias: true} on [5], "
+            "2 of 12 probes: {out_features: 3, bias: true} on [5], "
             "{out_features: 3, bias: false} on [5]");
   EXPECT_THAT(checks[2].detail,
               MatchesRegex("max rel err [-+.e0-9]+ \\(tol 1e-06\\), 2 probes"));
@@ -82,10 +82,20 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
 
 TEST(LayerChecksTest, ProbesOfTheBuiltins) {
   EXPECT_EQ(RowOf(CheckLayer("activation"), kCreate).detail,
-            "4 of 10 probes: {activation: \"tanh\"} on [5], {activation: "
+            "4 of 12 probes: {activation: \"tanh\"} on [5], {activation: "
             "\"softplus\"} on [5], {activation: \"tanh\"} on [2, 3, 4], "
             "{activation: \"softplus\"} on [2, 3, 4]");
-  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 10 probes");
+  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 12 probes");
+  // conv2d: both spatial probes, so every check (finite differences, R rows,
+  // the P > 1 view) runs over padding 1 and stride 2 without bias.
+  const std::vector<ConformanceCheck> conv = CheckLayer("conv2d");
+  EXPECT_EQ(RowOf(conv, kCreate).detail,
+            "2 of 12 probes: {out_channels: 3, kernel_size: 3, padding: 1} "
+            "on [2, 3, 4], {out_channels: 2, kernel_size: 2, stride: 2, "
+            "padding: 0, bias: false} on [2, 4, 5]");
+  for (const char* check : {kVjp, kParameterGradients, kManyRows, kView}) {
+    EXPECT_THAT(RowOf(conv, check).detail, HasSubstr("2 probes")) << check;
+  }
 }
 
 TEST(LayerChecksTest, WeightChecksAreNotCheckedWithoutAWeight) {
@@ -330,9 +340,10 @@ TEST(LayerChecksTest, LayerAcceptingNoProbeFailsClearly) {
   EXPECT_EQ(checks[0].check, kCreate);
   EXPECT_EQ(checks[0].result, CheckResult::kFail);
   EXPECT_EQ(checks[0].detail,
-            "accepts none of the 10 probes (out_features 3 with and without "
+            "accepts none of the 12 probes (out_features 3 with and without "
             "bias, activation tanh or softplus, no options; inputs [5] and "
-            "[2, 3, 4]); first error: {out_features: 3, bias: true} on [5]: "
+            "[2, 3, 4]; out_channels 3 or 2 on [2, 3, 4] and [2, 4, 5]); "
+            "first error: {out_features: 3, bias: true} on [5]: "
             "needs out_features: 7");
 }
 
