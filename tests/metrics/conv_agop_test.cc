@@ -211,6 +211,7 @@ TEST(ConvCenteredNfcTest, RankOneWeightChangeGivesOne) {
     }
     // Control: a rank-2 change mixes two directions with K-dependent
     // weights, so the correlation drops below 1 (the check above can fail).
+    // Only a K close to a multiple of I would give ~1 here too.
     const MatrixD u2 = Dyadic(layer.units(), 1, 4, &rng);
     const MatrixD v2 = Dyadic(layer.fan_in(), 1, 8, &rng);
     const std::vector<MeasureValue> rank_two = CenteredNfcAfter(
