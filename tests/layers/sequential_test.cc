@@ -150,7 +150,7 @@ TEST(SequentialTest, UnknownLayerTypeListsTheRegisteredTypesAndThePluginHint) {
       StatusIs(absl::StatusCode::kNotFound,
                AllOf(HasSubstr("model.layers[1].type"),
                      HasSubstr("no layer named \"conv9\""),
-                     HasSubstr("activation, flatten, linear"),
+                     HasSubstr("activation, conv2d, flatten, linear"),
                      HasSubstr("plugin"))));
 }
 

@@ -48,7 +48,7 @@ TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
 TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
   EXPECT_THAT(
       LayerRegistry::Global().Names(),
-      ElementsAreArray({"activation", "flatten", "linear", "mup_linear"}));
+      ElementsAreArray({"activation", "conv2d", "flatten", "linear", "mup_linear"}));
 }
 
 }  // namespace
