@@ -584,6 +584,35 @@ std::vector<LayerProbe> LayerProbes(const std::string& type) {
   // on a non-square input whose last row and column no window reads.
   add(kernel(2, 0), "{kernel_size: 2}", SampleShape{2, 4, 6});
   add(kernel(3, 2), "{kernel_size: 3, stride: 2}", SampleShape{2, 6, 8});
+  // Spatial probes, each on its own image shape (stride, padding, both bias
+  // settings; a 2 x 2 kernel with stride 2 gives an odd leftover column).
+  std::vector<std::tuple<LayerSpec, SampleShape, std::string>> spatial;
+  {
+    LayerSpec spec;
+    spec.set_out_channels(3);
+    spec.set_kernel_size(3);
+    spec.set_padding(1);
+    spatial.push_back({spec, SampleShape{2, 3, 4},
+                       "{out_channels: 3, kernel_size: 3, padding: 1}"});
+  }
+  {
+    LayerSpec spec;
+    spec.set_out_channels(2);
+    spec.set_kernel_size(2);
+    spec.set_stride(2);
+    spec.set_padding(0);
+    spec.set_bias(false);
+    spatial.push_back({spec, SampleShape{2, 4, 5},
+                       "{out_channels: 2, kernel_size: 2, stride: 2, "
+                       "padding: 0, bias: false}"});
+  }
+  for (const auto& [spec, input, label] : spatial) {
+    LayerProbe& probe = probes.emplace_back();
+    probe.spec = spec;
+    probe.spec.set_type(type);
+    probe.input = input;
+    probe.label = absl::StrCat(label, " on ", input.ToString());
+  }
   return probes;
 }
 
@@ -723,7 +752,8 @@ Verdict CreateProbes(const LayerFactory& factory, const std::string& name,
         "accepts none of the ", all.size(),
         " probes (out_features 3 with and without bias, activation tanh or "
         "softplus, no options; inputs [5] and [2, 3, 4]; kernel_size 2 on "
-        "[2, 4, 6], kernel_size 3 stride 2 on [2, 6, 8]); first error: ",
+        "[2, 4, 6], kernel_size 3 stride 2 on [2, 6, 8]; out_channels 3 or 2 "
+        "on [2, 3, 4] and [2, 4, 5]); first error: ",
         first_rejection));
   }
   if (accepted.size() == all.size()) {

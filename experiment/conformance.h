@@ -24,12 +24,16 @@
 //                      exist returns an error or valid splits (no crash);
 //                      loading a working config is reported as not checked
 //                      (it needs the source's own files and options).
-//   layer              built on each of 12 probes it accepts (specs
+//   layer              built on each of 14 probes it accepts (specs
 //                      {out_features: 3, bias: true/false}, {activation:
 //                      "tanh"/"softplus"}, {} on inputs [5] and [2, 3, 4];
 //                      {kernel_size: 2} on [2, 4, 6], {kernel_size: 3,
-//                      stride: 2} on [2, 6, 8]; none accepted fails), in double and in float with the
-//                      same parameters (W from GAUSSIAN init, random b); on
+//                      stride: 2} on [2, 6, 8]; {out_channels: 3,
+//                      kernel_size: 3, padding: 1} on [2, 3, 4],
+//                      {out_channels: 2, kernel_size: 2, stride: 2,
+//                      padding: 0, bias: false} on [2, 4, 5]; none accepted
+//                      fails), in double and in float with the same
+//                      parameters (W from GAUSSIAN init, random b); on
 //                      n = 4 samples away from 0, in double:
 //                        Forward gives [n, output_size()];
 //                        d_x of Backward = d/dx <d_y, f(x)> by central

@@ -211,7 +211,7 @@ TEST(MupLinearLayerTest, PassesTheLayerConformanceChecks) {
     EXPECT_EQ(check.result, CheckResult::kPass) << FormatCheck(check);
   }
   EXPECT_EQ(checks[0].detail,
-            "2 of 10 probes: {out_features: 3, bias: true} on [5], "
+            "2 of 14 probes: {out_features: 3, bias: true} on [5], "
             "{out_features: 3, bias: false} on [5]");
 }
 

@@ -7,6 +7,7 @@
 // pass, and planted faults show that each check fails.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -75,7 +76,7 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
     EXPECT_EQ(check.result, CheckResult::kPass) << FormatCheck(check);
   }
   EXPECT_EQ(checks[0].detail,
-            "2 of 12 probes: {out_features: 3, bias: true} on [5], "
+            "2 of 14 probes: {out_features: 3, bias: true} on [5], "
             "{out_features: 3, bias: false} on [5]");
   EXPECT_THAT(checks[2].detail,
               MatchesRegex("max rel err [-+.e0-9]+ \\(tol 1e-06\\), 2 probes"));
@@ -83,19 +84,34 @@ TEST(LayerChecksTest, ReportRowsInOrderForLinear) {
 
 TEST(LayerChecksTest, ProbesOfTheBuiltins) {
   EXPECT_EQ(RowOf(CheckLayer("activation"), kCreate).detail,
-            "4 of 12 probes: {activation: \"tanh\"} on [5], {activation: "
+            "4 of 14 probes: {activation: \"tanh\"} on [5], {activation: "
             "\"softplus\"} on [5], {activation: \"tanh\"} on [2, 3, 4], "
             "{activation: \"softplus\"} on [2, 3, 4]");
-  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 12 probes");
+  EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 14 probes");
   // The pooling layers take every image probe (ignoring out_features and
-  // activation), so the finite differences cover overlapping windows.
-  for (const char* pooling : {"maxpool2d", "avgpool2d", "global_avgpool"}) {
+  // activation) but the conv probe with padding 1, which maxpool2d and
+  // avgpool2d refuse; so the finite differences cover overlapping windows.
+  const std::pair<const char*, int> poolings[] = {
+      {"maxpool2d", 8}, {"avgpool2d", 8}, {"global_avgpool", 9}};
+  for (const auto& [pooling, accepted] : poolings) {
     const std::vector<ConformanceCheck> checks = CheckLayer(pooling);
     EXPECT_THAT(RowOf(checks, kCreate).detail,
-                AllOf(StartsWith("7 of 12 probes: "),
+                AllOf(StartsWith(absl::StrCat(accepted, " of 14 probes: ")),
                       HasSubstr("{kernel_size: 3, stride: 2} on [2, 6, 8]")))
         << pooling;
-    EXPECT_THAT(RowOf(checks, kVjp).detail, HasSubstr(", 7 probes")) << pooling;
+    EXPECT_THAT(RowOf(checks, kVjp).detail,
+                HasSubstr(absl::StrCat(", ", accepted, " probes")))
+        << pooling;
+  }
+  // conv2d: both spatial probes, so every check (finite differences, R rows,
+  // the P > 1 view) runs over padding 1 and stride 2 without bias.
+  const std::vector<ConformanceCheck> conv = CheckLayer("conv2d");
+  EXPECT_EQ(RowOf(conv, kCreate).detail,
+            "2 of 14 probes: {out_channels: 3, kernel_size: 3, padding: 1} "
+            "on [2, 3, 4], {out_channels: 2, kernel_size: 2, stride: 2, "
+            "padding: 0, bias: false} on [2, 4, 5]");
+  for (const char* check : {kVjp, kParameterGradients, kManyRows, kView}) {
+    EXPECT_THAT(RowOf(conv, check).detail, HasSubstr("2 probes")) << check;
   }
 }
 
@@ -341,10 +357,11 @@ TEST(LayerChecksTest, LayerAcceptingNoProbeFailsClearly) {
   EXPECT_EQ(checks[0].check, kCreate);
   EXPECT_EQ(checks[0].result, CheckResult::kFail);
   EXPECT_EQ(checks[0].detail,
-            "accepts none of the 12 probes (out_features 3 with and without "
+            "accepts none of the 14 probes (out_features 3 with and without "
             "bias, activation tanh or softplus, no options; inputs [5] and "
             "[2, 3, 4]; kernel_size 2 on [2, 4, 6], kernel_size 3 stride 2 on "
-            "[2, 6, 8]); first error: {out_features: 3, bias: true} on [5]: "
+            "[2, 6, 8]; out_channels 3 or 2 on [2, 3, 4] and [2, 4, 5]); "
+            "first error: {out_features: 3, bias: true} on [5]: "
             "needs out_features: 7");
 }
 

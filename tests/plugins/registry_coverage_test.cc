@@ -48,8 +48,9 @@ TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
 TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
   EXPECT_THAT(
       LayerRegistry::Global().Names(),
-      ElementsAreArray({"activation", "avgpool2d", "flatten", "global_avgpool",
-                        "linear", "maxpool2d", "mup_linear"}));
+      ElementsAreArray({"activation", "avgpool2d", "conv2d", "flatten",
+                        "global_avgpool", "linear", "maxpool2d",
+                        "mup_linear"}));
 }
 
 }  // namespace
