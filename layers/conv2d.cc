@@ -26,6 +26,13 @@ absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> BasicConv2d<Scalar>::Create(
     const LayerSpec& spec, const SampleShape& input) {
   Conv2dGeometry g;
   g.input = input;
+  // A flat sample (d, 1, 1) has no spatial shape: a conv model on vector
+  // data is a config mistake, not a 1 x 1 image.
+  if (input.is_flat()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "conv2d needs an image input [C, H, W], got ", input.ToString(),
+        "; the data has no spatial shape"));
+  }
   if (!spec.has_out_channels() || spec.out_channels() < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("conv2d needs out_channels >= 1, got ",

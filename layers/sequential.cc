@@ -120,7 +120,7 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
   // does not): model.bias, when set, as `bias` (else the layer type's own
   // default: none for linear), and the task's outputs as the out_features of
   // every layer after the last that sets it. Activations and flattens take
-  // neither.
+  // neither; conv2d and the pooling layers take no out_features.
   int last_set = -1;
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
     if (specs[j].has_out_features()) last_set = j;
@@ -129,7 +129,12 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
     LayerSpec& spec = specs[j];
     if (spec.type() == "activation" || spec.type() == "flatten") continue;
     if (!spec.has_bias() && config.has_bias()) spec.set_bias(config.bias());
-    if (j > last_set && !spec.has_out_features()) {
+    // The built-in spatial layers size their output otherwise.
+    const bool spatial = spec.type() == "conv2d" ||
+                         spec.type() == "maxpool2d" ||
+                         spec.type() == "avgpool2d" ||
+                         spec.type() == "global_avgpool";
+    if (!spatial && j > last_set && !spec.has_out_features()) {
       spec.set_out_features(output_dim);
     }
   }

@@ -378,5 +378,23 @@ TEST(Conv2dTest, BadOptionsAreInvalidArgumentsNamingTheLayer) {
                        HasSubstr("conv2d needs out_channels >= 1, got none")));
 }
 
+TEST(Conv2dTest, AConvModelOnFlatDataIsRefused) {
+  ModelConfig config;
+  LayerSpec* conv = config.add_layers();
+  conv->set_type("conv2d");
+  conv->set_out_channels(2);
+  config.add_layers()->set_type("flatten");
+  config.add_layers()->set_type("linear");
+  Rng rng(TestSeed(8));
+  EXPECT_THAT(
+      Model::Create(config, SampleShape::Flat(12), 1, &rng).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(
+                   HasSubstr("model.layers[0] (conv2d), whose input is [12] "
+                             "from the data"),
+                   HasSubstr("conv2d needs an image input [C, H, W], got "
+                             "[12]; the data has no spatial shape"))));
+}
+
 }  // namespace
 }  // namespace nfalab
