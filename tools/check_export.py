@@ -6,13 +6,20 @@
 
 It rebuilds the network in float64 from EXPORT_DIR/model.json (layer types
 flatten, linear with or without a bias, activation: every built-in activation
-of layers/builtin_activations.cc), runs X.npy through it and, for every
+of layers/builtin_activations.cc; conv2d by im2col in NumPy with stride,
+padding and bias; maxpool2d (first maximum on ties), avgpool2d,
+global_avgpool), runs X.npy through it and, for every
 exported K{l}.npy, backpropagates the C unit cotangents e_c to the output of
 weighted layer l to form the PTK covariance
 
   K_l = (1/n) sum_{i,c} g_ic g_ic^T,   g_ic = d f_c(x_i) / d h_l(x_i)
 
-(the plain sum when the run's config says measurement.plain_sum). From K_l and
+(the plain sum when the run's config says measurement.plain_sum); for a
+conv2d layer g_icq is the cotangent of output position q, in R^{C_out}, and
+the sum runs over the positions q as well (the patch form of layers/layer.h),
+and W is the [out, in kh kw] reshape of the exported [out, in, kh, kw]. A
+maxpool2d window whose float64 maximum is another entry than the float32
+one takes the float32 maximum (counted with the kink ties). From K_l and
 the exported W, W0 it computes UC-NFC = rho(W^T W, W^T K W), C-NFC = the same
 for dW = W - W0 (rho = Pearson, and cosine for the `_cos` rows) and the weight
 change |dW|_F / |W|_F, and compares them with the measurement of metrics.csv
@@ -109,6 +116,94 @@ def load_npy(export_dir, name, dtype=None):
     return a
 
 
+def _windows(x, k, s, ho, wo):
+    """[N, C, k, k, ho, wo]: entry (dy, dx) of the window at (oy, ox) is
+    x[:, :, oy s + dy, ox s + dx] (x already padded)."""
+    out = np.empty(x.shape[:2] + (k, k, ho, wo), dtype=x.dtype)
+    for dy in range(k):
+        for dx in range(k):
+            out[:, :, dy, dx] = x[:, :, dy:dy + s * (ho - 1) + 1:s,
+                                  dx:dx + s * (wo - 1) + 1:s]
+    return out
+
+
+def _unwindows(cols, k, s, shape):
+    """The adjoint of _windows: [N, C, k, k, ho, wo] summed into `shape`."""
+    ho, wo = cols.shape[4:]
+    out = np.zeros(cols.shape[:2] + tuple(shape[-2:]), dtype=cols.dtype)
+    for dy in range(k):
+        for dx in range(k):
+            out[:, :, dy:dy + s * (ho - 1) + 1:s, dx:dx + s * (wo - 1) + 1:s] += \
+                cols[:, :, dy, dx]
+    return out
+
+
+def _pad(x, p):
+    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+
+
+class Conv:
+    """conv2d geometry: W [out, in, k, k] as the [out, in k k] matrix acting on
+    im2col patches in (c, dy, dx) order, as PyTorch flattens it."""
+
+    def __init__(self, k, s, p, in_shape, out_channels):
+        self.k, self.s, self.p, self.in_shape = k, s, p, in_shape
+        c, h, w = in_shape
+        self.ho = (h + 2 * p - k) // s + 1
+        self.wo = (w + 2 * p - k) // s + 1
+        self.out_shape = (out_channels, self.ho, self.wo)
+
+    def patches(self, x):
+        """[N, P, in k k], P = ho wo in row-major (oy, ox)."""
+        cols = _windows(_pad(x, self.p), self.k, self.s, self.ho, self.wo)
+        n = x.shape[0]
+        return cols.reshape(n, -1, self.ho * self.wo).transpose(0, 2, 1)
+
+    def forward(self, x, w2, b):
+        h = self.patches(x) @ w2.T                         # [N, P, out]
+        h = h.transpose(0, 2, 1).reshape((x.shape[0],) + self.out_shape)
+        return h if b is None else h + b[:, None, None]
+
+    def backward(self, g, w2):
+        """g [N, out, ho, wo] -> d x [N, in, H, W]."""
+        n = g.shape[0]
+        dpatch = g.reshape(n, self.out_shape[0], -1).transpose(0, 2, 1) @ w2
+        cols = dpatch.transpose(0, 2, 1).reshape(
+            (n, self.in_shape[0], self.k, self.k, self.ho, self.wo))
+        h, w = self.in_shape[1:]
+        dx = _unwindows(cols, self.k, self.s, (h + 2 * self.p, w + 2 * self.p))
+        return dx[:, :, self.p:self.p + h, self.p:self.p + w]
+
+
+def _pool_out(where, kind, in_shape, k, s):
+    if len(in_shape) != 3:
+        raise ExportError(f"{where} ({kind}): input {list(in_shape)} is not [C, H, W]")
+    c, h, w = in_shape
+    if k < 1 or s < 1 or k > h or k > w:
+        raise ExportError(f"{where} ({kind}): kernel {k}, stride {s} on {list(in_shape)}")
+    return (c, (h - k) // s + 1, (w - k) // s + 1)
+
+
+def _maxpool_argmax(x, k, s, out_shape):
+    """The first maximum (row-major window order) of each window: [N, C, ho, wo]."""
+    cols = _windows(x, k, s, *out_shape[1:])
+    n, c = cols.shape[:2]
+    cols = cols.reshape(n, c, k * k, -1)
+    return cols.argmax(axis=2).reshape((n, c) + tuple(out_shape[1:])), cols
+
+
+def _maxpool_backward(g, arg, k, s, in_shape):
+    n, c, ho, wo = g.shape
+    cols = np.zeros((n, c, k * k, ho, wo))
+    np.put_along_axis(cols, arg[:, :, None], g[:, :, None], axis=2)
+    return _unwindows(cols.reshape(n, c, k, k, ho, wo), k, s, in_shape)
+
+
+def _image_weight(w):
+    """W as the [out, in] matrix of layers/layer.h (conv: [out, in k k])."""
+    return w.reshape(w.shape[0], -1)
+
+
 class Network:
     """The model.json layer list in float64: (kind, params) in order."""
 
@@ -116,6 +211,7 @@ class Network:
         self.input_shape = tuple(model["input_shape"])
         self.layers = []     # ("flatten", in_shape) | ("linear", l) | ("activation", name)
         self.weights = {}    # weighted layer l (1-based) -> (W, W0, b or None), float32
+        self.convs = {}      # conv2d layer l -> Conv
         shape = self.input_shape
         for j, spec in enumerate(model["layers"]):
             kind = spec.get("type")
@@ -148,9 +244,49 @@ class Network:
                         f"{where}: activation {spec.get('name')!r} is not one this "
                         f"script knows ({', '.join(sorted(ACTIVATIONS))})")
                 self.layers.append(("activation", spec["name"]))
+            elif kind == "conv2d":
+                l = len(self.weights) + 1
+                w = load_npy(export_dir, spec["weight"], np.float32)
+                w0 = load_npy(export_dir, spec["initial_weight"], np.float32)
+                b = load_npy(export_dir, spec["bias"], np.float32) if "bias" in spec else None
+                cin, cout = int(spec["in_channels"]), int(spec["out_channels"])
+                k, s, p = (int(spec[key]) for key in ("kernel_size", "stride", "padding"))
+                if len(shape) != 3 or shape[0] != cin:
+                    raise ExportError(f"{where} (conv2d): input {list(shape)}, "
+                                      f"in_channels {cin}")
+                conv = Conv(k, s, p, shape, cout)
+                if conv.ho < 1 or conv.wo < 1 or s < 1 or p < 0:
+                    raise ExportError(f"{where} (conv2d): kernel {k}, stride {s}, "
+                                      f"padding {p} on {list(shape)}")
+                if w.shape != (cout, cin, k, k) or w0.shape != w.shape:
+                    raise ExportError(f"{where} (conv2d): {spec['weight']} {w.shape}, "
+                                      f"{spec['initial_weight']} {w0.shape}, "
+                                      f"expected {(cout, cin, k, k)}")
+                if b is not None and b.shape != (cout,):
+                    raise ExportError(f"{where} (conv2d): {spec['bias']} {b.shape}, "
+                                      f"expected {(cout,)}")
+                self.weights[l] = (w, w0, b)
+                self.convs[l] = conv
+                self.layers.append(("conv2d", l))
+                shape = conv.out_shape
+            elif kind in ("maxpool2d", "avgpool2d"):
+                k = int(spec.get("kernel_size", 2))
+                s = int(spec.get("stride", k))
+                if int(spec.get("padding", 0)) != 0:
+                    raise ExportError(f"{where} ({kind}): padding {spec['padding']}")
+                out = _pool_out(where, kind, shape, k, s)
+                self.layers.append((kind, (k, s, shape, out)))
+                shape = out
+            elif kind == "global_avgpool":
+                if len(shape) != 3:
+                    raise ExportError(f"{where} (global_avgpool): input {list(shape)} "
+                                      "is not [C, H, W]")
+                self.layers.append((kind, shape))
+                shape = (shape[0],)
             else:
                 raise ExportError(f"{where}: layer type {kind!r} is not one this script "
-                                  "knows (flatten, linear, activation)")
+                                  "knows (flatten, linear, activation, conv2d, "
+                                  "maxpool2d, avgpool2d, global_avgpool)")
         if len(shape) != 1:
             raise ExportError(f"the output has shape {list(shape)}, not [C]")
         self.output_dim = shape[0]
@@ -168,6 +304,20 @@ class Network:
                 a = a @ w.astype(dtype).T
                 if b is not None:
                     a = a + b.astype(dtype)
+            elif kind == "conv2d":
+                w, _, b = self.weights[arg]
+                a = self.convs[arg].forward(
+                    a, _image_weight(w).astype(dtype), None if b is None else b.astype(dtype))
+            elif kind == "maxpool2d":
+                k, s, _, out = arg
+                am, cols = _maxpool_argmax(a, k, s, out)
+                a = np.take_along_axis(cols, am.reshape(am.shape[:2] + (1, -1)),
+                                       axis=2).reshape(am.shape)
+            elif kind == "avgpool2d":
+                k, s, _, out = arg
+                a = _windows(a, k, s, *out[1:]).mean(axis=(2, 3))
+            elif kind == "global_avgpool":
+                a = a.mean(axis=(2, 3))
             else:
                 a = ACTIVATIONS[arg][0](a).astype(dtype)
         return a, inputs
@@ -193,14 +343,40 @@ class Network:
             if kind == "linear":
                 ks[arg] = np.einsum("ick,icj->kj", g, g) / (n if normalize else 1)
                 g = g @ self.weights[arg][0].astype(np.float64)
+            elif kind == "conv2d":
+                conv = self.convs[arg]
+                gq = g.reshape(n, c, conv.out_shape[0], -1)   # positions q last
+                ks[arg] = np.einsum("ickq,icjq->kj", gq, gq) / (n if normalize else 1)
+                w2 = _image_weight(self.weights[arg][0]).astype(np.float64)
+                g = conv.backward(g.reshape((n * c,) + conv.out_shape), w2)
+                g = g.reshape((n, c) + conv.in_shape)
             elif kind == "activation":
                 if arg in KINKED:
                     tie = np.sign(a) != np.sign(a32)
                     ties += int(tie.sum())
                     a = np.where(tie, a32.astype(np.float64), a)
-                g = g * ACTIVATIONS[arg][1](a)[:, None, :]
+                g = g * ACTIVATIONS[arg][1](a)[:, None]
+            elif kind == "maxpool2d":
+                # The window maxima nfalab took: those of the float32 pass
+                # where float64 picks another entry (a near tie).
+                k, s, in_shape, out = arg
+                am = _maxpool_argmax(a, k, s, out)[0]
+                am32 = _maxpool_argmax(a32, k, s, out)[0]
+                ties += int((am != am32).sum())
+                am = np.repeat(am32, c, axis=0)
+                g = _maxpool_backward(g.reshape((n * c,) + out), am, k, s, in_shape[1:])
+                g = g.reshape((n, c) + in_shape)
+            elif kind == "avgpool2d":
+                k, s, in_shape, out = arg
+                cols = np.broadcast_to(g.reshape((n * c, out[0], 1, 1) + out[1:]) / (k * k),
+                                       (n * c, out[0], k, k) + out[1:])
+                g = _unwindows(cols, k, s, in_shape[1:]).reshape((n, c) + in_shape)
+            elif kind == "global_avgpool":
+                ch, h, w = arg
+                g = np.broadcast_to(g[..., None, None] / (h * w), (n, c, ch, h, w)).copy()
             else:
                 g = g.reshape((n, c) + arg)
+        self.input_cotangent = g     # d f_c(x_i) / d x_i, for the self test
         return ks, ties
 
 
@@ -290,8 +466,8 @@ def check(run_dir, export_dir, epoch):
         if k_nfalab.shape != k.shape:
             raise ExportError(f"K{l}.npy is {k_nfalab.shape}, expected {k.shape}")
         w, w0, _ = net.weights[l]
-        wl = w.astype(np.float64)
-        dw = wl - w0.astype(np.float64)
+        wl = _image_weight(w).astype(np.float64)
+        dw = wl - _image_weight(w0).astype(np.float64)
         # The row shows |K|_F; the error is |K - K_nfalab|_F / |K|_F.
         compare(l, "K", float(np.linalg.norm(k)), float(np.linalg.norm(k_nfalab)),
                 "rel Frobenius",
@@ -352,9 +528,53 @@ def self_test():
         net.weights[l] = (w, None, b0)
         fd_k = np.einsum("ick,icj->kj", g, g) / 7
         errors.append(np.linalg.norm(fd_k - ks[l]) / np.linalg.norm(ks[l]))
+    # conv2d and pooling: the forward pass against a direct loop, and the
+    # backpropagated d f / d x against central finite differences.
+    conv_errors = _conv_self_test(rng, eps)
     print(f"self test: slopes max error {worst:.1e}, K_1 and K_2 vs finite "
-          f"differences {max(errors):.1e}")
-    return 0 if max(errors) < 1e-6 else 1
+          f"differences {max(errors):.1e}; conv2d forward vs loop "
+          f"{conv_errors[0]:.1e}, d f / d x of a conv/pool network vs finite "
+          f"differences {conv_errors[1]:.1e}")
+    return 0 if max(errors) < 1e-6 and max(conv_errors) < 1e-6 else 1
+
+
+def _conv_self_test(rng, eps):
+    net = Network.__new__(Network)
+    net.input_shape, net.output_dim = (2, 9, 8), 3
+    # conv (3x3, padding 1, bias), tanh, overlapping maxpool (3, stride 2),
+    # gelu, conv (2x2, stride 2, padding 1), sigmoid, avgpool (2, stride 1),
+    # global_avgpool, linear.
+    net.convs = {1: Conv(3, 1, 1, (2, 9, 8), 3), 2: Conv(2, 2, 1, (3, 4, 3), 4)}
+    net.weights = {1: (rng.normal(size=(3, 2, 3, 3)), None, rng.normal(size=3)),
+                   2: (rng.normal(size=(4, 3, 2, 2)), None, None),
+                   3: (rng.normal(size=(3, 4)), None, None)}
+    net.layers = [("conv2d", 1), ("activation", "tanh"),
+                  ("maxpool2d", (3, 2, (3, 9, 8), (3, 4, 3))),
+                  ("activation", "gelu")]
+    net.layers += [("conv2d", 2), ("activation", "sigmoid"),
+                   ("avgpool2d", (2, 1, (4, 3, 2), (4, 2, 1))),
+                   ("global_avgpool", (4, 2, 1)), ("linear", 3)]
+    x = rng.normal(size=(3, 2, 9, 8))
+    # Direct loop for the first conv.
+    w, _, b = net.weights[1]
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    direct = np.zeros((3, 3, 9, 8))
+    for i in range(3):
+        for co in range(3):
+            for oy in range(9):
+                for ox in range(8):
+                    direct[i, co, oy, ox] = b[co] + (
+                        w[co] * xp[i, :, oy:oy + 3, ox:ox + 3]).sum()
+    fwd_err = np.abs(net.convs[1].forward(x, _image_weight(w), b) - direct).max()
+    net.ptk(x, float32_kinks=False)
+    grad = net.input_cotangent              # [n, C, 2, 9, 8]
+    fd = np.zeros_like(grad)
+    for idx in np.ndindex(x.shape[1:]):
+        for sign in (1, -1):
+            xs = x.copy()
+            xs[(slice(None),) + idx] += sign * eps
+            fd[(slice(None), slice(None)) + idx] += sign * net.forward(xs)[0] / (2 * eps)
+    return fwd_err, float(np.abs(fd - grad).max() / np.abs(grad).max())
 
 
 def main():

@@ -3,8 +3,9 @@
 # that NumPy loads, and tools/check_export.py rebuilds each network from
 # model.json and recomputes K, UC-NFC, C-NFC and the weight change to match
 # metrics.csv: an MLP without and with biases, an explicit layer list (tanh)
-# and an image MLP (flatten, gelu). A corrupted export and an unknown
-# activation must make the checker fail.
+# an image MLP (flatten, gelu) and a convolutional network (conv2d,
+# maxpool2d, global_avgpool). Corrupted exports and an unknown activation
+# must make the checker fail.
 set -euo pipefail
 
 nfalab="$1"
@@ -109,19 +110,23 @@ check layers
 
 # 4. Images: 6x5 one-channel IDX files, so the MLP starts with flatten and
 # X.npy is [m, 1, 6, 5]; biases and gelu.
-mkdir -p "${tmp}/idx"
-"${python}" - "${tmp}/idx" <<'EOF'
+# make_idx DIR H W: 300 random one-channel H x W images, 4 classes.
+make_idx() {
+  mkdir -p "$1"
+  "${python}" - "$@" <<'EOF'
 import struct, sys
 import numpy as np
 rng = np.random.default_rng(0)
-n = 300
-images = rng.integers(0, 256, size=(n, 6, 5), dtype=np.uint8)
+n, h, w = 300, int(sys.argv[2]), int(sys.argv[3])
+images = rng.integers(0, 256, size=(n, h, w), dtype=np.uint8)
 labels = images.reshape(n, -1)[:, :4].argmax(1).astype(np.uint8)
 with open(f"{sys.argv[1]}/train-images-idx3-ubyte", "wb") as f:
-    f.write(struct.pack(">IIII", 0x803, n, 6, 5) + images.tobytes())
+    f.write(struct.pack(">IIII", 0x803, n, h, w) + images.tobytes())
 with open(f"{sys.argv[1]}/train-labels-idx1-ubyte", "wb") as f:
     f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
 EOF
+}
+make_idx "${tmp}/idx" 6 5
 "${nfalab}" train --out="${tmp}/image/run" --export_dir="${tmp}/image/export" \
   --data.source=idx --data.path="${tmp}/idx" --data.idx.num_classes=4 \
   --data.n_train=300 --data.n_test=0 --model.depth=2 --model.width=16 \
@@ -138,7 +143,62 @@ assert np.load(f"{sys.argv[1]}/X.npy").shape == (200, 1, 6, 5)
 EOF
 check image
 
-# 5. The checker must fail: one weight entry of the MLP with biases moved.
+# 5. A convolutional network on 12x11 images: conv2d (3x3, padding 1, bias)
+# 1x12x11 -> 4x12x11, relu, maxpool2d 2 -> 4x6x5 (the last column is not
+# read), conv2d stride 2 padding 0 -> 3x2x2, tanh, global_avgpool, flatten,
+# linear. K of a conv layer is the patch form (sum over positions too).
+make_idx "${tmp}/idx_conv" 12 11
+cat >"${tmp}/conv.pbtxt" <<'EOF'
+data { source: "idx" n_train: 300 n_test: 0 idx { num_classes: 4 } }
+model {
+  layers { type: "conv2d" out_channels: 4 }
+  layers { type: "activation" activation: "relu" }
+  layers { type: "maxpool2d" }
+  layers { type: "conv2d" out_channels: 3 stride: 2 padding: 0 }
+  layers { type: "activation" activation: "tanh" }
+  layers { type: "global_avgpool" }
+  layers { type: "flatten" }
+  layers { type: "linear" }
+}
+optimizer { learning_rate: 0.1 }
+training { epochs: 3 }
+measurement { measure_samples: 200 include_readout: true }
+EOF
+"${nfalab}" train --config="${tmp}/conv.pbtxt" --data.path="${tmp}/idx_conv" \
+  --out="${tmp}/conv/run" --export_dir="${tmp}/conv/export"
+"${python}" - "${tmp}/conv/export" <<'EOF' || fail "model.json of conv"
+import json, sys
+import numpy as np
+model = json.load(open(f"{sys.argv[1]}/model.json"))
+assert model["input_shape"] == [1, 12, 11], model["input_shape"]
+types = [layer["type"] for layer in model["layers"]]
+assert types == ["conv2d", "activation", "maxpool2d", "conv2d", "activation",
+                 "global_avgpool", "flatten", "linear"], types
+assert np.load(f"{sys.argv[1]}/W1.npy").shape == (4, 1, 3, 3)
+assert np.load(f"{sys.argv[1]}/W2.npy").shape == (3, 4, 3, 3)
+assert np.load(f"{sys.argv[1]}/K1.npy").shape == (4, 4)
+assert np.load(f"{sys.argv[1]}/X.npy").shape == (200, 1, 12, 11)
+EOF
+check conv
+
+# The checker must fail on a moved conv weight: layer 2's W (layer 1's K).
+cp -r "${tmp}/conv/export" "${tmp}/corrupt_conv"
+"${python}" -c '
+import sys
+import numpy as np
+w = np.load(sys.argv[1])
+w[0, 0, 1, 1] += 0.05
+np.save(sys.argv[1], w)' "${tmp}/corrupt_conv/W2.npy"
+status=0
+"${python}" "${checker}" "${tmp}/conv/run" "${tmp}/corrupt_conv" \
+  >"${tmp}/corrupt_conv.out" || status=$?
+cat "${tmp}/corrupt_conv.out"
+[[ ${status} -eq 1 ]] || fail "corrupted conv W2.npy: exit status ${status}, expected 1"
+grep -q "export check: MISMATCH (layer 1 K" "${tmp}/corrupt_conv.out" ||
+  fail "corrupted conv W2.npy: the failure does not name layer 1's K"
+
+# 6. The checker must fail
+: one weight entry of the MLP with biases moved.
 cp -r "${tmp}/bias/export" "${tmp}/corrupt"
 "${python}" -c '
 import sys
