@@ -12,6 +12,7 @@
 // weight change gives C-NFC = 1 on a conv layer, and a rank-2 one does not.
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,7 +51,10 @@ constexpr double kTol = 1e-10;
 constexpr double kStep = 1e-6;
 constexpr double kFdTol = 1e-6;
 
-ModelConfig ConvNetConfig(bool bias) {
+// conv 3x3 pad 1 -> relu -> [maxpool 2] -> conv 2x2 -> relu -> flatten ->
+// linear. Without the pool the second conv has stride 2 and padding 0; with
+// it (on 3 x 2 x 2), stride 1 and padding 1.
+ModelConfig ConvNetConfig(bool bias, bool pool) {
   ModelConfig config;
   LayerSpec* conv1 = config.add_layers();
   conv1->set_type("conv2d");
@@ -60,12 +64,13 @@ ModelConfig ConvNetConfig(bool bias) {
   LayerSpec* relu1 = config.add_layers();
   relu1->set_type("activation");
   relu1->set_activation("relu");
+  if (pool) config.add_layers()->set_type("maxpool2d");
   LayerSpec* conv2 = config.add_layers();
   conv2->set_type("conv2d");
   conv2->set_out_channels(4);
   conv2->set_kernel_size(2);
-  conv2->set_stride(2);
-  conv2->set_padding(0);
+  conv2->set_stride(pool ? 1 : 2);
+  conv2->set_padding(pool ? 1 : 0);
   *config.add_layers() = *relu1;
   config.add_layers()->set_type("flatten");
   config.add_layers()->set_type("linear");
@@ -120,24 +125,28 @@ MatrixD FiniteDifferenceAgop(const ModelD& model, const MatrixD& x, int l) {
   return agop / static_cast<double>(x.rows());
 }
 
-class ConvAgopTest : public ::testing::TestWithParam<bool> {};
+// (bias, a maxpool between the convs).
+class ConvAgopTest
+    : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
 
 TEST_P(ConvAgopTest, WtKWEqualsPatchJacobianAgopAtEveryLayer) {
-  const bool bias = GetParam();
-  Rng rng(TestSeed(bias ? 11 : 12));
+  const auto [bias, pool] = GetParam();
+  Rng rng(TestSeed((bias ? 11 : 12) + (pool ? 10 : 0)));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       ModelD model,
-      ModelD::Create(ConvNetConfig(bias), kInput, kOutputs, &rng));
+      ModelD::Create(ConvNetConfig(bias, pool), kInput, kOutputs, &rng));
   ASSERT_EQ(model.num_weighted_layers(), 3);
   ASSERT_EQ(model.weighted_layer(0).positions(), 20);
-  ASSERT_EQ(model.weighted_layer(1).positions(), 4);
+  // 5 x 4 -> (pool) 2 x 2 -> 3 x 3, or 5 x 4 -> 2 x 2.
+  ASSERT_EQ(model.weighted_layer(1).positions(), pool ? 9 : 4);
   ASSERT_EQ(model.weighted_layer(1).has_bias(), bias);
   const MatrixD x =
       GaussianMatrix(kSamples, static_cast<int>(kInput.size()), &rng);
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
                               ComputePtk(model, x, {0, 1, 2}, PtkOptions()));
   for (int l = 0; l < 3; ++l) {
-    SCOPED_TRACE(absl::StrCat("weighted layer ", l, ", bias ", bias));
+    SCOPED_TRACE(
+        absl::StrCat("weighted layer ", l, ", bias ", bias, ", pool ", pool));
     const MatrixD wkw =
         AverageGradientOuterProduct(model.weighted_layer(l).weight(), k[l]);
     const MatrixD brute = BruteForceAgop(model, x, l);
@@ -149,7 +158,9 @@ TEST_P(ConvAgopTest, WtKWEqualsPatchJacobianAgopAtEveryLayer) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(BiasOnAndOff, ConvAgopTest, ::testing::Bool());
+INSTANTIATE_TEST_SUITE_P(BiasAndPool, ConvAgopTest,
+                         ::testing::Combine(::testing::Bool(),
+                                            ::testing::Bool()));
 
 // Small dyadic entries (multiples of 1/64 below 8), so W0, W0 + dW and
 // W - W0 are exact in float as in double and dW stays exactly rank 1 or 2
@@ -188,7 +199,7 @@ TEST(ConvCenteredNfcTest, RankOneWeightChangeGivesOne) {
   Rng rng(TestSeed(13));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       ModelD model,
-      ModelD::Create(ConvNetConfig(true), kInput, kOutputs, &rng));
+      ModelD::Create(ConvNetConfig(true, false), kInput, kOutputs, &rng));
   const MatrixD x =
       GaussianMatrix(kSamples, static_cast<int>(kInput.size()), &rng);
   for (int l : {0, 1}) {
