@@ -59,6 +59,39 @@ absl::StatusOr<Dataset> BuildSplit(const RawSplit& split,
   return data;
 }
 
+// Zero-pads the images of `data` to size x size, centred.
+absl::Status PadImages(int size, Dataset* data) {
+  const SampleShape from = data->sample_shape();
+  if (from.is_flat()) {
+    return FieldError(
+        "data.preprocess.pad_to",
+        absl::StrCat("needs image data, but the samples are flat vectors ",
+                     from.ToString()));
+  }
+  if (size < from.height || size < from.width) {
+    return FieldError("data.preprocess.pad_to",
+                      absl::StrCat("= ", size, " is smaller than the images, ",
+                                   from.height, " x ", from.width));
+  }
+  const SampleShape to{from.channels, size, size};
+  const int top = (size - from.height) / 2, left = (size - from.width) / 2;
+  Matrix padded = Matrix::Zero(data->x.rows(), to.size());
+  for (Eigen::Index i = 0; i < data->x.rows(); ++i) {
+    for (int c = 0; c < from.channels; ++c) {
+      for (int h = 0; h < from.height; ++h) {
+        const int64_t source = (int64_t{c} * from.height + h) * from.width;
+        const int64_t target =
+            (int64_t{c} * size + top + h) * size + left;
+        padded.row(i).segment(target, from.width) =
+            data->x.row(i).segment(source, from.width);
+      }
+    }
+  }
+  data->x = std::move(padded);
+  data->shape = to;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateFileSourceConfig(const DatasetConfig& config) {
@@ -80,6 +113,11 @@ absl::Status ValidateFileSourceConfig(const DatasetConfig& config) {
     return FieldError(
         "data.preprocess.input_scale",
         absl::StrCat("must be finite and > 0, got ", pre.input_scale()));
+  }
+  if (pre.pad_to() < 0) {
+    return FieldError("data.preprocess.pad_to",
+                      absl::StrCat("must be >= 0 (0: no padding), got ",
+                                   pre.pad_to()));
   }
   if (!PreprocessOptions::ClassTargets_IsValid(pre.class_targets())) {
     return FieldError("data.preprocess.class_targets",
@@ -214,6 +252,14 @@ absl::StatusOr<DatasetSplits> FinishSplits(const DatasetConfig& config,
           "channels {", absl::StrJoin(stats.constant_channels, ", "),
           "} are constant in the training split: centred, not scaled"));
     }
+  }
+  if (pre.pad_to() > 0) {
+    NFALAB_RETURN_IF_ERROR(PadImages(pre.pad_to(), &splits.train));
+    NFALAB_RETURN_IF_ERROR(PadImages(pre.pad_to(), &splits.test));
+    const SampleShape& from = raw.sample_shape;
+    provenance.notes.push_back(absl::StrCat(
+        "images zero-padded from ", from.height, " x ", from.width, " to ",
+        pre.pad_to(), " x ", pre.pad_to(), " after standardisation"));
   }
   splits.provenance = std::move(provenance);
   return splits;

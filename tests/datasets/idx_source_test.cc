@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/random.h"
+#include "core/sample_shape.h"
 #include "core/tensor.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
@@ -190,6 +192,57 @@ TEST(IdxSourceTest, InfersTheNumberOfClassesWhenAskedTo) {
 
 // ---------------------------------------------------------------------------
 // Subsets.
+
+TEST(IdxSourceTest, ImagesCarryTheirShapeAndPadToCentresThem) {
+  const std::string dir = NewTempDir("idx_pad_to");
+  const Images train = MakeImages(3, 2, 3, 5, 10);
+  const Images test = MakeImages(2, 2, 3, 6, 10);
+  WriteIdxDir(dir, train, test);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits plain,
+      LoadDataset(Config(dir, absl::StrCat("n_train: 3 n_test: 2 ", kRaw))));
+  EXPECT_EQ(plain.train.sample_shape(), (SampleShape{1, 2, 3}));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(Config(
+          dir, "n_train: 3 n_test: 2 preprocess { standardize: false "
+               "class_targets: ONE_HOT pad_to: 5 }")));
+  for (const auto& [split, images] :
+       {std::pair<const Dataset*, const Images*>{&data.train, &train},
+        {&data.test, &test}}) {
+    EXPECT_EQ(split->sample_shape(), (SampleShape{1, 5, 5}));
+    // 2 x 3 in 5 x 5: one row above, two below; one column left, one right.
+    Matrix expected = Matrix::Zero(images->n, 25);
+    for (uint32_t i = 0; i < images->n; ++i) {
+      for (int h = 0; h < 2; ++h) {
+        for (int w = 0; w < 3; ++w) {
+          expected(i, (1 + h) * 5 + 1 + w) = images->pixels[i * 6 + h * 3 + w];
+        }
+      }
+    }
+    EXPECT_THAT(split->x, ApproxEq(expected, 0.0, 0.0));
+  }
+  EXPECT_THAT(data.provenance.notes,
+              Contains("images zero-padded from 2 x 3 to 5 x 5 after "
+                       "standardisation"));
+}
+
+TEST(IdxSourceTest, PadToSmallerThanTheImagesOrNegativeIsRefused) {
+  const std::string dir = NewTempDir("idx_pad_to_small");
+  WriteIdxDir(dir, MakeImages(3, 2, 3, 5, 10), MakeImages(2, 2, 3, 6, 10));
+  EXPECT_THAT(LoadDataset(Config(dir, "n_train: 3 n_test: 2 preprocess { "
+                                      "pad_to: 2 }"))
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("data.preprocess.pad_to"),
+                             HasSubstr("= 2 is smaller than the images, "
+                                       "2 x 3"))));
+  EXPECT_THAT(LoadDataset(Config(dir, "n_train: 3 n_test: 2 preprocess { "
+                                      "pad_to: -1 }"))
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("data.preprocess.pad_to")));
+}
 
 TEST(IdxSourceTest, TakesTheFirstNExamplesOfEachSplit) {
   const std::string dir = NewTempDir("idx_first_n");
