@@ -92,8 +92,7 @@ class AvgPool2d : public BasicLayer<Scalar> {
   }
 
   std::vector<ExportField> ExportFields() const override {
-    return {{"kernel_size", absl::StrCat(window_.kernel)},
-            {"stride", absl::StrCat(window_.stride)}};
+    return window_.ExportFields();
   }
 
   std::unique_ptr<BasicLayer<Scalar>> Clone() const override {

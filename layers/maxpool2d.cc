@@ -108,8 +108,7 @@ class MaxPool2d : public BasicLayer<Scalar> {
   }
 
   std::vector<ExportField> ExportFields() const override {
-    return {{"kernel_size", absl::StrCat(window_.kernel)},
-            {"stride", absl::StrCat(window_.stride)}};
+    return window_.ExportFields();
   }
 
   std::unique_ptr<BasicLayer<Scalar>> Clone() const override {

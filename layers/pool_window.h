@@ -12,10 +12,13 @@
 #define NFALAB_LAYERS_POOL_WINDOW_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/sample_shape.h"
+#include "layers/layer.h"
 #include "layers/model_config.pb.h"
 
 namespace nfalab {
@@ -30,6 +33,12 @@ struct PoolWindow {
   // of output (c, oh, ow).
   int InputIndex(int c, int oh, int ow, int a, int b) const {
     return (c * input.height + oh * stride + a) * input.width + ow * stride + b;
+  }
+
+  // model.json's keys of a pooling layer.
+  std::vector<ExportField> ExportFields() const {
+    return {{"kernel_size", absl::StrCat(kernel)},
+            {"stride", absl::StrCat(stride)}};
   }
 };
 
