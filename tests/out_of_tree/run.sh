@@ -8,7 +8,7 @@
 #
 #   bash tests/out_of_tree/run.sh     # after `bazel build //:nfalab`
 #
-# Run by tools/test.sh after `bazel test //...` (so by CI). Prints
+# Run by .ci/run (tools/test.sh) after `bazel test //...`. Prints
 # "out_of_tree: PASS" or "out_of_tree: FAIL: ..." and exits 0 or 1.
 set -uo pipefail
 
