@@ -8,16 +8,6 @@
 #include "core/status_macros.h"
 
 namespace nfalab {
-namespace {
-
-std::string ShapeJson(const SampleShape& shape) {
-  if (shape.is_flat()) return absl::StrCat("[", shape.channels, "]");
-  return absl::StrCat("[", shape.channels, ", ", shape.height, ", ",
-                      shape.width, "]");
-}
-
-}  // namespace
-
 std::string ModelJson(const Model& model) {
   std::vector<std::string> layers;
   int weighted = 0;
@@ -39,7 +29,7 @@ std::string ModelJson(const Model& model) {
     }
     layers.push_back(absl::StrCat("    {", absl::StrJoin(fields, ", "), "}"));
   }
-  return absl::StrCat("{\"input_shape\": ", ShapeJson(model.input_shape()),
+  return absl::StrCat("{\"input_shape\": ", model.input_shape().ToString(),
                       ",\n \"layers\": [\n", absl::StrJoin(layers, ",\n"),
                       "]}\n");
 }
