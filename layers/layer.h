@@ -49,6 +49,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -233,17 +234,32 @@ class BasicWeightedLayer : public BasicLayer<Scalar> {
 class LayerFactory {
  public:
   virtual ~LayerFactory() = default;
+  // True if the type reads LayerSpec.out_features, so that a model's last
+  // such layer may leave it out and get the task's outputs.
+  virtual bool takes_out_features() const { return false; }
   virtual absl::StatusOr<std::unique_ptr<BasicLayer<float>>> CreateFloat(
       const LayerSpec& spec, const SampleShape& input) const = 0;
   virtual absl::StatusOr<std::unique_ptr<BasicLayer<double>>> CreateDouble(
       const LayerSpec& spec, const SampleShape& input) const = 0;
 };
 
+// T::kTakesOutFeatures if T declares it, else false.
+template <typename T, typename = void>
+struct TakesOutFeatures : std::false_type {};
+template <typename T>
+struct TakesOutFeatures<T, std::void_t<decltype(T::kTakesOutFeatures)>>
+    : std::bool_constant<T::kTakesOutFeatures> {};
+
 // The factory of a layer class template T: T<Scalar>::Create(spec, input).
+// A type that reads out_features declares
+//   static constexpr bool kTakesOutFeatures = true;
 template <template <typename> class T>
 class LayerFactoryFor : public LayerFactory {
  public:
   explicit LayerFactoryFor(std::string name) : name_(std::move(name)) {}
+  bool takes_out_features() const override {
+    return TakesOutFeatures<T<float>>::value;
+  }
   absl::StatusOr<std::unique_ptr<BasicLayer<float>>> CreateFloat(
       const LayerSpec& spec, const SampleShape& input) const override {
     return Named<float>(T<float>::Create(spec, input));

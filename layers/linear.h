@@ -23,6 +23,8 @@ class BasicLinear : public BasicWeightedLayer<Scalar> {
  public:
   BasicLinear(int input_dim, int output_dim, bool has_bias);
 
+  static constexpr bool kTakesOutFeatures = true;
+
   // InvalidArgument for a non-flat input or out_features < 1.
   static absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> Create(
       const LayerSpec& spec, const SampleShape& input);

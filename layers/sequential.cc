@@ -116,25 +116,23 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
     }
     specs.emplace_back().set_type("linear");
   }
-  // Defaults for the options a layer may take (a layer ignores the ones it
-  // does not): model.bias, when set, as `bias` (else the layer type's own
-  // default: none for linear), and the task's outputs as the out_features of
-  // every layer after the last that sets it. Activations and flattens take
-  // neither; conv2d and the pooling layers take no out_features.
+  // Defaults: model.bias, when set, as every layer's `bias` (a layer
+  // without one ignores it; else the type's own default: none for linear),
+  // and the task's outputs as the out_features of the layers that take one
+  // (LayerFactory::takes_out_features) after the last that sets it.
+  std::vector<bool> takes_out_features(specs.size(), false);
   int last_set = -1;
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
+    // Unknown types fail later, in Build, with the registry's message.
+    absl::StatusOr<std::unique_ptr<LayerFactory>> factory =
+        LayerRegistry::Global().Create(specs[j].type());
+    takes_out_features[j] = factory.ok() && (*factory)->takes_out_features();
     if (specs[j].has_out_features()) last_set = j;
   }
   for (int j = 0; j < static_cast<int>(specs.size()); ++j) {
     LayerSpec& spec = specs[j];
-    if (spec.type() == "activation" || spec.type() == "flatten") continue;
     if (!spec.has_bias() && config.has_bias()) spec.set_bias(config.bias());
-    // The built-in spatial layers size their output otherwise.
-    const bool spatial = spec.type() == "conv2d" ||
-                         spec.type() == "maxpool2d" ||
-                         spec.type() == "avgpool2d" ||
-                         spec.type() == "global_avgpool";
-    if (!spatial && j > last_set && !spec.has_out_features()) {
+    if (takes_out_features[j] && j > last_set && !spec.has_out_features()) {
       spec.set_out_features(output_dim);
     }
   }

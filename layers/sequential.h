@@ -59,8 +59,9 @@ absl::Status ValidateModelConfig(const ModelConfig& config);
 
 // The layer list `config` describes for samples of `input` shape and
 // `output_dim` outputs, with the defaults resolved: model.bias (when set) as
-// every layer's `bias`, and output_dim as the out_features of every layer after
-// the last one that sets it (activation and flatten layers take neither).
+// every layer's `bias`, and output_dim as the out_features of the layers
+// that take one (LayerFactory::takes_out_features) after the last that sets
+// it.
 absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
                                                      const SampleShape& input,
                                                      int output_dim);

@@ -43,6 +43,8 @@ class MupLinear : public BasicWeightedLayer<Scalar> {
                                    out_features, in_features, has_bias),
         scale_(Scalar(1) / Scalar(in_features)) {}
 
+  static constexpr bool kTakesOutFeatures = true;
+
   static absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> Create(
       const LayerSpec& spec, const SampleShape& input) {
     if (!input.is_flat()) {
