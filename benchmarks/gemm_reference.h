@@ -1,8 +1,13 @@
-// The reference every benchmark compares against: a plain row-major float
-// GEMM C = A B with A: [rows, inner] and B: [inner, N], N chosen so that its
-// 2 rows inner N FLOPs match `flops` (to the nearest N). Reports the same
-// `flops` rate counter as the benchmark it stands beside, so their ratio is
-// the efficiency of the benchmarked code relative to the BLAS backend.
+// The references every benchmark compares against: plain row-major float
+// GEMMs C = A B on the BLAS backend, reporting the same `flops` rate counter
+// as the benchmarks they stand beside, so that a ratio of `flops` is the
+// efficiency of the benchmarked code relative to the backend.
+//
+//   RunGemmWithFlops  A: [rows, inner], B: [inner, N], N chosen so that its
+//                     2 rows inner N FLOPs match `flops` (to the nearest N):
+//                     a GEMM of the benchmark's own shape and size.
+//   RunSquareGemm     A, B: [n, n] (2 n^3 FLOPs): the machine's best GEMM
+//                     rate, for n large enough (2048) to reach it.
 #ifndef NFALAB_BENCHMARKS_GEMM_REFERENCE_H_
 #define NFALAB_BENCHMARKS_GEMM_REFERENCE_H_
 
@@ -15,11 +20,11 @@
 
 namespace nfalab {
 
-inline void RunGemmWithFlops(benchmark::State& state, int64_t rows,
-                             int64_t inner, double flops) {
-  const int64_t n = std::llround(flops / (2.0 * rows * inner));
+// Times C = A B with A: [rows, inner], B: [inner, cols] of uniform entries.
+inline void RunGemm(benchmark::State& state, int64_t rows, int64_t inner,
+                    int64_t cols) {
   Rng rng(/*seed=*/12345);
-  Matrix a(rows, inner), b(inner, n), c(rows, n);
+  Matrix a(rows, inner), b(inner, cols), c(rows, cols);
   for (Matrix* m : {&a, &b}) {
     for (Eigen::Index k = 0; k < m->size(); ++k) {
       m->data()[k] = static_cast<float>(rng.Uniform(-1.0, 1.0));
@@ -30,10 +35,20 @@ inline void RunGemmWithFlops(benchmark::State& state, int64_t rows,
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
-  state.counters["N"] = static_cast<double>(n);
   state.counters["flops"] = benchmark::Counter(
-      2.0 * rows * inner * static_cast<double>(n) * state.iterations(),
+      2.0 * rows * inner * static_cast<double>(cols) * state.iterations(),
       benchmark::Counter::kIsRate);
+}
+
+inline void RunGemmWithFlops(benchmark::State& state, int64_t rows,
+                             int64_t inner, double flops) {
+  const int64_t n = std::llround(flops / (2.0 * rows * inner));
+  RunGemm(state, rows, inner, n);
+  state.counters["N"] = static_cast<double>(n);
+}
+
+inline void RunSquareGemm(benchmark::State& state, int64_t n) {
+  RunGemm(state, n, n, n);
 }
 
 }  // namespace nfalab
