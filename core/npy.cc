@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/file_io.h"
 #include "core/status_macros.h"
 
@@ -410,12 +411,32 @@ uint64_t LittleEndianUint(absl::string_view bytes) {
 // longest accepted header: every header ReadNpy accepts lies in this prefix.
 constexpr uint64_t kMaxPrefixBytes = kMagic.size() + 2 + 4 + kMaxHeaderBytes;
 
+// NumPy writes at most 64 dimensions (NPY_MAXDIMS in NumPy 2; 32 before), so
+// more mark a file that no NumPy wrote.
+constexpr size_t kMaxDims = 64;
+
+// The product of `dims` (>= 0 each) in *product, or false if it does not fit
+// in 64 bits. A zero anywhere makes it 0 whatever the others are.
+bool CheckedProduct(absl::Span<const int64_t> dims, int64_t* product) {
+  *product = 1;
+  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) {
+    *product = 0;
+    return true;
+  }
+  for (const int64_t dim : dims) {
+    if (*product > std::numeric_limits<int64_t>::max() / dim) return false;
+    *product *= dim;
+  }
+  return true;
+}
+
 // Where the data of a checked .npy file lies, and what it holds.
 struct NpyLayout {
   std::string descr;
   DType dtype;
   std::vector<int64_t> shape;
   int64_t count = 0;
+  int64_t row_size = 0;  // The product of shape[1:] (1 for 1-d).
   uint64_t data_start = 0;
   uint64_t data_bytes = 0;
 };
@@ -485,13 +506,18 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
   if (!dtype.ok()) return AnnotateStatus(dtype.status(), path);
 
   const std::vector<int64_t>& shape = dict->shape;
-  if (shape.empty() || shape.size() > 2) {
-    return FileError(
-        absl::StatusCode::kUnimplemented, path,
-        absl::StrCat(shape.size(), "-d arrays are not supported (shape ",
-                     ShapeText(shape), "); only 1-d and 2-d arrays are"));
+  if (shape.empty()) {
+    return FileError(absl::StatusCode::kUnimplemented, path,
+                     "0-d arrays are not supported (shape ()); save at least "
+                     "a 1-d array, e.g. np.atleast_1d(a)");
   }
-  int64_t count = 1;
+  if (shape.size() > kMaxDims) {
+    // Not ShapeText: the header may hold thousands of dimensions.
+    return FileError(
+        absl::StatusCode::kInvalidArgument, path,
+        absl::StrCat("shape has ", shape.size(),
+                     " dimensions; NumPy writes at most ", kMaxDims));
+  }
   for (const int64_t dim : shape) {
     if (dim < 0) {
       return FileError(absl::StatusCode::kInvalidArgument, path,
@@ -499,14 +525,20 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
                                     ShapeText(shape)));
     }
   }
-  for (const int64_t dim : shape) {
-    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim) {
-      return FileError(absl::StatusCode::kInvalidArgument, path,
-                       absl::StrCat("shape ", ShapeText(shape),
-                                    " overflows: its element count does not "
-                                    "fit in 64 bits"));
-    }
-    count *= dim;
+  int64_t count = 0;
+  if (!CheckedProduct(shape, &count)) {
+    return FileError(absl::StatusCode::kInvalidArgument, path,
+                     absl::StrCat("shape ", ShapeText(shape),
+                                  " overflows: its element count does not "
+                                  "fit in 64 bits"));
+  }
+  // Only an empty array (shape[0] = 0) can have rows larger than the count.
+  int64_t row_size = 0;
+  if (!CheckedProduct(absl::MakeConstSpan(shape).subspan(1), &row_size)) {
+    return FileError(absl::StatusCode::kInvalidArgument, path,
+                     absl::StrCat("shape ", ShapeText(shape),
+                                  " overflows: its row size does not fit in "
+                                  "64 bits"));
   }
   if (count > std::numeric_limits<int64_t>::max() / dtype->bytes) {
     return FileError(absl::StatusCode::kInvalidArgument, path,
@@ -526,8 +558,8 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
             found_bytes < expected_bytes ? "the file is truncated)"
                                          : "unexpected bytes after the data)"));
   }
-  return NpyLayout{dict->descr, *dtype,     shape,
-                   count,       data_start, expected_bytes};
+  return NpyLayout{dict->descr, *dtype,     shape,         count,
+                   row_size,    data_start, expected_bytes};
 }
 
 // The array of `layout` from its `data_bytes` bytes of data.
@@ -535,8 +567,8 @@ NpyArray MakeArray(const NpyLayout& layout, absl::string_view data) {
   NpyArray array;
   array.shape = layout.shape;
   array.dtype = layout.descr;
-  array.values.resize(layout.shape[0],
-                      layout.shape.size() == 2 ? layout.shape[1] : 1);
+  // C order: row i holds a[i] with its axes flattened, last fastest.
+  array.values.resize(layout.shape[0], layout.row_size);
   Decode(layout.dtype, data.data(), layout.count, array.values.data());
   return array;
 }

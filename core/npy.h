@@ -32,7 +32,8 @@
 //   Unimplemented       a well-formed .npy file using a feature this reader
 //                       does not support: a format version other than 1.0,
 //                       2.0, 3.0; fortran_order True; a big-endian,
-//                       structured or unsupported dtype; 0-d or > 2-d shape.
+//                       structured or unsupported dtype; a 0-d shape.
+// A shape of more than 64 dimensions (NumPy's limit) is InvalidArgument.
 #ifndef NFALAB_CORE_NPY_H_
 #define NFALAB_CORE_NPY_H_
 
@@ -67,12 +68,14 @@ absl::Status WriteNpyInt32(const std::string& path,
                            absl::Span<const int> values);  // '<i4', (n,)
 
 struct NpyArray {
-  // 1 or 2 dims (0-d arrays are rejected).
+  // 1 to 64 dims (0-d arrays are rejected).
   std::vector<int64_t> shape;
   // "<f4", "<f8", "<i4", "<i8", "|u1" (uint8), "|i1", ... as in the header.
   std::string dtype;
-  // Converted to double, row-major; a 1-D array of n is [n, 1]. Int64 values
-  // beyond 2^53 in magnitude are rounded to the nearest double.
+  // Converted to double, row-major, [shape[0], product of the other dims]:
+  // row i holds a[i] in C order (last axis fastest), so a 1-D array of n is
+  // [n, 1] and an (n, C, H, W) array is [n, C H W], channel-major. Int64
+  // values beyond 2^53 in magnitude are rounded to the nearest double.
   MatrixD values;
 };
 

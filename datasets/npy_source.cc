@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/npy.h"
+#include "core/sample_shape.h"
 #include "core/status_macros.h"
 #include "datasets/class_labels.h"
 #include "datasets/file_source.h"
@@ -23,8 +28,48 @@ bool IsIntegerDtype(const std::string& dtype) {
 struct NpySplit {
   std::string x_path, y_path;
   std::shared_ptr<const NpyArray> x;
+  SampleShape sample_shape;  // Of one row of x.
   NpyArray y;
 };
+
+// "(2, 1, 28, 28)": NumPy's spelling of a shape, for messages.
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  if (shape.size() == 1) return absl::StrCat("(", shape[0], ",)");
+  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
+}
+
+// One sample's shape from X's: [n] and [n, d] are flat (d = 1 for [n]),
+// [n, H, W] is 1 x H x W and [n, C, H, W] is C x H x W. Rows of X hold a[i]
+// in C order, which for [n, C, H, W] is already channel-major (CHW).
+absl::StatusOr<SampleShape> SampleShapeOf(const NpyArray& x,
+                                          const std::string& path) {
+  const std::vector<int64_t>& shape = x.shape;
+  if (shape.size() > 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": inputs of shape ", ShapeText(shape), " have ", shape.size(),
+        " dimensions; X must be [n, d], [n, H, W] or [n, C, H, W]"));
+  }
+  // SampleShape holds ints.
+  for (size_t k = 1; k < shape.size(); ++k) {
+    if (shape[k] > std::numeric_limits<int>::max()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": dimension ", k, " of shape ", ShapeText(shape),
+                       " is too large"));
+    }
+  }
+  switch (shape.size()) {
+    case 1:
+      return SampleShape::Flat(1);
+    case 2:
+      return SampleShape::Flat(static_cast<int>(shape[1]));
+    case 3:
+      return SampleShape{1, static_cast<int>(shape[1]),
+                         static_cast<int>(shape[2])};
+    default:
+      return SampleShape{static_cast<int>(shape[1]), static_cast<int>(shape[2]),
+                         static_cast<int>(shape[3])};
+  }
+}
 
 absl::StatusOr<NpyArray> ReadArray(const std::string& path) {
   if (!IsRegularFile(path)) {
@@ -40,14 +85,21 @@ absl::Status CheckFinite(const NpyArray& array, const std::string& path) {
     for (Eigen::Index j = 0; j < values.cols(); ++j) {
       const double value = values(i, j);
       if (std::isfinite(value)) continue;
-      const std::string index = array.shape.size() == 1
-                                    ? absl::StrCat("[", i, "]")
-                                    : absl::StrCat("[", i, ", ", j, "]");
+      // The full index: [i] for 1-D, [i, c, h, w] for 4-D.
+      std::vector<int64_t> index = {i};
+      if (array.shape.size() > 1) {
+        index.resize(array.shape.size());
+        int64_t rest = j;
+        for (size_t k = array.shape.size() - 1; k >= 1; --k) {
+          index[k] = rest % array.shape[k];
+          rest /= array.shape[k];
+        }
+      }
       const char* what =
           std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf");
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": element ", index, " is ", what,
-                       "; every value must be finite"));
+          absl::StrCat(path, ": element [", absl::StrJoin(index, ", "), "] is ",
+                       what, "; every value must be finite"));
     }
   }
   return absl::OkStatus();
@@ -60,8 +112,14 @@ absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
   split.x_path = JoinPath(directory, x_name);
   split.y_path = JoinPath(directory, y_name);
   NFALAB_ASSIGN_OR_RETURN(NpyArray x, ReadArray(split.x_path));
+  NFALAB_ASSIGN_OR_RETURN(split.sample_shape, SampleShapeOf(x, split.x_path));
   NFALAB_RETURN_IF_ERROR(CheckFinite(x, split.x_path));
   NFALAB_ASSIGN_OR_RETURN(split.y, ReadArray(split.y_path));
+  if (split.y.shape.size() > 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        split.y_path, ": targets of shape ", ShapeText(split.y.shape), " have ",
+        split.y.shape.size(), " dimensions; y must be [n] or [n, k]"));
+  }
   NFALAB_RETURN_IF_ERROR(CheckFinite(split.y, split.y_path));
   if (x.values.rows() != split.y.values.rows()) {
     return absl::InvalidArgumentError(
@@ -157,6 +215,13 @@ absl::StatusOr<DatasetSplits> NpySource::Load(const DatasetConfig& config) {
           test.x_path, " has ", test.x->values.cols(), " columns, but ",
           train.x_path, " has ", train.x->values.cols()));
     }
+    // Same size, other layout (e.g. [n, 2, 3, 4] and [n, 6, 4]): a conv net
+    // would read the test images wrongly.
+    if (test.sample_shape != train.sample_shape) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          test.x_path, " has samples of shape ", test.sample_shape.ToString(),
+          ", but ", train.x_path, " has ", train.sample_shape.ToString()));
+    }
     if (!classification && test.y.values.cols() != train.y.values.cols()) {
       return absl::InvalidArgumentError(absl::StrCat(
           test.y_path, " has ", test.y.values.cols(), " columns, but ",
@@ -191,7 +256,11 @@ absl::StatusOr<DatasetSplits> NpySource::Load(const DatasetConfig& config) {
   raw.source = config.source();
   raw.path = directory;
   raw.num_classes = num_classes;
-  raw.natural_channels = 1;
+  // Images [n, C, H, W] are standardised per channel, as CIFAR's; flat data
+  // and [n, H, W] as one channel.
+  raw.natural_channels =
+      train.sample_shape.is_flat() ? 1 : train.sample_shape.channels;
+  raw.sample_shape = train.sample_shape;
   raw.train = ToRawSplit(train, classification,
                          absl::StrCat("the training arrays ", train.x_path));
   if (read_test) {

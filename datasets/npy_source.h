@@ -1,9 +1,12 @@
 // The "npy" dataset source: NumPy .npy arrays (read with core/npy.h's
-// ReadNpy: format 1.0-3.0, dtypes <f4 <f8 <i4 <i8 |u1 |i1, at most 2-D,
-// C order).
+// ReadNpy: format 1.0-3.0, dtypes <f4 <f8 <i4 <i8 |u1 |i1, C order).
 //
 // Files (NpyOptions), relative to data.path (required):
-//   X_train.npy  [n, d] inputs (a 1-D [n] array is read as d = 1)
+//   X_train.npy  inputs, which also give the sample shape (Dataset::shape):
+//                [n, d] flat (a 1-D [n] array is read as d = 1),
+//                [n, H, W] images of 1 x H x W,
+//                [n, C, H, W] images of C x H x W (rows are a[i] in C
+//                order, i.e. channel-major as the layers expect)
 //   y_train.npy  [n] or [n, k] targets
 //   X_test.npy, y_test.npy: the test split (not read when data.n_test is 0)
 // data.npy.targets AUTO (the default) treats an integer-dtype y as class
@@ -13,7 +16,8 @@
 // data.npy.num_classes or one more than the largest label of either split.
 //
 // Then datasets/file_source.h: the first n_train / n_test rows (or a random
-// subset), standardisation of all inputs together as one channel by default
+// subset), standardisation by default per channel for [n, C, H, W] inputs
+// and of all inputs together as one channel otherwise
 // (data.preprocess.channels = d standardises each input on its own) and
 // one-hot minus 1/C targets for classes (data.preprocess). Values are read
 // as double and rounded to float.
@@ -29,9 +33,10 @@
 //
 // Errors name the file: NotFound for a missing directory or file,
 // InvalidArgument / Unimplemented from ReadNpy for malformed or unsupported
-// files, InvalidArgument for X and y with different row counts, class labels
+// files, InvalidArgument (naming the shape) for X of more than 4 or y of
+// more than 2 dimensions, X and y with different row counts, class labels
 // that are not non-negative integers or not below num_classes, and train /
-// test arrays of different widths.
+// test arrays of different widths or sample shapes.
 #ifndef NFALAB_DATASETS_NPY_SOURCE_H_
 #define NFALAB_DATASETS_NPY_SOURCE_H_
 

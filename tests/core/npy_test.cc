@@ -639,14 +639,42 @@ TEST_F(NpyTest, StructuredDtypeIsUnimplemented) {
                AllOf(HasSubstr(last_path_), HasSubstr("structured dtypes"))));
 }
 
-TEST_F(NpyTest, ThreeDimensionalArrayIsUnimplemented) {
-  EXPECT_THAT(
-      ReadDict("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }",
-               CountingFloats(6)),
-      StatusIs(absl::StatusCode::kUnimplemented,
-               AllOf(HasSubstr(last_path_),
-                     HasSubstr("3-d arrays are not supported (shape "
-                               "(1, 2, 3))"))));
+// Row i of the values is a[i] in C order (the last axis fastest).
+TEST_F(NpyTest, HigherDimensionalArrayKeepsItsShapeAndFlattensRows) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      NpyArray a, ReadDict("{'descr': '<f4', 'fortran_order': False, "
+                           "'shape': (2, 2, 1, 3), }",
+                           CountingFloats(12)));
+  EXPECT_THAT(a.shape, ElementsAre(2, 2, 1, 3));
+  ASSERT_EQ(a.values.rows(), 2);
+  ASSERT_EQ(a.values.cols(), 6);
+  // a[1, 1, 0, 2] is the 12th value.
+  EXPECT_EQ(a.values(1, 5), 12.0);
+  EXPECT_EQ(a.values(0, 3), 4.0);  // a[0, 1, 0, 0].
+}
+
+TEST_F(NpyTest, EmptyArrayWithHugeRowsIsRejected) {
+  // No data, but a row of 2^64 elements could not be represented.
+  EXPECT_THAT(ReadDict("{'descr': '<f4', 'fortran_order': False, "
+                       "'shape': (0, 4294967296, 4294967296), }",
+                       ""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(last_path_),
+                             HasSubstr("row size does not fit"))));
+}
+
+TEST_F(NpyTest, MoreDimensionsThanNumPyAllowsAreRejected) {
+  std::string shape = "(";
+  for (int i = 0; i < 65; ++i) shape += "1, ";
+  shape += ")";
+  EXPECT_THAT(ReadDict(absl::StrCat("{'descr': '<f4', 'fortran_order': False, "
+                                    "'shape': ",
+                                    shape, ", }"),
+                       CountingFloats(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(last_path_),
+                             HasSubstr("shape has 65 dimensions; NumPy writes "
+                                       "at most 64"))));
 }
 
 TEST_F(NpyTest, ZeroDimensionalArrayIsUnimplemented) {
@@ -805,10 +833,11 @@ TEST_F(NpyTest, CorruptedBytesNeverCrashAndKeepShapeConsistent) {
           ReadNpy(WriteBytes("corrupt.npy", bytes));
       if (!a.ok()) continue;
       ASSERT_FALSE(a->shape.empty());
-      ASSERT_LE(a->shape.size(), 2u);
+      ASSERT_LE(a->shape.size(), 64u);
       EXPECT_EQ(a->values.rows(), a->shape[0]) << "byte " << pos;
-      EXPECT_EQ(a->values.cols(), a->shape.size() == 2 ? a->shape[1] : 1)
-          << "byte " << pos;
+      int64_t row_size = 1;
+      for (size_t k = 1; k < a->shape.size(); ++k) row_size *= a->shape[k];
+      EXPECT_EQ(a->values.cols(), row_size) << "byte " << pos;
     }
   }
 }

@@ -3,6 +3,8 @@
 #include "datasets/npy_source.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/npy.h"
+#include "core/sample_shape.h"
 #include "core/tensor.h"
 #include "datasets/dataset.h"
 #include "datasets/load_dataset.h"
@@ -34,6 +37,28 @@ DatasetConfig Config(const std::string& dir, const std::string& extra) {
   return ParseDatasetConfig(absl::StrCat("source: 'npy' path: '", dir,
                                          "' preprocess { standardize: false } ",
                                          extra));
+}
+
+// A float64 .npy file (format 1.0) of `shape` (Python spelling, "(2, 3)")
+// holding `values` in C order, built by hand: WriteNpy writes float32 only
+// beyond 2-D.
+void WriteFloat64Npy(const std::string& path, const std::string& shape,
+                     const std::vector<double>& values) {
+  std::string header = absl::StrCat(
+      "{'descr': '<f8', 'fortran_order': False, 'shape': ", shape, ", }");
+  // Magic (6) + version (2) + length (2) + header + '\n': a multiple of 64.
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header.push_back('\n');
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes.push_back(static_cast<char>(header.size() & 0xff));
+  bytes.push_back(static_cast<char>(header.size() >> 8));
+  bytes += header;
+  for (double value : values) {  // Little-endian, as the host.
+    char raw[sizeof(double)];
+    std::memcpy(raw, &value, sizeof(double));
+    bytes.append(raw, sizeof(double));
+  }
+  ::nfalab::testing::WriteBytes(path, bytes);
 }
 
 Matrix Inputs(int n, int d, float offset) {
@@ -153,6 +178,152 @@ TEST(NpySourceTest, RejectsAMalformedArrayNamingIt) {
       LoadDataset(Config(dir, "n_test: 0")),
       StatusIs(absl::StatusCode::kInvalidArgument,
                AllOf(HasSubstr(dir + "/y_train.npy"), HasSubstr("bad magic"))));
+}
+
+// X [n, C, H, W] gives samples of C x H x W whose rows are channel-major:
+// x[i, c, h, w] is column (c H + h) W + w. The value 1000 i + 100 c + 10 h
+// + w names its own position. Float64, per-channel standardisation by
+// default.
+TEST(NpySourceTest, FourDimensionalInputsAreChannelMajorImages) {
+  constexpr int kN = 2, kC = 2, kH = 3, kW = 2;
+  const std::string dir = NewTempDir("npy_4d");
+  std::vector<double> values;
+  for (int i = 0; i < kN; ++i) {
+    for (int c = 0; c < kC; ++c) {
+      for (int h = 0; h < kH; ++h) {
+        for (int w = 0; w < kW; ++w) {
+          values.push_back(1000 * i + 100 * c + 10 * h + w);
+        }
+      }
+    }
+  }
+  WriteFloat64Npy(dir + "/X_train.npy", "(2, 2, 3, 2)", values);
+  ASSERT_TRUE(WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1}).ok());
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data,
+                              LoadDataset(Config(dir, "n_test: 0")));
+  EXPECT_EQ(data.train.sample_shape(), (SampleShape{kC, kH, kW}));
+  EXPECT_EQ(data.test.sample_shape(), (SampleShape{kC, kH, kW}));
+  ASSERT_EQ(data.train.x.rows(), kN);
+  ASSERT_EQ(data.train.x.cols(), kC * kH * kW);
+  for (int i = 0; i < kN; ++i) {
+    for (int c = 0; c < kC; ++c) {
+      for (int h = 0; h < kH; ++h) {
+        for (int w = 0; w < kW; ++w) {
+          EXPECT_EQ(data.train.x(i, (c * kH + h) * kW + w),
+                    1000 * i + 100 * c + 10 * h + w)
+              << "x[" << i << ", " << c << ", " << h << ", " << w << "]";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(data.provenance.channels, kC);
+
+  // Standardised per channel by default: channel 1 of every sample is
+  // channel 0 plus 100, so both standardise to the same values.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits standardized,
+      LoadDataset(ParseDatasetConfig(
+          absl::StrCat("source: 'npy' path: '", dir, "' n_test: 0"))));
+  ASSERT_TRUE(standardized.provenance.standardized);
+  ASSERT_EQ(standardized.provenance.channel_mean.size(), 2u);
+  EXPECT_DOUBLE_EQ(standardized.provenance.channel_mean[1] -
+                       standardized.provenance.channel_mean[0],
+                   100.0);
+  const Matrix& x = standardized.train.x;
+  EXPECT_THAT(Matrix(x.rightCols(kH * kW)),
+              ApproxEq(Matrix(x.leftCols(kH * kW)), 1e-6, 1e-6));
+}
+
+// X [n, H, W] gives samples of 1 x H x W; x[i, h, w] is column h W + w.
+TEST(NpySourceTest, ThreeDimensionalInputsAreOneChannelImages) {
+  constexpr int kN = 3, kH = 2, kW = 4;
+  const std::string dir = NewTempDir("npy_3d");
+  Matrix x(kN, kH * kW);  // Row-major, so in the file's C order.
+  for (int i = 0; i < kN; ++i) {
+    for (int h = 0; h < kH; ++h) {
+      for (int w = 0; w < kW; ++w) x(i, h * kW + w) = 100 * i + 10 * h + w;
+    }
+  }
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", x, {kN, kH, kW}).ok());
+  ASSERT_TRUE(
+      WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1, 1}).ok());
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data,
+                              LoadDataset(Config(dir, "n_test: 0")));
+  EXPECT_EQ(data.train.sample_shape(), (SampleShape{1, kH, kW}));
+  EXPECT_THAT(data.train.x, ApproxEq(x, 0.0, 0.0));
+  EXPECT_EQ(data.train.x(2, 1 * kW + 3), 213.0f);  // x[2, 1, 3].
+  EXPECT_EQ(data.provenance.channels, 1);
+}
+
+TEST(NpySourceTest, TwoAndOneDimensionalInputsStayFlat) {
+  const std::string dir = NewTempDir("npy_2d");
+  const Matrix x = Inputs(3, 4, 1);
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", x).ok());
+  ASSERT_TRUE(
+      WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1, 1}).ok());
+  NFALAB_ASSERT_OK_AND_ASSIGN(DatasetSplits data,
+                              LoadDataset(Config(dir, "n_test: 0")));
+  EXPECT_EQ(data.train.sample_shape(), SampleShape::Flat(4));
+  EXPECT_TRUE(data.train.sample_shape().is_flat());
+  EXPECT_THAT(data.train.x, ApproxEq(x, 0.0, 0.0));
+
+  Vector column(3);
+  column << 0.5, -1, 2;
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", column).ok());
+  NFALAB_ASSERT_OK_AND_ASSIGN(data, LoadDataset(Config(dir, "n_test: 0")));
+  EXPECT_EQ(data.train.sample_shape(), SampleShape::Flat(1));
+  EXPECT_EQ(data.train.x(2, 0), 2.0f);
+}
+
+TEST(NpySourceTest, RejectsFiveDimensionalInputsNamingTheShape) {
+  const std::string dir = NewTempDir("npy_5d");
+  ASSERT_TRUE(
+      WriteNpy(dir + "/X_train.npy", Inputs(2, 4, 0), {2, 1, 1, 2, 2}).ok());
+  ASSERT_TRUE(WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1}).ok());
+  EXPECT_THAT(
+      LoadDataset(Config(dir, "n_test: 0")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr(dir + "/X_train.npy: inputs of shape "
+                                     "(2, 1, 1, 2, 2) have 5 dimensions"),
+                     HasSubstr("[n, d], [n, H, W] or [n, C, H, W]"))));
+}
+
+TEST(NpySourceTest, RejectsThreeDimensionalTargetsNamingTheShape) {
+  const std::string dir = NewTempDir("npy_y3d");
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", Inputs(2, 2, 0)).ok());
+  ASSERT_TRUE(WriteNpy(dir + "/y_train.npy", Inputs(2, 4, 0), {2, 2, 2}).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/y_train.npy: targets of shape "
+                                       "(2, 2, 2) have 3 dimensions; y must "
+                                       "be [n] or [n, k]")));
+}
+
+TEST(NpySourceTest, NaNInImageNamesItsFullIndex) {
+  const std::string dir = NewTempDir("npy_nan_4d");
+  Matrix x = Inputs(2, 12, 0);
+  x(1, (1 * 3 + 2) * 2 + 0) = std::nanf("");  // x[1, 1, 2, 0].
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", x, {2, 2, 3, 2}).ok());
+  ASSERT_TRUE(WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1}).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/X_train.npy: element [1, 1, 2, 0] "
+                                       "is NaN")));
+}
+
+TEST(NpySourceTest, RejectsTestImagesOfAnotherShape) {
+  const std::string dir = NewTempDir("npy_test_shape");
+  ASSERT_TRUE(
+      WriteNpy(dir + "/X_train.npy", Inputs(2, 24, 0), {2, 2, 3, 4}).ok());
+  ASSERT_TRUE(WriteNpyInt32(dir + "/y_train.npy", std::vector<int>{0, 1}).ok());
+  // The same 24 values per sample, as one 6 x 4 channel.
+  ASSERT_TRUE(WriteNpy(dir + "/X_test.npy", Inputs(1, 24, 0), {1, 6, 4}).ok());
+  ASSERT_TRUE(WriteNpyInt32(dir + "/y_test.npy", std::vector<int>{1}).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(dir + "/X_test.npy has samples of shape "
+                                             "[1, 6, 4]"),
+                             HasSubstr(dir + "/X_train.npy has [2, 3, 4]"))));
 }
 
 TEST(NpySourceTest, RejectsTestInputsOfAnotherWidth) {

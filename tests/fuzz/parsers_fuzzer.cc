@@ -129,10 +129,15 @@ void CheckNpy(const absl::StatusOr<nfalab::NpyArray>& array,
     return;
   }
   const std::vector<int64_t>& shape = array->shape;
-  Require(shape.size() == 1 || shape.size() == 2);
+  Require(shape.size() >= 1 && shape.size() <= 64);
   for (int64_t dim : shape) Require(dim >= 0);
   Require(array->values.rows() == shape[0]);
-  Require(array->values.cols() == (shape.size() == 2 ? shape[1] : 1));
+  // Rows are a[i] flattened; a product that would overflow was refused.
+  int64_t row_size = 1;
+  bool has_zero = false;
+  for (size_t k = 1; k < shape.size(); ++k) has_zero |= shape[k] == 0;
+  for (size_t k = 1; k < shape.size() && !has_zero; ++k) row_size *= shape[k];
+  Require(array->values.cols() == (has_zero ? 0 : row_size));
   // The dtype is one the header comment lists, and the data fit the input.
   const std::string& dtype = array->dtype;
   Require(dtype.size() == 3);
