@@ -5,7 +5,7 @@
 
 namespace nfalab {
 
-inline constexpr char kNfalabVersion[] = "0.10.0";
+inline constexpr char kNfalabVersion[] = "0.11.0";
 
 }  // namespace nfalab
 

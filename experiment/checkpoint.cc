@@ -1,5 +1,8 @@
 #include "experiment/checkpoint.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +43,20 @@ absl::Status NotACheckpoint(absl::string_view bytes,
       absl::StrCat(source_name, " is not an nfalab checkpoint"));
 }
 
+// A generator from its saved words (Rng::State).
+absl::StatusOr<Rng> RngFromWords(
+    const google::protobuf::RepeatedField<uint64_t>& words,
+    absl::string_view which) {
+  Rng::State state;
+  if (words.size() != static_cast<int>(state.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint's ", which, " RNG state has ", words.size(),
+                     " words, expected ", state.size()));
+  }
+  std::copy(words.begin(), words.end(), state.begin());
+  return Rng::FromState(state);
+}
+
 }  // namespace
 
 absl::Status WriteCheckpoint(const std::string& path,
@@ -63,6 +80,9 @@ absl::Status WriteCheckpoint(const std::string& path,
   NFALAB_RETURN_IF_ERROR(optimizer.SaveState(checkpoint.mutable_optimizer()));
   for (uint64_t word : state.order_rng.SaveState()) {
     checkpoint.add_order_rng_state(word);
+  }
+  for (uint64_t word : state.training_rng.SaveState()) {
+    checkpoint.add_training_rng_state(word);
   }
   for (int index : state.order) checkpoint.add_order(index);
   for (const MetricsTable::Row& row : state.table.rows()) {
@@ -178,12 +198,15 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
     target.bias() = std::move(bias);
   }
   NFALAB_RETURN_IF_ERROR(optimizer->LoadState(checkpoint.optimizer()));
-  if (checkpoint.order_rng_state_size() != 5) {
-    return absl::InvalidArgumentError("checkpoint has no RNG state");
+  NFALAB_ASSIGN_OR_RETURN(
+      state->order_rng,
+      RngFromWords(checkpoint.order_rng_state(), "minibatch-order"));
+  // Absent before 0.11.0: keep the caller's generator (from the seed).
+  if (checkpoint.training_rng_state_size() > 0) {
+    NFALAB_ASSIGN_OR_RETURN(
+        state->training_rng,
+        RngFromWords(checkpoint.training_rng_state(), "training"));
   }
-  Rng::State rng_state;
-  for (int i = 0; i < 5; ++i) rng_state[i] = checkpoint.order_rng_state(i);
-  state->order_rng = Rng::FromState(rng_state);
   // The trainer indexes the training split with the order: a repeated or
   // out-of-range index would train on the wrong examples or read past them.
   std::vector<bool> seen(checkpoint.order_size(), false);

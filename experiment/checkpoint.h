@@ -1,5 +1,5 @@
 // Checkpoints: the model (W, W0, biases), the optimizer state, the
-// minibatch-order RNG and order, the epoch and step, and the metrics so far,
+// minibatch-order and dropout RNGs, the order, the epoch and step, and the metrics so far,
 // in one binary protobuf file (DIR/checkpoint.pb), written atomically.
 //
 // The file is a CheckpointFile envelope (experiment/checkpoint.proto): a
@@ -33,6 +33,8 @@ struct LoopState {
   // started (its order is not shuffled yet).
   int epoch_position = -1;
   Rng order_rng{0};
+  // Draws the masks of training-mode layers (dropout).
+  Rng training_rng{0};
   std::vector<int> order;
   MetricsTable table;
   double elapsed_seconds = 0;

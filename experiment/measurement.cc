@@ -77,15 +77,33 @@ std::string FormatLayers(const std::vector<int>& layers) {
 }  // namespace
 
 std::vector<int> MeasuredLayers(const MeasurementConfig& config,
-                                int weighted_layers) {
+                                int weighted_layers,
+                                const std::vector<bool>& image_input) {
   std::vector<int> layers;
   if (config.layers_size() > 0) {
     for (int layer : config.layers()) layers.push_back(layer - 1);
     return layers;
   }
-  for (int l = 0; l + 1 < weighted_layers; ++l) layers.push_back(l);
+  const bool has_image_layers =
+      std::find(image_input.begin(), image_input.end(), true) !=
+      image_input.end();
+  for (int l = 0; l + 1 < weighted_layers; ++l) {
+    const bool on_image = l < static_cast<int>(image_input.size()) &&
+                          image_input[l];
+    if (!has_image_layers || on_image || config.include_classifier()) {
+      layers.push_back(l);
+    }
+  }
   if (config.include_readout()) layers.push_back(weighted_layers - 1);
   return layers;
+}
+
+std::vector<bool> ImageInputLayers(const Model& model) {
+  std::vector<bool> image_input(model.num_weighted_layers());
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    image_input[l] = !model.weighted_layer(l).input_shape().is_flat();
+  }
+  return image_input;
 }
 
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
@@ -139,9 +157,9 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
-                                                int weighted_layers,
-                                                const Dataset& train) {
+absl::StatusOr<Measurement> Measurement::Create(
+    const MeasurementConfig& config, int weighted_layers, const Dataset& train,
+    const std::vector<bool>& image_input) {
   NFALAB_RETURN_IF_ERROR(ValidateMeasurementConfig(config, weighted_layers));
   std::vector<std::unique_ptr<AlignmentMeasure>> measures;
   for (const std::string& name : MeasureNames(config)) {
@@ -154,7 +172,8 @@ absl::StatusOr<Measurement> Measurement::Create(const MeasurementConfig& config,
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(config, MeasuredLayers(config, weighted_layers),
+  return Measurement(config,
+                     MeasuredLayers(config, weighted_layers, image_input),
                      MeasureNames(config), std::move(measures),
                      SelectRows(train, rows));
 }
@@ -169,7 +188,13 @@ absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
   PtkOptions options;
   options.chunk_size = config_.chunk_size();
   options.normalize_by_n = !config_.plain_sum();
-  return ComputePtk(model, subset_.x, layers_, options);
+  if (!config_.drop_bias()) return ComputePtk(model, subset_.x, layers_, options);
+  Model without_bias = model;
+  for (int l = 0; l < without_bias.num_weighted_layers(); ++l) {
+    BasicWeightedLayer<float>& layer = without_bias.weighted_layer(l);
+    if (!layer.input_shape().is_flat()) layer.bias().setZero();
+  }
+  return ComputePtk(without_bias, subset_.x, layers_, options);
 }
 
 absl::Status Measurement::Record(const Model& model,

@@ -39,17 +39,25 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int weighted_layers);
 
 // 0-based indices of the weighted layers `config` measures in a model of
-// `weighted_layers` of them: measurement.layers, or all but the last (the
-// hidden layers), and the last (the readout) with include_readout.
+// `weighted_layers` of them: measurement.layers, or the hidden layers (all
+// but the last; in a network with layers on image input, those, and the
+// rest with include_classifier), and the last (the readout) with
+// include_readout. image_input[l]: layer l's input is an image (may be
+// empty: none is).
 std::vector<int> MeasuredLayers(const MeasurementConfig& config,
-                                int weighted_layers);
+                                int weighted_layers,
+                                const std::vector<bool>& image_input = {});
+
+// image_input for MeasuredLayers: which weighted layers take image input.
+std::vector<bool> ImageInputLayers(const Model& model);
 
 class Measurement {
  public:
-  // Checks `config` for a model of `weighted_layers` weighted layers.
-  static absl::StatusOr<Measurement> Create(const MeasurementConfig& config,
-                                            int weighted_layers,
-                                            const Dataset& train);
+  // Checks `config` for a model of `weighted_layers` weighted layers, of
+  // which image_input (ImageInputLayers) take images.
+  static absl::StatusOr<Measurement> Create(
+      const MeasurementConfig& config, int weighted_layers,
+      const Dataset& train, const std::vector<bool>& image_input = {});
 
   bool enabled() const { return config_.measure_every() > 0; }
   // After `epoch` (0-based) of `epochs`?

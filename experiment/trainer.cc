@@ -297,13 +297,19 @@ class Run {
 
   absl::Status TrainEpoch(int epoch) {
     const TrainingConfig& training = config_.training();
-    learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
-    optimizer_->set_learning_rate(learning_rate_);
-    // A resumed interrupted epoch continues where it stopped, in its order.
+    // A resumed interrupted epoch continues where it stopped, in its order
+    // and with its optimizer state.
     if (state_.epoch_position < 0) {
       if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
       state_.epoch_position = 0;
+      if (config_.optimizer().reset_every_epoch() && epoch > 0) {
+        NFALAB_ASSIGN_OR_RETURN(
+            optimizer_, OptimizerRegistry::Global().Create(
+                            config_.optimizer().name(), config_.optimizer()));
+      }
     }
+    learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
+    optimizer_->set_learning_rate(learning_rate_);
     const int n = data_.train.size();
     progress_.Start(absl::StrCat("epoch ", epoch), n, "samples");
     for (int begin = state_.epoch_position; begin < n;
@@ -312,7 +318,7 @@ class Run {
       const Dataset batch = SelectRows(
           data_.train, absl::MakeConstSpan(state_.order.data() + begin,
                                            static_cast<size_t>(end - begin)));
-      model_.Forward(batch.x, &cache_);
+      model_.ForwardTraining(batch.x, &cache_, &state_.training_rng);
       const double loss = Loss(loss_kind(), cache_.output(), batch, &d_output_);
       if (!std::isfinite(loss)) {
         progress_.Clear();
@@ -437,6 +443,8 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
   Rng order_rng = rng.Fork();
+  // Forked after the others, so runs without dropout keep their streams.
+  Rng training_rng = rng.Fork();
   NFALAB_ASSIGN_OR_RETURN(
       Model model, Model::Create(config.model(), data.train.sample_shape(),
                                  data.train.output_dim(), &init_rng));
@@ -450,11 +458,13 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   NFALAB_ASSIGN_OR_RETURN(
       Measurement measurement,
       Measurement::Create(config.measurement(), model.num_weighted_layers(),
-                          data.train));
+                          data.train, ImageInputLayers(model)));
   const int n = data.train.size();
   Run run(config, options, std::move(data), std::move(model),
           std::move(optimizer), std::move(measurement));
 
+  // A checkpoint of nfalab before 0.11.0 has no training generator.
+  run.state().training_rng = training_rng;
   if (options.resume) {
     // RestoreCheckpoint needs the model and optimizer inside `run`.
     NFALAB_RETURN_IF_ERROR(

@@ -90,11 +90,11 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
-  // An MLP has depth + 1 weighted layers; a layer list's count needs the
-  // data's shape, so the trainer checks it once the model is built.
-  NFALAB_RETURN_IF_ERROR(CheckLayerNumbers(
-      config,
-      config.model().layers_size() > 0 ? -1 : config.model().depth() + 1));
+  // An MLP has depth + 1 weighted layers; the count of a layer list or a
+  // VGG is known once the model is built, so the trainer checks it then.
+  const bool mlp = config.model().layers_size() == 0 && !config.model().has_vgg();
+  NFALAB_RETURN_IF_ERROR(
+      CheckLayerNumbers(config, mlp ? config.model().depth() + 1 : -1));
   const TrainingConfig& training = config.training();
   NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
   NFALAB_RETURN_IF_ERROR(

@@ -76,6 +76,10 @@ class BasicConv2d : public BasicWeightedLayer<Scalar> {
 
   const Conv2dGeometry& geometry() const { return geometry_; }
   int positions() const override { return geometry_.positions(); }
+  int64_t fan_out() const override {
+    return int64_t{geometry_.out_channels} * geometry_.kernel *
+           geometry_.kernel;
+  }
 
   void Forward(const MatrixT<Scalar>& x, MatrixT<Scalar>* h,
                MatrixT<Scalar>* kept = nullptr) const override;

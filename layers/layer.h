@@ -92,6 +92,16 @@ class BasicLayer {
   virtual void Forward(const MatrixT<Scalar>& x, MatrixT<Scalar>* y,
                        MatrixT<Scalar>* kept) const = 0;
 
+  // Forward while training: layers that act differently then (dropout)
+  // override it and draw from `rng`, the run's training stream. Forward is
+  // the evaluation mode, which measurement uses, as the authors' eval().
+  virtual void ForwardTraining(const MatrixT<Scalar>& x, MatrixT<Scalar>* y,
+                               MatrixT<Scalar>* kept, Rng* /*rng*/) const {
+    Forward(x, y, kept);
+  }
+  // True if ForwardTraining differs from Forward.
+  virtual bool acts_in_training() const { return false; }
+
   // The vector-Jacobian product at the cached pass (x, y, kept): d_y holds
   // rows_per_sample rows per sample of x. Writes d_x unless it is null.
   // Weighted layers also write dL/dW and dL/db (when given and the layer has
@@ -171,14 +181,25 @@ class BasicWeightedLayer : public BasicLayer<Scalar> {
     return absl::OkStatus();
   }
 
-  // Draws W and b from `init` with fan-in p (ModelConfig::Init): uniform in
-  // +-s/sqrt(p) (W then b, in storage order) or W ~ N(0, s^2/p), b = 0.
-  // Sets W0 = W.
+  // Outputs each input value reaches, Kaiming's fan_out: k for linear,
+  // k kh kw for a convolution.
+  virtual int64_t fan_out() const { return units(); }
+
+  // Draws W and b from `init` (ModelConfig::Init): uniform in +-s/sqrt(p)
+  // (W then b, in storage order), or W ~ N(0, sigma^2), b = 0, with
+  // sigma = s/sqrt(p) (GAUSSIAN) or torchvision's VGG choice. Sets W0 = W.
   void Initialise(ModelConfig::Init init, double scale, Rng* rng) {
     const double bound = scale / std::sqrt(static_cast<double>(fan_in()));
-    if (init == ModelConfig::GAUSSIAN) {
+    if (init == ModelConfig::GAUSSIAN ||
+        init == ModelConfig::TORCHVISION_VGG) {
+      double sigma = bound;
+      if (init == ModelConfig::TORCHVISION_VGG) {
+        sigma = this->input_shape().is_flat()
+                    ? 0.01 * scale
+                    : scale * std::sqrt(2.0 / static_cast<double>(fan_out()));
+      }
       for (Eigen::Index i = 0; i < weight_.size(); ++i) {
-        weight_.data()[i] = static_cast<Scalar>(bound * rng->Normal());
+        weight_.data()[i] = static_cast<Scalar>(sigma * rng->Normal());
       }
       bias_.setZero();
     } else {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,12 +54,119 @@ std::string LayerName(const LayerSpec& spec, int j) {
   return absl::StrCat("model.layers[", j, "] (", spec.type(), ")");
 }
 
+// torchvision's VGG feature configurations: channels, 0 for a max pool.
+const std::vector<int>* VggChannels(absl::string_view configuration) {
+  static const auto* const kConfigurations =
+      new std::map<std::string, std::vector<int>, std::less<>>{
+          {"A", {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}},
+          {"B", {64, 64, 0, 128, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512,
+                 0}},
+          {"D", {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
+                 512, 512, 512, 0}},
+          {"E", {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512,
+                 512, 0, 512, 512, 512, 512, 0}},
+      };
+  const auto it = kConfigurations->find(configuration);
+  return it == kConfigurations->end() ? nullptr : &it->second;
+}
+
+// The model fields that only the MLP reads, for "must be left out" errors.
+std::vector<std::string> SetMlpFields(const ModelConfig& config) {
+  std::vector<std::string> fields;
+  if (config.has_depth()) fields.push_back("depth");
+  if (config.has_width()) fields.push_back("width");
+  if (config.widths_size() > 0) fields.push_back("widths");
+  if (config.has_activation()) fields.push_back("activation");
+  return fields;
+}
+
+absl::Status ValidateVgg(const ModelConfig& config) {
+  std::vector<std::string> others = SetMlpFields(config);
+  if (config.layers_size() > 0) others.insert(others.begin(), "layers");
+  if (!others.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.vgg is set, so model.", absl::StrJoin(others, ", model."),
+        " must be left out: the preset describes the whole network"));
+  }
+  const VggConfig& vgg = config.vgg();
+  if (VggChannels(vgg.configuration()) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.vgg.configuration must be A, B, D or E, got \"",
+        vgg.configuration(), "\""));
+  }
+  if (!(vgg.width_multiplier() > 0) || !std::isfinite(vgg.width_multiplier())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.vgg.width_multiplier must be positive and "
+                     "finite, got ",
+                     vgg.width_multiplier()));
+  }
+  if (vgg.classifier_width() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.vgg.classifier_width must be >= 1, got ",
+                     vgg.classifier_width()));
+  }
+  if (!(vgg.dropout() >= 0) || !(vgg.dropout() < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.vgg.dropout must be in [0, 1), got ", vgg.dropout()));
+  }
+  return absl::OkStatus();
+}
+
+// "MLP" or "VGG A" for a network from a preset; empty for model.layers.
+std::string PresetName(const ModelConfig& config) {
+  if (config.has_vgg()) return absl::StrCat("VGG ", config.vgg().configuration());
+  return config.layers_size() > 0 ? "" : "MLP";
+}
+
+// The layer list of a validated `vgg` preset, every layer with a bias
+// (torchvision's) unless model.bias is set.
+std::vector<LayerSpec> VggLayers(const ModelConfig& config) {
+  const VggConfig& vgg = config.vgg();
+  const bool bias = config.has_bias() ? config.bias() : true;
+  std::vector<LayerSpec> specs;
+  auto relu = [&specs]() {
+    LayerSpec& spec = specs.emplace_back();
+    spec.set_type("activation");
+    spec.set_activation("relu");
+  };
+  for (int channels : *VggChannels(vgg.configuration())) {
+    LayerSpec& spec = specs.emplace_back();
+    if (channels == 0) {
+      spec.set_type("maxpool2d");
+      spec.set_kernel_size(2);
+      spec.set_stride(2);
+      continue;
+    }
+    spec.set_type("conv2d");
+    spec.set_out_channels(std::max(
+        1, static_cast<int>(std::lround(channels * vgg.width_multiplier()))));
+    spec.set_kernel_size(3);
+    spec.set_padding(1);
+    spec.set_bias(bias);
+    relu();
+  }
+  specs.emplace_back().set_type("global_avgpool");
+  specs.emplace_back().set_type("flatten");
+  for (int hidden = 0; hidden < 2; ++hidden) {
+    LayerSpec& linear = specs.emplace_back();
+    linear.set_type("linear");
+    linear.set_out_features(vgg.classifier_width());
+    linear.set_bias(bias);
+    relu();
+    if (vgg.dropout() > 0) {
+      LayerSpec& dropout = specs.emplace_back();
+      dropout.set_type("dropout");
+      dropout.set_rate(vgg.dropout());
+    }
+  }
+  LayerSpec& readout = specs.emplace_back();
+  readout.set_type("linear");
+  readout.set_bias(bias);
+  return specs;
+}
+
 absl::Status ValidateLayerList(const ModelConfig& config) {
-  std::vector<std::string> mlp_fields;
-  if (config.has_depth()) mlp_fields.push_back("depth");
-  if (config.has_width()) mlp_fields.push_back("width");
-  if (config.widths_size() > 0) mlp_fields.push_back("widths");
-  if (config.has_activation()) mlp_fields.push_back("activation");
+  const std::vector<std::string> mlp_fields = SetMlpFields(config);
   if (!mlp_fields.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model.layers is set, so model.", absl::StrJoin(mlp_fields, ", model."),
@@ -84,7 +194,9 @@ absl::Status ValidateLayerList(const ModelConfig& config) {
 }  // namespace
 
 absl::Status ValidateModelConfig(const ModelConfig& config) {
-  if (config.layers_size() > 0) {
+  if (config.has_vgg()) {
+    NFALAB_RETURN_IF_ERROR(ValidateVgg(config));
+  } else if (config.layers_size() > 0) {
     NFALAB_RETURN_IF_ERROR(ValidateLayerList(config));
   } else {
     NFALAB_RETURN_IF_ERROR(ValidateMlpFields(config));
@@ -102,7 +214,9 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
                                                      int output_dim) {
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config));
   std::vector<LayerSpec> specs;
-  if (config.layers_size() > 0) {
+  if (config.has_vgg()) {
+    specs = VggLayers(config);
+  } else if (config.layers_size() > 0) {
     specs.assign(config.layers().begin(), config.layers().end());
   } else {
     if (!input.is_flat()) specs.emplace_back().set_type("flatten");
@@ -141,7 +255,14 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
 
 template <typename Scalar>
 absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
-    std::vector<LayerSpec> specs, const SampleShape& input, bool user_layers) {
+    std::vector<LayerSpec> specs, const SampleShape& input,
+    absl::string_view preset) {
+  // Errors name the user's model.layers[j], or the preset's layer j.
+  auto name_of = [&](int j) {
+    return preset.empty() ? LayerName(specs[j], j)
+                          : absl::StrCat("the ", preset, "'s layer ", j, " (",
+                                         specs[j].type(), ")");
+  };
   BasicSequential model;
   model.input_shape_ = input;
   SampleShape shape = input;
@@ -152,15 +273,11 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
     if (!layer.ok()) {
       const std::string from =
           j == 0 ? "the data"
-                 : (user_layers ? LayerName(specs[j - 1], j - 1)
-                                : absl::StrCat("layer ", j - 1, " (",
-                                               specs[j - 1].type(), ")"));
-      const std::string name = user_layers
-                                   ? LayerName(spec, j)
-                                   : absl::StrCat("the MLP's layer ", j, " (",
-                                                  spec.type(), ")");
+                 : (preset.empty() ? name_of(j - 1)
+                                   : absl::StrCat("layer ", j - 1, " (",
+                                                  specs[j - 1].type(), ")"));
       return AnnotateStatus(layer.status(),
-                            absl::StrCat(name, ", whose input is ",
+                            absl::StrCat(name_of(j), ", whose input is ",
                                          shape.ToString(), " from ", from));
     }
     if ((*layer)->AsWeighted() != nullptr) {
@@ -199,7 +316,7 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Create(
                           ResolveLayers(config, input, output_dim));
   NFALAB_ASSIGN_OR_RETURN(
       BasicSequential model,
-      Build(std::move(specs), input, config.layers_size() > 0));
+      Build(std::move(specs), input, PresetName(config)));
   if (model.output_dim() != output_dim) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model.layers ends in ", LayerName(model.specs_.back(),
@@ -207,8 +324,11 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Create(
         " with output ", model.layers_.back()->output_shape().ToString(),
         ", but the task has ", output_dim, " outputs"));
   }
+  const ModelConfig::Init init =
+      config.has_init() || !config.has_vgg() ? config.init()
+                                             : ModelConfig::TORCHVISION_VGG;
   for (int l = 0; l < model.num_weighted_layers(); ++l) {
-    model.weighted_layer(l).Initialise(config.init(), config.init_scale(), rng);
+    model.weighted_layer(l).Initialise(init, config.init_scale(), rng);
   }
   return model;
 }
@@ -258,6 +378,21 @@ std::string BasicSequential<Scalar>::Describe() const {
 template <typename Scalar>
 void BasicSequential<Scalar>::Forward(const MatrixT<Scalar>& x,
                                       BasicModelCache<Scalar>* cache) const {
+  ForwardInMode(x, cache, nullptr);
+}
+
+template <typename Scalar>
+void BasicSequential<Scalar>::ForwardTraining(const MatrixT<Scalar>& x,
+                                              BasicModelCache<Scalar>* cache,
+                                              Rng* rng) const {
+  NFALAB_CHECK(rng != nullptr);
+  ForwardInMode(x, cache, rng);
+}
+
+template <typename Scalar>
+void BasicSequential<Scalar>::ForwardInMode(const MatrixT<Scalar>& x,
+                                            BasicModelCache<Scalar>* cache,
+                                            Rng* training_rng) const {
   NFALAB_CHECK(x.cols() == input_dim())
       << "input has " << x.cols() << " columns, model expects " << input_dim();
   const int n_layers = num_layers();
@@ -265,8 +400,13 @@ void BasicSequential<Scalar>::Forward(const MatrixT<Scalar>& x,
   cache->kept.resize(n_layers);
   cache->input = x;
   for (int j = 0; j < n_layers; ++j) {
-    layers_[j]->Forward(cache->LayerInput(j), &cache->outputs[j],
-                        &cache->kept[j]);
+    if (training_rng != nullptr) {
+      layers_[j]->ForwardTraining(cache->LayerInput(j), &cache->outputs[j],
+                                  &cache->kept[j], training_rng);
+    } else {
+      layers_[j]->Forward(cache->LayerInput(j), &cache->outputs[j],
+                          &cache->kept[j]);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Sequential: the model nfalab trains and measures, a sequence of registered
 // layers (layers/layer.h) f = f_J o ... o f_1, built from a ModelConfig:
-// its `layers`, or, when those are empty, the paper's MLP
+// its `layers`, its `vgg` preset (torchvision's VGG without BatchNorm), or,
+// when neither is set, the paper's MLP
 //
 //   f(x) = W_{L+1} phi(W_L phi(... phi(W_1 x)))
 //
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/check.h"
 #include "core/random.h"
 #include "core/sample_shape.h"
@@ -117,8 +119,12 @@ class BasicSequential {
   // activations used, for messages.
   std::string Describe() const;
 
-  // Forward pass on x: [n, input_dim], filling every layer's cache.
+  // Forward pass on x: [n, input_dim], filling every layer's cache, in
+  // evaluation mode (dropout off), as every measurement runs.
   void Forward(const MatrixT<Scalar>& x, BasicModelCache<Scalar>* cache) const;
+  // The training-mode pass: layers such as dropout draw from `rng`.
+  void ForwardTraining(const MatrixT<Scalar>& x,
+                       BasicModelCache<Scalar>* cache, Rng* rng) const;
 
   // The output [n, C], computed in chunks of rows so memory stays bounded.
   MatrixT<Scalar> Predict(const MatrixT<Scalar>& x,
@@ -142,10 +148,15 @@ class BasicSequential {
   friend class BasicSequential;
 
   BasicSequential() = default;
+  // Forward, or ForwardTraining when training_rng is not null.
+  void ForwardInMode(const MatrixT<Scalar>& x, BasicModelCache<Scalar>* cache,
+                     Rng* training_rng) const;
   // Builds the layers of `specs` (no initialisation).
+  // `preset` ("MLP", "VGG A") names the layers in errors; empty for the
+  // user's model.layers.
   static absl::StatusOr<BasicSequential> Build(std::vector<LayerSpec> specs,
                                                const SampleShape& input,
-                                               bool user_layers);
+                                               absl::string_view preset);
 
   SampleShape input_shape_;
   std::vector<LayerSpec> specs_;
@@ -162,7 +173,7 @@ template <typename Other>
 BasicSequential<Other> BasicSequential<Scalar>::Cast() const {
   // The specs were built once, so building them again cannot fail.
   absl::StatusOr<BasicSequential<Other>> result =
-      BasicSequential<Other>::Build(specs_, input_shape_, false);
+      BasicSequential<Other>::Build(specs_, input_shape_, "");
   NFALAB_CHECK(result.ok()) << result.status();
   for (int l = 0; l < num_weighted_layers(); ++l) {
     const BasicWeightedLayer<Scalar>& from = weighted_layer(l);

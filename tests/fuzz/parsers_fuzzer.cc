@@ -234,9 +234,9 @@ void CheckRestore(const nfalab::Checkpoint& checkpoint) {
   for (int l = 0; l < model->num_weighted_layers(); ++l) {
     const nfalab::BasicWeightedLayer<float>& layer = model->weighted_layer(l);
     gradients.weight.push_back(
-        nfalab::Matrix::Zero(layer.output_dim(), layer.input_dim()));
+        nfalab::Matrix::Zero(layer.units(), layer.fan_in()));
     gradients.bias.push_back(
-        nfalab::Vector::Zero(layer.has_bias() ? layer.output_dim() : 0));
+        nfalab::Vector::Zero(layer.has_bias() ? layer.units() : 0));
   }
   (void)(*optimizer)->Step(gradients, model->ParameterBlocks());
   nfalab::ModelCache cache;

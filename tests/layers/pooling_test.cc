@@ -356,7 +356,7 @@ absl::StatusOr<Model> Build(const std::string& text, SampleShape input,
 }
 
 TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
-  for (const char* type : {"maxpool2d", "avgpool2d", "global_avgpool"}) {
+  for (const char* type : {"maxpool2d", "avgpool2d"}) {
     EXPECT_THAT(
         Build(absl::StrCat("layers { type: '", type,
                            "' } layers { type: 'linear' }"),
@@ -370,6 +370,23 @@ TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
                   HasSubstr(absl::StrCat(
                       type, " needs an image input [C, H, W], got [784]")))));
   }
+}
+
+// [C] is C x 1 x 1, where VGG's pools leave a 32 x 32 image.
+TEST(GlobalAvgPoolTest, AOneByOneMapPassesThroughUnchanged) {
+  absl::StatusOr<Model> model =
+      Build("layers { type: 'maxpool2d' } layers { type: 'global_avgpool' } "
+            "layers { type: 'linear' }",
+            SampleShape{3, 2, 2});
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->layer(1).output_shape(), SampleShape::Flat(3));
+  const Matrix x = (Matrix(2, 3) << 1, -2, 3, 4, 5, -6).finished();
+  Matrix y, kept;
+  model->layer(1).Forward(x, &y, &kept);
+  EXPECT_EQ(y, x);
+  Matrix d_x;
+  model->layer(1).Backward(x, y, kept, x, 1, &d_x, nullptr, nullptr);
+  EXPECT_EQ(d_x, x);
 }
 
 TEST(PoolingModelTest, AKernelLargerThanTheInputIsRefusedNamingTheSizes) {

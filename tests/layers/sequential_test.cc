@@ -150,7 +150,7 @@ TEST(SequentialTest, UnknownLayerTypeListsTheRegisteredTypesAndThePluginHint) {
       StatusIs(absl::StatusCode::kNotFound,
                AllOf(HasSubstr("model.layers[1].type"),
                      HasSubstr("no layer named \"conv9\""),
-                     HasSubstr("activation, avgpool2d, conv2d, flatten, "
+                     HasSubstr("activation, avgpool2d, conv2d, dropout, flatten, "
                                "global_avgpool, linear, maxpool2d"),
                      HasSubstr("plugin"))));
 }
