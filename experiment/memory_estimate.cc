@@ -23,8 +23,8 @@ namespace {
 constexpr double kFloat = sizeof(float);
 constexpr double kDouble = sizeof(double);
 constexpr double kLabel = sizeof(int);
-// Rows per chunk of Model::Predict (its default).
-constexpr double kPredictChunkRows = 4096;
+// Rows per chunk of Model::Predict, at most (its default).
+constexpr double kPredictChunkRows = Model::kPredictChunkRows;
 // The binary, its libraries and OpenBLAS's per-thread GEMM buffers: about
 // 10 MiB before the first product, about 55 MiB on 2 cores after large ones.
 constexpr double kRuntimeBytes = 64 << 20;

@@ -20,8 +20,9 @@
 //
 // Forward and Backward stack the patches of a chunk of samples (cotangent
 // rows) into one matrix for a single GEMM; a chunk holds at most
-// kMaxChunkEntries = 2^24 entries in any one chunk matrix (64 MiB in float,
-// 128 MiB in double), except that a chunk always holds one sample even if
+// kMaxChunkEntries = 2^21 entries in any one chunk matrix (8 MiB in float,
+// 16 MiB in double: below glibc's largest mmap threshold, so the buffers
+// are reused rather than mapped and faulted in afresh per call), except that a chunk always holds one sample even if
 // that alone is larger. InputRows and OutputVectors return whole batches
 // ([n P, p], [n R P, k]) as their interface requires.
 //
@@ -64,7 +65,7 @@ template <typename Scalar>
 class BasicConv2d : public BasicWeightedLayer<Scalar> {
  public:
   // The most entries of one chunk matrix in Forward and Backward.
-  static constexpr int64_t kMaxChunkEntries = int64_t{1} << 24;
+  static constexpr int64_t kMaxChunkEntries = int64_t{1} << 21;
 
   // `geometry` must be valid (Create checks it).
   BasicConv2d(const Conv2dGeometry& geometry, bool has_bias);

@@ -415,7 +415,15 @@ MatrixT<Scalar> BasicSequential<Scalar>::Predict(const MatrixT<Scalar>& x,
                                                  int chunk_rows) const {
   NFALAB_CHECK(x.cols() == input_dim())
       << "input has " << x.cols() << " columns, model expects " << input_dim();
-  NFALAB_CHECK(chunk_rows > 0);
+  NFALAB_CHECK(chunk_rows >= 0);
+  if (chunk_rows == 0) {
+    int64_t widest = input_dim();
+    for (const auto& layer : layers_) {
+      widest = std::max<int64_t>(widest, layer->output_size());
+    }
+    chunk_rows = static_cast<int>(std::clamp<int64_t>(
+        kPredictChunkEntries / widest, 1, kPredictChunkRows));
+  }
   MatrixT<Scalar> output(x.rows(), output_dim());
   MatrixT<Scalar> a, b, kept;
   for (Eigen::Index start = 0; start < x.rows(); start += chunk_rows) {

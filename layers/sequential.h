@@ -126,9 +126,12 @@ class BasicSequential {
   void ForwardTraining(const MatrixT<Scalar>& x,
                        BasicModelCache<Scalar>* cache, Rng* rng) const;
 
-  // The output [n, C], computed in chunks of rows so memory stays bounded.
-  MatrixT<Scalar> Predict(const MatrixT<Scalar>& x,
-                          int chunk_rows = 4096) const;
+  // The output [n, C], computed in chunks of rows so memory stays bounded:
+  // chunk_rows, or, for 0, the most rows (up to kPredictChunkRows) whose
+  // largest layer output fits in kPredictChunkEntries values.
+  static constexpr int kPredictChunkRows = 4096;
+  static constexpr int64_t kPredictChunkEntries = int64_t{1} << 22;
+  MatrixT<Scalar> Predict(const MatrixT<Scalar>& x, int chunk_rows = 0) const;
 
   // Backpropagates dL/df: [n, C] through the cached pass into one gradient
   // per weighted layer. If `d_preactivations` is not null it receives dL/dh

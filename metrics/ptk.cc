@@ -9,6 +9,22 @@
 namespace nfalab {
 
 template <typename Scalar>
+Eigen::Index PtkChunkRows(const BasicSequential<Scalar>& model, int lowest,
+                          const PtkOptions& options) {
+  // Per sample: C cotangent rows and the forward value of every layer
+  // output on the walk down from the readout.
+  int64_t per_sample = 0;
+  for (int j = model.weighted_position(lowest); j < model.num_layers(); ++j) {
+    per_sample += (int64_t{model.output_dim()} + 1) *
+                  model.layer(j).output_size();
+  }
+  const int64_t fits = std::max<int64_t>(1, options.max_chunk_entries /
+                                                std::max<int64_t>(1, per_sample));
+  return static_cast<Eigen::Index>(
+      std::min<int64_t>(options.chunk_size, fits));
+}
+
+template <typename Scalar>
 absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& model,
                                                 const MatrixT<Scalar>& x,
                                                 const std::vector<int>& layers,
@@ -16,9 +32,10 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& m
   if (x.rows() == 0) {
     return absl::InvalidArgumentError("PTK needs at least one sample");
   }
-  if (options.chunk_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("PTK chunk size must be >= 1, got ", options.chunk_size));
+  if (options.chunk_size < 1 || options.max_chunk_entries < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PTK chunk size and entries must be >= 1, got ", options.chunk_size,
+        " and ", options.max_chunk_entries));
   }
   for (int layer : layers) {
     if (layer < 0 || layer >= model.num_weighted_layers()) {
@@ -36,11 +53,12 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& m
     totals[j].setZero(k, k);
     chunk_sums[j].resize(k, k);
   }
+  const Eigen::Index chunk_rows = PtkChunkRows(model, lowest, options);
   std::vector<MatrixT<Scalar>> features;
   MatrixT<Scalar> chunk, vectors;
-  for (Eigen::Index start = 0; start < x.rows(); start += options.chunk_size) {
+  for (Eigen::Index start = 0; start < x.rows(); start += chunk_rows) {
     const Eigen::Index rows =
-        std::min<Eigen::Index>(options.chunk_size, x.rows() - start);
+        std::min<Eigen::Index>(chunk_rows, x.rows() - start);
     chunk = x.middleRows(start, rows);
     ComputeTangentFeatures(model, chunk, &features,
                            static_cast<BasicModelCache<Scalar>*>(nullptr),
@@ -69,6 +87,10 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& m
   return totals;
 }
 
+template Eigen::Index PtkChunkRows(const BasicSequential<float>&, int,
+                                   const PtkOptions&);
+template Eigen::Index PtkChunkRows(const BasicSequential<double>&, int,
+                                   const PtkOptions&);
 template absl::StatusOr<std::vector<MatrixD>> ComputePtk(
     const BasicSequential<float>&, const Matrix&, const std::vector<int>&,
     const PtkOptions&);

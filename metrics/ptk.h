@@ -6,16 +6,26 @@
 // (sum over outputs c and positions q with no division by C or P;
 // `normalize_by_n = false` gives the authors' plain sum). The samples are
 // streamed in chunks: each chunk's tangent features
-// (layers/tangent_features.h) are folded in with a symmetric rank update, so
-// memory is O(chunk C s + k^2) for the largest layer output size s, never
-// O(n C s). Chunk sums are taken in the model's precision and accumulated in
-// double.
+// (layers/tangent_features.h) are folded in with a symmetric rank update.
+// A chunk has at most chunk_size samples, and no more than keep
+//
+//   chunk (C + 1) sum_j s_j  <=  max_chunk_entries
+//
+// with s_j the output size of layer j (k P for a weighted layer) over the
+// layers from the lowest measured one up: each sample's C cotangent rows
+// and forward value at every layer output on the walk down. The features,
+// the walk's two buffers and the forward cache then hold at most
+// 3 max_chunk_entries scalars, plus the k_l^2 of each K, whatever the
+// positions P: a convolution's chunks shrink as P grows. Small chunks are
+// also faster (they stay in cache). Chunk sums are taken in the model's
+// precision and accumulated in double.
 //
 //   NFALAB_ASSIGN_OR_RETURN(std::vector<MatrixD> k,
 //                           ComputePtk(model, x, /*layers=*/{0, 1}, options));
 #ifndef NFALAB_METRICS_PTK_H_
 #define NFALAB_METRICS_PTK_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,11 +35,20 @@
 namespace nfalab {
 
 struct PtkOptions {
-  // Samples per chunk (>= 1).
+  // Samples per chunk (>= 1), at most.
   int chunk_size = 1024;
+  // Tangent-feature entries per chunk, at most (see the top); a chunk
+  // always has at least one sample.
+  int64_t max_chunk_entries = int64_t{1} << 22;
   // Divide by the number of samples n (true) or keep the plain sum.
   bool normalize_by_n = true;
 };
+
+// Samples per chunk for a walk down to weighted layer `lowest` (see the
+// top): min(chunk_size, max(1, max_chunk_entries / ((C + 1) sum_j s_j))).
+template <typename Scalar>
+Eigen::Index PtkChunkRows(const BasicSequential<Scalar>& model, int lowest,
+                          const PtkOptions& options);
 
 // K for each of `layers` (0-based weighted-layer indices, any order) over
 // the rows of `x`, returned in the same order. InvalidArgument for an empty
@@ -40,6 +59,10 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& m
                                                 const std::vector<int>& layers,
                                                 const PtkOptions& options);
 
+extern template Eigen::Index PtkChunkRows(const BasicSequential<float>&, int,
+                                          const PtkOptions&);
+extern template Eigen::Index PtkChunkRows(const BasicSequential<double>&, int,
+                                          const PtkOptions&);
 extern template absl::StatusOr<std::vector<MatrixD>> ComputePtk(
     const BasicSequential<float>&, const Matrix&, const std::vector<int>&,
     const PtkOptions&);

@@ -16,8 +16,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/random.h"
+#include "core/sample_shape.h"
 #include "core/tensor.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "layers/sequential.h"
 #include "layers/model_config.pb.h"
@@ -164,6 +166,53 @@ TEST_P(PtkTest, IsInvariantToTheChunkSize) {
           << "chunk " << chunk << ", layer " << l;
     }
   }
+}
+
+// One sample per chunk, from the entry bound alone.
+TEST_P(PtkTest, IsInvariantToTheChunkEntryBound) {
+  PtkOptions whole;
+  whole.chunk_size = kSamples;
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> reference,
+                              ComputePtk(*mlp_, x_, AllLayers(), whole));
+  PtkOptions options;
+  options.max_chunk_entries = 1;
+  EXPECT_EQ(PtkChunkRows(*mlp_, 0, options), 1);
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
+                              ComputePtk(*mlp_, x_, AllLayers(), options));
+  for (size_t l = 0; l < k.size(); ++l) {
+    EXPECT_THAT(k[l],
+                ApproxEq(reference[l], 1e-12, 1e-12 * MaxAbs(reference[l])))
+        << "layer " << l;
+  }
+}
+
+// (C + 1) sum_j s_j per sample over the layers from the lowest measured
+// one up, counted by hand for conv(2 -> 3, 4 x 4) relu maxpool flatten
+// linear(C = 2): s = 48, 48, 12, 12, 2.
+TEST(PtkChunkRowsTest, BoundsTheEntriesOfTheWalk) {
+  ModelConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "layers { type: 'conv2d' out_channels: 3 } "
+      "layers { type: 'activation' activation: 'relu' } "
+      "layers { type: 'maxpool2d' } layers { type: 'flatten' } "
+      "layers { type: 'linear' }",
+      &config));
+  Rng rng(1);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      ModelD model, ModelD::Create(config, SampleShape{2, 4, 4}, 2, &rng));
+  const int64_t per_sample = 3 * (48 + 48 + 12 + 12 + 2);  // 366
+  PtkOptions options;
+  options.chunk_size = 1000;
+  options.max_chunk_entries = 10 * per_sample + per_sample - 1;
+  EXPECT_EQ(PtkChunkRows(model, 0, options), 10);
+  // From the readout up: (C + 1) s = 3 * 2 per sample; 4025 / 6 = 670.8.
+  EXPECT_EQ(PtkChunkRows(model, 1, options), 670);
+  options.max_chunk_entries = int64_t{1} << 40;
+  EXPECT_EQ(PtkChunkRows(model, 1, options), 1000);
+  options.max_chunk_entries = 6 * 7;
+  EXPECT_EQ(PtkChunkRows(model, 1, options), 7);
+  options.max_chunk_entries = per_sample - 1;
+  EXPECT_EQ(PtkChunkRows(model, 0, options), 1);
 }
 
 TEST_P(PtkTest, PlainSumIsNTimesTheMean) {
