@@ -8,7 +8,8 @@ It rebuilds the network in float64 from EXPORT_DIR/model.json (layer types
 flatten, linear with or without a bias, activation: every built-in activation
 of layers/builtin_activations.cc; conv2d by im2col in NumPy with stride,
 padding and bias; maxpool2d (first maximum on ties), avgpool2d,
-global_avgpool), runs X.npy through it and, for every
+global_avgpool; dropout as the identity, since nfalab measures in
+evaluation mode), runs X.npy through it and, for every
 exported K{l}.npy, backpropagates the C unit cotangents e_c to the output of
 weighted layer l to form the PTK covariance
 
@@ -277,16 +278,24 @@ class Network:
                 out = _pool_out(where, kind, shape, k, s)
                 self.layers.append((kind, (k, s, shape, out)))
                 shape = out
+            elif kind == "global_avgpool" and len(shape) == 1:
+                # nfalab's flat [C] is a C x 1 x 1 map: the pool is the identity.
+                self.layers.append(("identity", shape))
             elif kind == "global_avgpool":
                 if len(shape) != 3:
                     raise ExportError(f"{where} (global_avgpool): input {list(shape)} "
                                       "is not [C, H, W]")
                 self.layers.append((kind, shape))
                 shape = (shape[0],)
+            elif kind == "dropout":
+                # Measured in evaluation mode, where dropout is the identity.
+                if not 0 <= float(spec.get("rate", -1)) < 1:
+                    raise ExportError(f"{where} (dropout): rate {spec.get('rate')!r}")
+                self.layers.append(("identity", shape))
             else:
                 raise ExportError(f"{where}: layer type {kind!r} is not one this script "
                                   "knows (flatten, linear, activation, conv2d, "
-                                  "maxpool2d, avgpool2d, global_avgpool)")
+                                  "maxpool2d, avgpool2d, global_avgpool, dropout)")
         if len(shape) != 1:
             raise ExportError(f"the output has shape {list(shape)}, not [C]")
         self.output_dim = shape[0]
@@ -297,7 +306,9 @@ class Network:
         a = x.astype(dtype)
         for kind, arg in self.layers:
             inputs.append(a)
-            if kind == "flatten":
+            if kind == "identity":
+                pass
+            elif kind == "flatten":
                 a = a.reshape(a.shape[0], -1)
             elif kind == "linear":
                 w, _, b = self.weights[arg]
@@ -340,7 +351,9 @@ class Network:
         ties = 0
         for (kind, arg), a, a32 in zip(reversed(self.layers), reversed(inputs),
                                        reversed(inputs32)):
-            if kind == "linear":
+            if kind == "identity":
+                pass
+            elif kind == "linear":
                 ks[arg] = np.einsum("ick,icj->kj", g, g) / (n if normalize else 1)
                 g = g @ self.weights[arg][0].astype(np.float64)
             elif kind == "conv2d":
@@ -436,7 +449,7 @@ def check(run_dir, export_dir, epoch):
     print(f"epoch {epoch}; X {list(x.shape)}; {len(net.layers)} layers, "
           f"{len(net.weights)} weighted; {ties} kink ties took the float32 side; "
           f"tolerance K {K_TOLERANCE:g}, others {TOLERANCE:g}")
-    print(f"{'layer':>5}  {'value':16}{'numpy':>14}{'nfalab':>14}{'error':>10}  error kind")
+    print(f"{'layer':>5}  {'value':16}{'numpy':>16}{'nfalab':>16}{'error':>10}  error kind")
     failures = []
     worst = {}
 
@@ -455,7 +468,7 @@ def check(run_dir, export_dir, epoch):
         bad = not err <= (K_TOLERANCE if name == "K" else TOLERANCE)
         if bad:
             failures.append(f"layer {l} {name}")
-        print(f"{l:5d}  {name:16}{ours:14.9g}{theirs:14.9g}{err:10.1e}  {kind}"
+        print(f"{l:5d}  {name:16}{ours:16.9g}{theirs:16.9g}{err:10.1e}  {kind}"
               f"{'  MISMATCH' if bad else ''}")
 
     for l in exported:

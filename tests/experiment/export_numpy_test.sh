@@ -3,8 +3,8 @@
 # that NumPy loads, and tools/check_export.py rebuilds each network from
 # model.json and recomputes K, UC-NFC, C-NFC and the weight change to match
 # metrics.csv: an MLP without and with biases, an explicit layer list (tanh)
-# an image MLP (flatten, gelu) and a convolutional network (conv2d,
-# maxpool2d, global_avgpool). Corrupted exports and an unknown activation
+# an image MLP (flatten, gelu), a convolutional network (conv2d,
+# maxpool2d, global_avgpool) and the VGG preset (with dropout). Corrupted exports and an unknown activation
 # must make the checker fail.
 set -euo pipefail
 
@@ -180,6 +180,35 @@ assert np.load(f"{sys.argv[1]}/K1.npy").shape == (4, 4)
 assert np.load(f"{sys.argv[1]}/X.npy").shape == (200, 1, 12, 11)
 EOF
 check conv
+
+# 5b. The VGG preset (configuration A, channels x 1/16, classifier 16 with
+# dropout) on 32x32 images: five pools leave 1x1, global_avgpool is then the
+# identity, dropout is off when measuring; every weighted layer measured.
+make_idx "${tmp}/idx_vgg" 32 32
+cat >"${tmp}/vgg.pbtxt" <<'EOF'
+data { source: "idx" n_train: 120 n_test: 0 idx { num_classes: 4 } }
+model {
+  vgg { width_multiplier: 0.0625 classifier_width: 16 dropout: 0.5 }
+}
+optimizer { learning_rate: 0.05 momentum: 0.9 reset_every_epoch: true }
+training { epochs: 2 batch_size: 32 }
+measurement { measure_samples: 40 include_classifier: true include_readout: true }
+EOF
+"${nfalab}" train --config="${tmp}/vgg.pbtxt" --data.path="${tmp}/idx_vgg" \
+  --out="${tmp}/vgg/run" --export_dir="${tmp}/vgg/export"
+"${python}" - "${tmp}/vgg/export" <<'EOF' || fail "model.json of vgg"
+import json, sys
+import numpy as np
+model = json.load(open(f"{sys.argv[1]}/model.json"))
+types = [layer["type"] for layer in model["layers"]]
+assert types.count("conv2d") == 8 and types.count("maxpool2d") == 5, types
+assert types[-9:] == ["global_avgpool", "flatten", "linear", "activation",
+                      "dropout", "linear", "activation", "dropout", "linear"], types
+assert [np.load(f"{sys.argv[1]}/W{l}.npy").shape[0] for l in range(1, 12)] == \
+    [4, 8, 16, 16, 32, 32, 32, 32, 16, 16, 4]
+assert np.load(f"{sys.argv[1]}/K11.npy").shape == (4, 4)
+EOF
+check vgg
 
 # The checker must fail on a moved conv weight: layer 2's W (layer 1's K).
 cp -r "${tmp}/conv/export" "${tmp}/corrupt_conv"
