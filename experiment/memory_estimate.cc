@@ -29,13 +29,14 @@ constexpr double kPredictChunkRows = Model::kPredictChunkRows;
 // 10 MiB before the first product, about 55 MiB on 2 cores after large ones.
 constexpr double kRuntimeBytes = 64 << 20;
 
-// k_0 = d, k_1..k_L, k_{L+1} = C. For a layer list: the resolved
+// k_0 = d, k_1..k_L, k_{L+1} = C. For a layer list or a VGG: the resolved
 // out_features of its layers (layers/sequential.h, ResolveLayers); layers
-// without one are not counted.
+// without one (conv2d, pools) are not counted, so the estimate leaves out
+// a convolution's activations.
 std::vector<double> LayerWidths(const ModelConfig& model,
                                 const DataShape& shape) {
   std::vector<double> widths = {static_cast<double>(shape.input_dim)};
-  if (model.layers_size() > 0) {
+  if (model.layers_size() > 0 || model.has_vgg()) {
     const absl::StatusOr<std::vector<LayerSpec>> layers = ResolveLayers(
         model, SampleShape::Flat(static_cast<int>(shape.input_dim)),
         static_cast<int>(shape.output_dim));

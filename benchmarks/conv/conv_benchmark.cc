@@ -3,14 +3,14 @@
 // binary so that every benchmark's `flops` divided by BM_SquareSgemm2048's
 // `flops` is its fraction of the GEMM limit, read off one run.
 //
-// The small VGG is VGG config A with channels x 1/8 and classifier width 256
-// on 1 x 32 x 32 images (Fashion-MNIST padded to 32): conv 8, M, 16, M,
-// 32, 32, M, 64, 64, M, 64, 64, M, flatten, linear 256, 256, 10, ReLU after
-// every conv and hidden linear layer. conv2d takes its defaults (3 x 3,
-// stride 1, padding 1, bias), maxpool2d its (2, 2). Left out: the
-// classifier's dropout (elementwise; not a layer yet), and the global
-// average pool, which is the identity on the 1 x 1 map after five pools and
-// which global_avgpool refuses there ([64, 1, 1] reads as flat).
+// The small VGG is the model.vgg preset of the main conv job
+// (experiment/configs/fashion_mnist_vgg.pbtxt): configuration A with
+// channels x 1/8 and classifier width 256 with dropout 0.5, on 1 x 32 x 32
+// images (Fashion-MNIST padded to 32): conv 8, M, 16, M, 32, 32, M, 64, 64,
+// M, 64, 64, M, global_avgpool, flatten, linear 256, 256, 10, ReLU after
+// every conv and hidden linear layer, 3 x 3 convs (padding 1, bias), 2 x 2
+// pools. The training step runs in training mode (dropout on); K in
+// evaluation mode, as measurement does.
 //
 // FLOP counts. A weighted layer l (layers/layer.h) applies W_l: [k_l, p_l] at
 // P_l positions, so one pass over n samples (or cotangent rows) is the GEMM
@@ -83,31 +83,14 @@ double PassFlops(const BasicWeightedLayer<float>& layer, int64_t n) {
   return 2.0 * n * layer.units() * layer.fan_in() * layer.positions();
 }
 
+// The small VGG of experiment/configs/fashion_mnist_vgg.pbtxt.
 ModelConfig SmallVggConfig() {
   ModelConfig config;
-  // `size`: a conv's out_channels or a linear layer's out_features.
-  auto add = [&config](const char* type, int size = 0) {
-    LayerSpec* spec = config.add_layers();
-    spec->set_type(type);
-    if (spec->type() == "conv2d") spec->set_out_channels(size);
-    if (spec->type() == "linear" && size > 0) spec->set_out_features(size);
-    if (spec->type() == "activation") spec->set_activation("relu");
-  };
-  // Config A / 8: channels per conv, 0 for a max pool.
-  for (int channels : {8, 0, 16, 0, 32, 32, 0, 64, 64, 0, 64, 64, 0}) {
-    if (channels == 0) {
-      add("maxpool2d");
-    } else {
-      add("conv2d", channels);
-      add("activation");
-    }
-  }
-  add("flatten");
-  for (int i = 0; i < 2; ++i) {
-    add("linear", 256);
-    add("activation");
-  }
-  add("linear");  // The readout: the task's 10 outputs.
+  VggConfig* vgg = config.mutable_vgg();
+  vgg->set_configuration("A");
+  vgg->set_width_multiplier(0.125);
+  vgg->set_classifier_width(256);
+  vgg->set_dropout(0.5);
   return config;
 }
 
@@ -157,7 +140,7 @@ void BM_SmallVggTrainStep(benchmark::State& state) {
   const std::vector<ParameterBlock> parameters = vgg->ParameterBlocks();
 
   for (auto _ : state) {
-    vgg->Forward(x, &cache);
+    vgg->ForwardTraining(x, &cache, &rng);
     const double loss = MseLoss(cache.output(), y, &d_output);
     benchmark::DoNotOptimize(loss);
     vgg->Backward(cache, d_output, &gradients);
@@ -217,8 +200,9 @@ BENCHMARK(BM_Vgg11Conv256TrainStep)
     ->UseRealTime();
 
 // K of all 8 conv layers of the small VGG on m = 1000 images through
-// ComputePtk, the function Measurement::ComputeKernels calls; PtkOptions'
-// default chunk of 1024 samples is measurement.chunk_size's default.
+// ComputePtk, the function Measurement::ComputeKernels calls, with
+// measurement's defaults (PtkOptions): at most 2^22 entries per chunk, here
+// 8 samples ((C + 1) sum_j s_j = 11 * 43466 per sample).
 void BM_SmallVggConvK(benchmark::State& state) {
   Rng rng(/*seed=*/3);
   absl::StatusOr<Model> vgg = SmallVgg(&rng);

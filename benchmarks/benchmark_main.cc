@@ -1,0 +1,33 @@
+// The main of every benchmark target: Google Benchmark's, except that a
+// benchmark that stops with SkipWithError makes the binary exit 1, so a
+// broken benchmark fails its `bazel test` smoke run instead of passing.
+#include <vector>
+
+#include "benchmark/benchmark.h"
+
+namespace {
+
+class ErrorCountingReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.error_occurred) ++errors_;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  int errors() const { return errors_; }
+
+ private:
+  int errors_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ErrorCountingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return reporter.errors() > 0 ? 1 : 0;
+}
