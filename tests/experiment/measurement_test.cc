@@ -206,11 +206,13 @@ TEST(MeasuredLayersTest, ExplicitLayersWinOverEveryDefault) {
 
 TEST(MeasuredLayersTest, AnMlpMeasuresItsHiddenLayersAsBefore) {
   MeasurementConfig config;
-  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)), Range(10));
+  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)),
+            Range(10));
   EXPECT_EQ(MeasuredLayers(config, 11), Range(10));
   // include_classifier means nothing without layers on images.
   config.set_include_classifier(true);
-  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)), Range(10));
+  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)),
+            Range(10));
   config.set_include_readout(true);
   EXPECT_EQ(MeasuredLayers(config, 11), Range(11));
 }
@@ -225,18 +227,17 @@ ModelConfig ParseModel(const std::string& text) {
 TEST(MeasuredLayersTest, ImageInputLayersOfAVggAnMlpAndAConvNet) {
   Rng rng(1);
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model vgg,
-      Model::Create(ParseModel("vgg { width_multiplier: 0.125 "
-                               "classifier_width: 16 }"),
-                    SampleShape{1, 32, 32}, 10, &rng));
+      Model vgg, Model::Create(ParseModel("vgg { width_multiplier: 0.125 "
+                                          "classifier_width: 16 }"),
+                               SampleShape{1, 32, 32}, 10, &rng));
   EXPECT_EQ(ImageInputLayers(vgg), VggImageInput());
   EXPECT_EQ(MeasuredLayers(MeasurementConfig(), vgg.num_weighted_layers(),
                            ImageInputLayers(vgg)),
             Range(8));
   // An MLP on images flattens them first.
-  NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model mlp, Model::Create(ParseModel("depth: 2 width: 5"),
-                               SampleShape{1, 4, 4}, 3, &rng));
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp,
+                              Model::Create(ParseModel("depth: 2 width: 5"),
+                                            SampleShape{1, 4, 4}, 3, &rng));
   EXPECT_EQ(ImageInputLayers(mlp), std::vector<bool>(3, false));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       Model conv,

@@ -48,7 +48,8 @@ std::unique_ptr<BasicLayer<Scalar>> MakeDropout(
 }
 
 TEST(DropoutTest, EvaluationForwardIsTheIdentityAndKeepsNothing) {
-  for (const SampleShape& input : {SampleShape::Flat(7), SampleShape{2, 3, 4}}) {
+  for (const SampleShape& input :
+       {SampleShape::Flat(7), SampleShape{2, 3, 4}}) {
     SCOPED_TRACE(input.ToString());
     std::unique_ptr<BasicLayer<double>> layer = MakeDropout(input, 0.5);
     ASSERT_NE(layer, nullptr);
@@ -309,11 +310,10 @@ TEST(DropoutTest, RatesOutsideZeroToOneAreRefusedNamingTheLayer) {
        {-0.1, 1.0, 1.5, std::numeric_limits<double>::quiet_NaN(),
         std::numeric_limits<double>::infinity()}) {
     SCOPED_TRACE(rate);
-    EXPECT_THAT(
-        ModelWithDropoutRate(rate).status(),
-        StatusIs(absl::StatusCode::kInvalidArgument,
-                 AllOf(HasSubstr("model.layers[1] (dropout)"),
-                       HasSubstr("rate must be in [0, 1), got"))));
+    EXPECT_THAT(ModelWithDropoutRate(rate).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("model.layers[1] (dropout)"),
+                               HasSubstr("rate must be in [0, 1), got"))));
   }
   for (const double rate : {0.0, 0.999}) {
     SCOPED_TRACE(rate);

@@ -251,13 +251,13 @@ TEST(SequentialTrainingTest, BackwardAfterForwardTrainingMatchesDifferences) {
 // Without a layer that acts in training, ForwardTraining is Forward to the
 // bit and leaves the generator where it was.
 TEST(SequentialTrainingTest, WithoutDropoutForwardTrainingIsForwardAndDraws) {
-  for (const char* text :
-       {kMlpFields, "layers { type: 'conv2d' out_channels: 3 } "
-                    "layers { type: 'activation' activation: 'relu' } "
-                    "layers { type: 'maxpool2d' } "
-                    "layers { type: 'global_avgpool' } "
-                    "layers { type: 'dropout' rate: 0 } "
-                    "layers { type: 'linear' }"}) {
+  for (const char* text : {kMlpFields,
+                           "layers { type: 'conv2d' out_channels: 3 } "
+                           "layers { type: 'activation' activation: 'relu' } "
+                           "layers { type: 'maxpool2d' } "
+                           "layers { type: 'global_avgpool' } "
+                           "layers { type: 'dropout' rate: 0 } "
+                           "layers { type: 'linear' }"}) {
     SCOPED_TRACE(text);
     const bool mlp = text == kMlpFields;
     NFALAB_ASSERT_OK_AND_ASSIGN(

@@ -66,21 +66,22 @@ constexpr char kSmallA[] =
 
 TEST(VggTest, ConfigurationAAtAnEighthWidthIsTheExpectedLayerList) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model model, Build(kSmallA, {1, 32, 32}));
-  EXPECT_THAT(
-      Types(model),
-      ElementsAreArray(
-          {"conv2d", "activation", "maxpool2d",                        //
-           "conv2d", "activation", "maxpool2d",                        //
-           "conv2d", "activation", "conv2d", "activation", "maxpool2d",  //
-           "conv2d", "activation", "conv2d", "activation", "maxpool2d",  //
-           "conv2d", "activation", "conv2d", "activation", "maxpool2d",  //
-           "global_avgpool", "flatten",                                //
-           "linear", "activation", "dropout",                          //
-           "linear", "activation", "dropout",                          //
-           "linear"}));
+  // clang-format off
+  EXPECT_THAT(Types(model),
+              ElementsAreArray({
+                  "conv2d", "activation", "maxpool2d",
+                  "conv2d", "activation", "maxpool2d",
+                  "conv2d", "activation", "conv2d", "activation", "maxpool2d",
+                  "conv2d", "activation", "conv2d", "activation", "maxpool2d",
+                  "conv2d", "activation", "conv2d", "activation", "maxpool2d",
+                  "global_avgpool", "flatten",
+                  "linear", "activation", "dropout",
+                  "linear", "activation", "dropout",
+                  "linear"}));
+  // clang-format on
   ASSERT_EQ(model.num_weighted_layers(), 11);
-  EXPECT_THAT(Units(model), ElementsAreArray({8, 16, 32, 32, 64, 64, 64, 64,
-                                              256, 256, 10}));
+  EXPECT_THAT(Units(model),
+              ElementsAreArray({8, 16, 32, 32, 64, 64, 64, 64, 256, 256, 10}));
   for (int j = 0; j < model.num_layers(); ++j) {
     SCOPED_TRACE(j);
     const LayerSpec& spec = model.spec(j);
@@ -101,8 +102,8 @@ TEST(VggTest, ConfigurationAAtAnEighthWidthIsTheExpectedLayerList) {
     }
   }
   // Fan-ins: C_in 3 3 for the convolutions, then 64, 256, 256.
-  const int fan_ins[] = {9,       8 * 9,  16 * 9, 32 * 9, 32 * 9, 64 * 9,
-                         64 * 9,  64 * 9, 64,     256,    256};
+  const int fan_ins[] = {9,      8 * 9,  16 * 9, 32 * 9, 32 * 9, 64 * 9,
+                         64 * 9, 64 * 9, 64,     256,    256};
   for (int l = 0; l < 11; ++l) {
     EXPECT_EQ(model.weighted_layer(l).fan_in(), fan_ins[l]) << "layer " << l;
   }
@@ -131,14 +132,15 @@ TEST(VggTest, ConfigurationAAtAnEighthWidthIsTheExpectedLayerList) {
 
 // torchvision's cfgs "A", "B", "D", "E" at width 1/8 (0 for a pool).
 const std::map<std::string, std::vector<int>>& EighthWidthFeatures() {
-  static const auto* const kFeatures = new std::map<std::string,
-                                                    std::vector<int>>{
-      {"A", {8, 0, 16, 0, 32, 32, 0, 64, 64, 0, 64, 64, 0}},
-      {"B", {8, 8, 0, 16, 16, 0, 32, 32, 0, 64, 64, 0, 64, 64, 0}},
-      {"D", {8, 8, 0, 16, 16, 0, 32, 32, 32, 0, 64, 64, 64, 0, 64, 64, 64, 0}},
-      {"E", {8, 8, 0, 16, 16, 0, 32, 32, 32, 32, 0, 64, 64, 64, 64, 0, 64, 64,
-             64, 64, 0}},
-  };
+  static const auto* const kFeatures =
+      new std::map<std::string, std::vector<int>>{
+          {"A", {8, 0, 16, 0, 32, 32, 0, 64, 64, 0, 64, 64, 0}},
+          {"B", {8, 8, 0, 16, 16, 0, 32, 32, 0, 64, 64, 0, 64, 64, 0}},
+          {"D",
+           {8, 8, 0, 16, 16, 0, 32, 32, 32, 0, 64, 64, 64, 0, 64, 64, 64, 0}},
+          {"E", {8,  8,  0,  16, 16, 0,  32, 32, 32, 32, 0,
+                 64, 64, 64, 64, 0,  64, 64, 64, 64, 0}},
+      };
   return *kFeatures;
 }
 
@@ -184,8 +186,8 @@ TEST(VggTest, TheWidthMultiplierRoundsToTheNearestChannelCountAtLeastOne) {
   EXPECT_THAT(Units(tenth),
               ElementsAreArray({6, 13, 26, 26, 51, 51, 51, 51, 8, 8, 10}));
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model tiny,
-      Build("vgg { width_multiplier: 0.001 classifier_width: 8 }", {1, 32, 32}));
+      Model tiny, Build("vgg { width_multiplier: 0.001 classifier_width: 8 }",
+                        {1, 32, 32}));
   EXPECT_THAT(Units(tiny),
               ElementsAreArray({1, 1, 1, 1, 1, 1, 1, 1, 8, 8, 10}));
 }
@@ -205,8 +207,8 @@ TEST(VggTest, TheDefaultsAreVgg11AtFullWidthWithAClassifierOf4096) {
                                                  : spec.out_features());
     }
   }
-  EXPECT_THAT(channels, ElementsAreArray({64, 128, 256, 256, 512, 512, 512,
-                                          512, 4096, 4096, 10}));
+  EXPECT_THAT(channels, ElementsAreArray({64, 128, 256, 256, 512, 512, 512, 512,
+                                          4096, 4096, 10}));
 }
 
 TEST(VggTest, EveryLayerHasABiasUnlessModelBiasIsFalse) {
@@ -217,8 +219,7 @@ TEST(VggTest, EveryLayerHasABiasUnlessModelBiasIsFalse) {
               with.weighted_layer(l).units());
   }
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model without,
-      Build(absl::StrCat("bias: false ", kSmallA), {1, 32, 32}));
+      Model without, Build(absl::StrCat("bias: false ", kSmallA), {1, 32, 32}));
   for (int l = 0; l < without.num_weighted_layers(); ++l) {
     EXPECT_FALSE(without.weighted_layer(l).has_bias()) << l;
     EXPECT_EQ(without.weighted_layer(l).bias().size(), 0) << l;
@@ -234,8 +235,8 @@ TEST(VggTest, DropoutZeroLeavesTheDropoutLayersOutAndARateIsPassedOn) {
   const std::vector<std::string> types = Types(none);
   for (const std::string& type : types) EXPECT_NE(type, "dropout");
   EXPECT_THAT(std::vector<std::string>(types.end() - 5, types.end()),
-              ElementsAreArray({"linear", "activation", "linear", "activation",
-                                "linear"}));
+              ElementsAreArray(
+                  {"linear", "activation", "linear", "activation", "linear"}));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       Model some,
       Build("vgg { width_multiplier: 0.125 classifier_width: 32 dropout: 0.2 }",
@@ -271,20 +272,19 @@ TEST(VggTest, BadFieldsAreRefusedNamingTheField) {
       {"vgg { dropout: nan }", "model.vgg.dropout must be in [0, 1)"},
       {"vgg {} layers { type: 'linear' }",
        "model.vgg is set, so model.layers must be left out"},
-      {"vgg {} depth: 3",
-       "model.vgg is set, so model.depth must be left out"},
+      {"vgg {} depth: 3", "model.vgg is set, so model.depth must be left out"},
       {"vgg {} layers { type: 'linear' } width: 5 activation: 'tanh'",
        "model.vgg is set, so model.layers, model.width, model.activation "
        "must be left out"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
-    EXPECT_THAT(ValidateModelConfig(ParseModel(c.text)),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.message)));
-    EXPECT_THAT(Build(c.text, {1, 32, 32}).status(),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.message)));
+    EXPECT_THAT(
+        ValidateModelConfig(ParseModel(c.text)),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+    EXPECT_THAT(
+        Build(c.text, {1, 32, 32}).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
   }
   EXPECT_THAT(ValidateModelConfig(ParseModel(kSmallA)), IsOk());
 }
@@ -309,10 +309,11 @@ TEST(VggTest, AnErrorInsideTheNetworkNamesTheVggsLayer) {
                                "[16] from layer 5 (maxpool2d)"),
                      ::testing::Not(HasSubstr("model.layers")))));
   // A flat input reaches the first conv from the data.
-  EXPECT_THAT(Build("vgg { configuration: 'B' }", SampleShape::Flat(8)).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("the VGG B's layer 0 (conv2d), whose input "
-                                 "is [8] from the data")));
+  EXPECT_THAT(
+      Build("vgg { configuration: 'B' }", SampleShape::Flat(8)).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("the VGG B's layer 0 (conv2d), whose input "
+                         "is [8] from the data")));
 }
 
 // Sample mean and standard deviation of a matrix's entries.
@@ -351,8 +352,8 @@ TEST(VggInitTest, ConvWeightsAreKaimingFanOutAndLinearWeightsHaveStd001) {
         Build(absl::StrCat(kInitNet, " init_scale: ", scale), {16, 6, 6}, 128));
     ASSERT_EQ(model.num_weighted_layers(), 4);
     const double expected[] = {scale * std::sqrt(2.0 / (64 * 9)),
-                               scale * std::sqrt(2.0 / (8 * 25)),
-                               0.01 * scale, 0.01 * scale};
+                               scale * std::sqrt(2.0 / (8 * 25)), 0.01 * scale,
+                               0.01 * scale};
     for (int l = 0; l < 4; ++l) {
       SCOPED_TRACE(l);
       const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
@@ -362,8 +363,8 @@ TEST(VggInitTest, ConvWeightsAreKaimingFanOutAndLinearWeightsHaveStd001) {
       EXPECT_NEAR(moments.std / expected[l], 1.0, 0.04)
           << "std " << moments.std << " vs " << expected[l] << " over "
           << layer.weight().size();
-      EXPECT_NEAR(moments.mean, 0.0, 4 * expected[l] /
-                                         std::sqrt(layer.weight().size()));
+      EXPECT_NEAR(moments.mean, 0.0,
+                  4 * expected[l] / std::sqrt(layer.weight().size()));
       EXPECT_TRUE(layer.bias().isZero(0.0)) << "bias not exactly 0";
       EXPECT_EQ(layer.initial_weight(), layer.weight());
     }
@@ -375,14 +376,15 @@ TEST(VggInitTest, ConvWeightsAreKaimingFanOutAndLinearWeightsHaveStd001) {
 TEST(VggInitTest, TheVggPresetDefaultsToTorchvisionVggInit) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model preset, Build(kSmallA, {1, 32, 32}));
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model asked, Build(absl::StrCat("init: TORCHVISION_VGG ", kSmallA),
-                         {1, 32, 32}));
+      Model asked,
+      Build(absl::StrCat("init: TORCHVISION_VGG ", kSmallA), {1, 32, 32}));
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      Model uniform, Build(absl::StrCat("init: PYTORCH_UNIFORM ", kSmallA),
-                           {1, 32, 32}));
+      Model uniform,
+      Build(absl::StrCat("init: PYTORCH_UNIFORM ", kSmallA), {1, 32, 32}));
   for (int l = 0; l < preset.num_weighted_layers(); ++l) {
     SCOPED_TRACE(l);
-    EXPECT_EQ(preset.weighted_layer(l).weight(), asked.weighted_layer(l).weight());
+    EXPECT_EQ(preset.weighted_layer(l).weight(),
+              asked.weighted_layer(l).weight());
     EXPECT_TRUE(preset.weighted_layer(l).bias().isZero(0.0));
     EXPECT_FALSE(uniform.weighted_layer(l).bias().isZero(0.0));
   }

@@ -3,8 +3,9 @@
 // CheckLayer (experiment/conformance.h): built on the probes it accepts;
 // output shape; input VJP and parameter gradients against central
 // differences; R-row Backward against one-row calls; the weighted-layer view
-// (InputRows, OutputVectors); Clone; float agrees with double. Correct test layers (also one with P = 2 positions)
-// pass, and planted faults show that each check fails.
+// (InputRows, OutputVectors); Clone; float agrees with double. Correct test
+// layers (also one with P = 2 positions) pass, and planted faults show that
+// each check fails.
 #include <memory>
 #include <string>
 #include <utility>
@@ -94,8 +95,7 @@ TEST(LayerChecksTest, ProbesOfTheBuiltins) {
   for (const char* layer : {"global_avgpool", "dropout"}) {
     const std::vector<ConformanceCheck> checks = CheckLayer(layer);
     EXPECT_EQ(RowOf(checks, kCreate).detail, "all 14 probes") << layer;
-    EXPECT_THAT(RowOf(checks, kVjp).detail, HasSubstr(", 14 probes"))
-        << layer;
+    EXPECT_THAT(RowOf(checks, kVjp).detail, HasSubstr(", 14 probes")) << layer;
   }
   // The windowed pooling layers take every image probe (ignoring
   // out_features and activation) but the conv probe with padding 1, which
