@@ -250,7 +250,7 @@ TEST(SequentialTrainingTest, BackwardAfterForwardTrainingMatchesDifferences) {
 
 // Without a layer that acts in training, ForwardTraining is Forward to the
 // bit and leaves the generator where it was.
-TEST(SequentialTrainingTest, WithoutDropoutForwardTrainingIsForwardAndDraws) {
+TEST(SequentialTrainingTest, WithoutDropoutItIsForwardAndDrawsNothing) {
   for (const char* text : {kMlpFields,
                            "layers { type: 'conv2d' out_channels: 3 } "
                            "layers { type: 'activation' activation: 'relu' } "
