@@ -1,6 +1,8 @@
 // RestoreCheckpoint, and the training step after it, on checkpoints whose
 // payload was altered behind the file's checksum: what the fuzzer's payload
-// mode (tests/fuzz/parsers_fuzzer.cc, mode 9) checks, pinned here.
+// mode (tests/fuzz/parsers_fuzzer.cc, mode 9) checks, pinned here. The
+// generators: the dropout generator restored exactly, kept from the caller
+// when absent (checkpoints before 0.11.0), and wrong word counts refused.
 #include <memory>
 #include <numeric>
 #include <string>
@@ -83,6 +85,12 @@ class CheckpointRestoreTest : public ::nfalab::testing::TempDirTest {
     LoopState state;
     state.epochs_done = 1;
     state.step = 1;
+    // Generators away from their seeds, one with a cached normal.
+    state.order_rng.Uniform();
+    state.training_rng = Rng(99);
+    state.training_rng.Normal();
+    training_rng_ = state.training_rng.SaveState();
+    order_rng_ = state.order_rng.SaveState();
     state.order.resize(kExamples);
     std::iota(state.order.begin(), state.order.end(), 0);
     const std::string path = Path("checkpoint.pb");
@@ -102,7 +110,61 @@ class CheckpointRestoreTest : public ::nfalab::testing::TempDirTest {
 
   Checkpoint checkpoint_;
   Training training_;
+  Rng::State training_rng_{};  // As written into checkpoint_.
+  Rng::State order_rng_{};
 };
+
+TEST_F(CheckpointRestoreTest, RestoresBothGeneratorsExactly) {
+  ASSERT_EQ(checkpoint_.training_rng_state_size(), 5);
+  LoopState state;
+  ASSERT_THAT(Restore(checkpoint_, &state), IsOk());
+  EXPECT_EQ(state.training_rng.SaveState(), training_rng_);
+  EXPECT_EQ(state.order_rng.SaveState(), order_rng_);
+  // And they go on as the saved ones would (the cached normal included).
+  Rng saved = Rng::FromState(training_rng_);
+  EXPECT_EQ(state.training_rng.Normal(), saved.Normal());
+  EXPECT_EQ(state.training_rng.NextU64(), saved.NextU64());
+}
+
+// nfalab before 0.11.0 wrote no training generator (its models had no
+// dropout): the restored run keeps the one the caller seeded.
+TEST_F(CheckpointRestoreTest,
+       ACheckpointWithoutATrainingGeneratorKeepsTheCallers) {
+  checkpoint_.clear_training_rng_state();
+  LoopState state;
+  state.training_rng = Rng(1234);
+  const Rng::State callers = state.training_rng.SaveState();
+  ASSERT_THAT(Restore(checkpoint_, &state), IsOk());
+  EXPECT_EQ(state.training_rng.SaveState(), callers);
+  EXPECT_EQ(state.order_rng.SaveState(), order_rng_);
+  EXPECT_EQ(state.epochs_done, 1);
+}
+
+TEST_F(CheckpointRestoreTest, RefusesAGeneratorStateOfAnotherLength) {
+  for (const int words : {1, 4, 6}) {
+    SCOPED_TRACE(words);
+    Checkpoint checkpoint = checkpoint_;
+    checkpoint.clear_training_rng_state();
+    for (int i = 0; i < words; ++i) checkpoint.add_training_rng_state(i + 1);
+    LoopState state;
+    EXPECT_THAT(Restore(checkpoint, &state),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("checkpoint's training RNG state has ",
+                                      words, " words, expected 5")));
+  }
+  for (const int words : {0, 4}) {
+    SCOPED_TRACE(words);
+    Checkpoint checkpoint = checkpoint_;
+    checkpoint.clear_order_rng_state();
+    for (int i = 0; i < words; ++i) checkpoint.add_order_rng_state(i + 1);
+    LoopState state;
+    EXPECT_THAT(Restore(checkpoint, &state),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("checkpoint's minibatch-order RNG state "
+                                      "has ",
+                                      words, " words, expected 5")));
+  }
+}
 
 TEST_F(CheckpointRestoreTest, RestoresAShuffledOrder) {
   checkpoint_.set_order(0, 4);

@@ -103,8 +103,8 @@ TEST(CliTest, BadLayerListsAreOneErrorLineAndWriteNothing) {
   const BadLayerList cases[] = {
       {"unknown_type", "model { layers { type: 'conv9' } }",
        "model.layers[0].type: no layer named \"conv9\"; registered: "
-       "[activation, avgpool2d, conv2d, flatten, global_avgpool, linear, "
-       "maxpool2d]"},
+       "[activation, avgpool2d, conv2d, dropout, flatten, global_avgpool, "
+       "linear, maxpool2d]"},
       {"with_depth", "model { depth: 2 layers { type: 'linear' } }",
        "model.layers is set, so model.depth must be left out"},
       {"no_weighted", "model { layers { type: 'activation' activation: 'relu' } }",
@@ -281,8 +281,8 @@ TEST(CliTest, ListPrintsEveryRegisteredNameWithItsDescription) {
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(run.out, ListRegistries());
   ExpectSection(run.out, "layers", LayerRegistry::Global(),
-                {"activation", "avgpool2d", "conv2d", "flatten", "global_avgpool",
-                 "linear", "maxpool2d"});
+                {"activation", "avgpool2d", "conv2d", "dropout", "flatten",
+                 "global_avgpool", "linear", "maxpool2d"});
   ExpectSection(run.out, "activations", ActivationRegistry::Global(),
                 {"gelu", "identity", "leaky_relu", "quadratic", "relu",
                  "sigmoid", "softplus", "tanh"});

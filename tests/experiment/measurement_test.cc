@@ -1,5 +1,9 @@
 // Measurement's warnings about NaN or infinite measures: their text, once per
-// (layer, measure), and in a run's log and summary.json.
+// (layer, measure), and in a run's log and summary.json. Which layers are
+// measured by default (MeasuredLayers, ImageInputLayers: an MLP's hidden
+// layers, a conv net's layers on image input, include_classifier,
+// include_readout, explicit layers), and drop_bias (K of a copy whose conv
+// biases are zero, against ComputePtk on such a copy made by hand).
 #include "experiment/measurement.h"
 
 #include <cmath>
@@ -16,12 +20,17 @@
 #include "experiment/config_io.h"
 #include "experiment/trainer.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "layers/sequential.h"
+#include "metrics/ptk.h"
+#include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::ApproxEq;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -157,6 +166,203 @@ TEST(MeasurementWarningsRunTest, RunLogsEachWarningOnceAndSummarisesThem) {
                               ReadFile(options.out_dir + "/summary.json"));
   EXPECT_THAT(summary,
               HasSubstr(absl::StrCat("\"warnings\": [\"", warning, "\"],\n")));
+}
+
+// 0..n-1.
+std::vector<int> Range(int n) {
+  std::vector<int> range(n);
+  for (int i = 0; i < n; ++i) range[i] = i;
+  return range;
+}
+
+// A VGG's 11 weighted layers: 8 convolutions on images, then the two hidden
+// classifier layers and the readout on flat input.
+std::vector<bool> VggImageInput() {
+  std::vector<bool> image_input(11, false);
+  for (int l = 0; l < 8; ++l) image_input[l] = true;
+  return image_input;
+}
+
+TEST(MeasuredLayersTest, AConvNetMeasuresItsLayersOnImagesByDefault) {
+  MeasurementConfig config;
+  EXPECT_EQ(MeasuredLayers(config, 11, VggImageInput()), Range(8));
+  config.set_include_classifier(true);
+  EXPECT_EQ(MeasuredLayers(config, 11, VggImageInput()), Range(10));
+  config.set_include_readout(true);
+  EXPECT_EQ(MeasuredLayers(config, 11, VggImageInput()), Range(11));
+  config.set_include_classifier(false);
+  EXPECT_THAT(MeasuredLayers(config, 11, VggImageInput()),
+              ElementsAre(0, 1, 2, 3, 4, 5, 6, 7, 10));
+}
+
+TEST(MeasuredLayersTest, ExplicitLayersWinOverEveryDefault) {
+  MeasurementConfig config;
+  config.add_layers(10);
+  config.add_layers(2);
+  config.set_include_classifier(true);
+  config.set_include_readout(true);
+  EXPECT_THAT(MeasuredLayers(config, 11, VggImageInput()), ElementsAre(9, 1));
+}
+
+TEST(MeasuredLayersTest, AnMlpMeasuresItsHiddenLayersAsBefore) {
+  MeasurementConfig config;
+  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)),
+            Range(10));
+  EXPECT_EQ(MeasuredLayers(config, 11), Range(10));
+  // include_classifier means nothing without layers on images.
+  config.set_include_classifier(true);
+  EXPECT_EQ(MeasuredLayers(config, 11, std::vector<bool>(11, false)),
+            Range(10));
+  config.set_include_readout(true);
+  EXPECT_EQ(MeasuredLayers(config, 11), Range(11));
+}
+
+ModelConfig ParseModel(const std::string& text) {
+  ModelConfig config;
+  NFALAB_CHECK(google::protobuf::TextFormat::ParseFromString(text, &config))
+      << text;
+  return config;
+}
+
+TEST(MeasuredLayersTest, ImageInputLayersOfAVggAnMlpAndAConvNet) {
+  Rng rng(1);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Model vgg, Model::Create(ParseModel("vgg { width_multiplier: 0.125 "
+                                          "classifier_width: 16 }"),
+                               SampleShape{1, 32, 32}, 10, &rng));
+  EXPECT_EQ(ImageInputLayers(vgg), VggImageInput());
+  EXPECT_EQ(MeasuredLayers(MeasurementConfig(), vgg.num_weighted_layers(),
+                           ImageInputLayers(vgg)),
+            Range(8));
+  // An MLP on images flattens them first.
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp,
+                              Model::Create(ParseModel("depth: 2 width: 5"),
+                                            SampleShape{1, 4, 4}, 3, &rng));
+  EXPECT_EQ(ImageInputLayers(mlp), std::vector<bool>(3, false));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Model conv,
+      Model::Create(ParseModel("layers { type: 'conv2d' out_channels: 2 } "
+                               "layers { type: 'flatten' } "
+                               "layers { type: 'linear' out_features: 4 } "
+                               "layers { type: 'linear' }"),
+                    SampleShape{1, 4, 4}, 3, &rng));
+  EXPECT_THAT(ImageInputLayers(conv), ElementsAre(true, false, false));
+  // A conv whose output is 1 x 1 (flat) still takes an image.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Model to_one_by_one,
+      Model::Create(ParseModel("layers { type: 'conv2d' out_channels: 2 "
+                               "kernel_size: 4 padding: 0 } "
+                               "layers { type: 'linear' }"),
+                    SampleShape{1, 4, 4}, 3, &rng));
+  ASSERT_EQ(to_one_by_one.weighted_layer(0).output_shape(),
+            SampleShape::Flat(2));
+  EXPECT_THAT(ImageInputLayers(to_one_by_one), ElementsAre(true, false));
+}
+
+// conv2d(3) relu conv2d(2) relu flatten linear(4) relu linear on 2 x 4 x 4
+// images; conv_bias and linear_bias say which layers have one.
+Model SmallConvNet(bool conv_bias, bool linear_bias) {
+  const std::string conv = conv_bias ? "true" : "false";
+  const std::string linear = linear_bias ? "true" : "false";
+  Rng rng(3);
+  absl::StatusOr<Model> model = Model::Create(
+      ParseModel(absl::StrCat(
+          "layers { type: 'conv2d' out_channels: 3 bias: ", conv, " } ",
+          "layers { type: 'activation' activation: 'relu' } ",
+          "layers { type: 'conv2d' out_channels: 2 stride: 2 bias: ", conv,
+          " } ", "layers { type: 'activation' activation: 'relu' } ",
+          "layers { type: 'flatten' } ",
+          "layers { type: 'linear' out_features: 4 bias: ", linear, " } ",
+          "layers { type: 'activation' activation: 'relu' } ",
+          "layers { type: 'linear' bias: ", linear, " }")),
+      SampleShape{2, 4, 4}, 2, &rng);
+  NFALAB_CHECK(model.ok()) << model.status();
+  // Biases large enough to move the ReLUs' patterns.
+  for (int l = 0; l < model->num_weighted_layers(); ++l) {
+    Vector& bias = model->weighted_layer(l).bias();
+    for (Eigen::Index i = 0; i < bias.size(); ++i) {
+      bias[i] = static_cast<float>(rng.Uniform(-1, 1));
+    }
+  }
+  return *std::move(model);
+}
+
+Dataset ImageData(int n) {
+  Rng rng(5);
+  Dataset data;
+  data.shape = {2, 4, 4};
+  data.x = Matrix(n, 32);
+  data.y = Matrix(n, 2);
+  for (Eigen::Index i = 0; i < data.x.size(); ++i) {
+    data.x.data()[i] = static_cast<float>(rng.Normal());
+  }
+  for (Eigen::Index i = 0; i < data.y.size(); ++i) {
+    data.y.data()[i] = static_cast<float>(rng.Normal());
+  }
+  return data;
+}
+
+// All four weighted layers measured, and the K of each.
+std::vector<MatrixD> Kernels(const Model& model, bool drop_bias,
+                             const Dataset& data) {
+  MeasurementConfig config;
+  config.set_include_classifier(true);
+  config.set_include_readout(true);
+  config.set_drop_bias(drop_bias);
+  absl::StatusOr<Measurement> measurement =
+      Measurement::Create(config, 4, data, ImageInputLayers(model));
+  NFALAB_CHECK(measurement.ok()) << measurement.status();
+  NFALAB_CHECK(measurement->layers() == Range(4));
+  absl::StatusOr<std::vector<MatrixD>> kernels =
+      measurement->ComputeKernels(model);
+  NFALAB_CHECK(kernels.ok()) << kernels.status();
+  return *std::move(kernels);
+}
+
+TEST(DropBiasTest, KIsTheKOfACopyWithoutTheConvBiases) {
+  const Model model = SmallConvNet(/*conv_bias=*/true, /*linear_bias=*/true);
+  const Dataset data = ImageData(7);
+  Model by_hand = model;
+  for (int l : {0, 1}) by_hand.weighted_layer(l).bias().setZero();
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> expected,
+      ComputePtk(by_hand, data.x, Range(4), PtkOptions()));
+  const std::vector<MatrixD> dropped = Kernels(model, true, data);
+  const std::vector<MatrixD> kept = Kernels(model, false, data);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> as_is,
+      ComputePtk(model, data.x, Range(4), PtkOptions()));
+  ASSERT_EQ(dropped.size(), 4u);
+  for (int l = 0; l < 4; ++l) {
+    SCOPED_TRACE(l);
+    EXPECT_THAT(dropped[l], ApproxEq(expected[l], 1e-12, 0.0));
+    EXPECT_THAT(kept[l], ApproxEq(as_is[l], 1e-12, 0.0));
+  }
+  // The conv biases matter: K of the first conv moves with them.
+  EXPECT_GT((dropped[0] - kept[0]).norm(), 1e-3 * kept[0].norm());
+  // The network measured keeps its biases.
+  EXPECT_EQ(model.weighted_layer(0).bias(),
+            SmallConvNet(true, true).weighted_layer(0).bias());
+}
+
+// Only layers on images lose their bias: a net whose only biases are in
+// the classifier has the same K with drop_bias, though those biases move
+// its K (zeroing them would change it).
+TEST(DropBiasTest, TheClassifiersBiasesAreKept) {
+  const Model model = SmallConvNet(/*conv_bias=*/false, /*linear_bias=*/true);
+  const Dataset data = ImageData(7);
+  const std::vector<MatrixD> dropped = Kernels(model, true, data);
+  const std::vector<MatrixD> kept = Kernels(model, false, data);
+  Model without = model;
+  for (int l : {2, 3}) without.weighted_layer(l).bias().setZero();
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> zeroed,
+      ComputePtk(without, data.x, Range(4), PtkOptions()));
+  for (int l = 0; l < 4; ++l) {
+    SCOPED_TRACE(l);
+    EXPECT_THAT(dropped[l], ApproxEq(kept[l], 0.0, 0.0));
+  }
+  EXPECT_GT((zeroed[0] - kept[0]).norm(), 1e-3 * kept[0].norm());
 }
 
 }  // namespace

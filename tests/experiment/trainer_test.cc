@@ -1,24 +1,31 @@
-// End-to-end tests of the training loop on small synthetic tasks.
+// End-to-end tests of the training loop on small synthetic tasks, and on
+// small images (npy) for a conv net with dropout: exact resume with the
+// dropout generator, the conv layers measured by default, and
+// optimizer.reset_every_epoch against a hand-driven loop.
 #include "experiment/trainer.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/npy.h"
+#include "core/random.h"
 #include "datasets/load_dataset.h"
 #include "experiment/config_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
+#include "layers/sequential.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
 
@@ -649,6 +656,270 @@ TEST(TrainerTest, ClassificationRunReportsAccuracies) {
   }
   // Three roughly balanced classes: chance is about 1/3.
   EXPECT_GT(last_train_accuracy, 0.6);
+}
+
+// Writes 64 training and 16 test images of 2 x 8 x 8 with two regression
+// targets (smooth functions of the pixels) as npy files into a directory
+// and returns it.
+std::string ImageDataDir() {
+  static const std::string* dir = [] {
+    const std::string path = ::testing::TempDir() + "/trainer_test_images";
+    NFALAB_CHECK(MakeDirectories(path).ok());
+    Rng rng(17);
+    for (const auto& [split, n] : std::vector<std::pair<std::string, int>>{
+             {"train", 64}, {"test", 16}}) {
+      Matrix x(n, 2 * 8 * 8), y(n, 2);
+      for (Eigen::Index i = 0; i < x.size(); ++i) {
+        x.data()[i] = static_cast<float>(rng.Normal());
+      }
+      for (int i = 0; i < n; ++i) {
+        y(i, 0) = std::tanh(x.row(i).head(64).mean() * 4);
+        y(i, 1) = x.row(i).tail(64).cwiseAbs().mean() - 0.8f;
+      }
+      NFALAB_CHECK(
+          WriteNpy(path + "/X_" + split + ".npy", x, {n, 2, 8, 8}).ok());
+      NFALAB_CHECK(WriteNpy(path + "/y_" + split + ".npy", y).ok());
+    }
+    return new std::string(path);
+  }();
+  return *dir;
+}
+
+// conv2d(4) relu dropout(0.25) maxpool conv2d(4) relu global_avgpool
+// linear(8) relu dropout(0.5) linear, SGD with momentum, 4 steps per epoch.
+ExperimentConfig ConvDropoutConfig() {
+  absl::StatusOr<ExperimentConfig> config =
+      ParseConfig(R"pb(
+                    name: "conv_dropout"
+                    seed: 3
+                    data { source: "npy" n_train: 64 n_test: 16 }
+                    model {
+                      bias: true
+                      layers { type: "conv2d" out_channels: 4 }
+                      layers { type: "activation" activation: "relu" }
+                      layers { type: "dropout" rate: 0.25 }
+                      layers { type: "maxpool2d" }
+                      layers { type: "conv2d" out_channels: 4 }
+                      layers { type: "activation" activation: "relu" }
+                      layers { type: "global_avgpool" }
+                      layers { type: "linear" out_features: 8 }
+                      layers { type: "activation" activation: "relu" }
+                      layers { type: "dropout" rate: 0.5 }
+                      layers { type: "linear" }
+                    }
+                    optimizer { learning_rate: 0.05 momentum: 0.9 }
+                    training { epochs: 3 batch_size: 16 }
+                    measurement { measures: "uc_nfc" early_predictor: false }
+                    checkpoint_every: 1
+                  )pb",
+                  "conv_dropout");
+  NFALAB_CHECK(config.ok()) << config.status();
+  config->mutable_data()->set_path(ImageDataDir());
+  return *config;
+}
+
+void ExpectSameWeights(const Model& actual, const Model& expected) {
+  ASSERT_EQ(actual.num_weighted_layers(), expected.num_weighted_layers());
+  for (int l = 0; l < expected.num_weighted_layers(); ++l) {
+    SCOPED_TRACE(l);
+    EXPECT_THAT(actual.weighted_layer(l).weight(),
+                ApproxEq(expected.weighted_layer(l).weight(), 0.0, 0.0));
+    EXPECT_THAT(actual.weighted_layer(l).bias(),
+                ApproxEq(expected.weighted_layer(l).bias(), 0.0, 0.0));
+  }
+}
+
+const RunResult& WholeConvDropoutRun() {
+  static const RunResult* result = [] {
+    absl::StatusOr<RunResult> run =
+        RunInDir(ConvDropoutConfig(), "conv_dropout_whole");
+    NFALAB_CHECK(run.ok()) << run.status();
+    return new RunResult(*std::move(run));
+  }();
+  return *result;
+}
+
+// The dropout masks of the epochs after the checkpoint come from the saved
+// generator: the resumed run ends as the uninterrupted one, to the bit.
+TEST(ConvDropoutRunTest, ResumedAfterAnEpochEqualsTheUninterruptedRun) {
+  const RunResult& whole = WholeConvDropoutRun();
+  const ExperimentConfig config = ConvDropoutConfig();
+  RunOptions options = RunAndStop(config, "conv_dropout_parts", 1);
+  EXPECT_THAT(MetricsCsv(options.out_dir), ::testing::Not(HasSubstr("\n1,")));
+  absl::StatusOr<RunResult> resumed = RunExperiment(config, options);
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_EQ(MetricsCsv(options.out_dir),
+            MetricsCsv(OutDir("conv_dropout_whole")));
+  ExpectSameWeights(resumed->model, whole.model);
+  EXPECT_EQ(resumed->final_train_loss, whole.final_train_loss);
+}
+
+// Interrupted in the middle of epoch 1 (after step 6 of 4 per epoch).
+TEST(ConvDropoutRunTest, ResumedMidEpochEqualsTheUninterruptedRun) {
+  const RunResult& whole = WholeConvDropoutRun();
+  const ExperimentConfig config = ConvDropoutConfig();
+  RunOptions options;
+  options.out_dir = OutDir("conv_dropout_mid_epoch");
+  options.interrupt_signal = [](int64_t step) {
+    return step >= 6 ? SIGINT : 0;
+  };
+  ASSERT_EQ(RunExperiment(config, options).status().code(),
+            absl::StatusCode::kCancelled);
+  options.interrupt_signal = nullptr;
+  options.resume = true;
+  absl::StatusOr<RunResult> resumed = RunExperiment(config, options);
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_EQ(MetricsCsv(options.out_dir),
+            MetricsCsv(OutDir("conv_dropout_whole")));
+  ExpectSameWeights(resumed->model, whole.model);
+}
+
+// The masks matter (rate 0 trains otherwise), and dropout layers of rate 0
+// change nothing: no draw, no weight, the same streams as without them.
+TEST(ConvDropoutRunTest, DropoutChangesTheRunAndRateZeroIsNoLayerAtAll) {
+  const RunResult& whole = WholeConvDropoutRun();
+  ExperimentConfig rate_zero = ConvDropoutConfig();
+  for (LayerSpec& layer : *rate_zero.mutable_model()->mutable_layers()) {
+    if (layer.type() == "dropout") layer.set_rate(0);
+  }
+  ExperimentConfig without = ConvDropoutConfig();
+  auto* layers = without.mutable_model()->mutable_layers();
+  layers->erase(std::remove_if(layers->begin(), layers->end(),
+                               [](const LayerSpec& layer) {
+                                 return layer.type() == "dropout";
+                               }),
+                layers->end());
+  ASSERT_EQ(without.model().layers_size(), 9);
+  absl::StatusOr<RunResult> zero = RunInDir(rate_zero, "conv_dropout_rate_0");
+  absl::StatusOr<RunResult> none = RunInDir(without, "conv_dropout_none");
+  ASSERT_THAT(zero, IsOk());
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(zero->metrics.ToCsv(), none->metrics.ToCsv());
+  ExpectSameWeights(zero->model, none->model);
+  EXPECT_NE(zero->metrics.ToCsv(), whole.metrics.ToCsv());
+}
+
+// A conv net measures its layers on images (1 and 2), not the classifier.
+TEST(ConvDropoutRunTest, MeasuresTheConvLayersByDefault) {
+  const RunResult& whole = WholeConvDropoutRun();
+  EXPECT_EQ(RowsOf(whole.metrics, "uc_nfc"),
+            (std::vector<std::pair<int, int>>{
+                {0, 1}, {0, 2}, {1, 1}, {1, 2}, {2, 1}, {2, 2}}));
+  ExperimentConfig config = ConvDropoutConfig();
+  config.mutable_training()->set_epochs(1);
+  config.mutable_measurement()->set_include_classifier(true);
+  absl::StatusOr<RunResult> with_classifier =
+      RunInDir(config, "conv_dropout_classifier");
+  ASSERT_THAT(with_classifier, IsOk());
+  EXPECT_EQ(RowsOf(with_classifier->metrics, "uc_nfc"),
+            (std::vector<std::pair<int, int>>{{0, 1}, {0, 2}, {0, 3}}));
+}
+
+// SGD with momentum by hand on the training split in order (no shuffling):
+// v = g on the first step (and on the first of every epoch with `reset`),
+// else v = mu v + g; W -= lr v.
+std::vector<Matrix> HandDrivenSgd(Model model, const Dataset& train, int epochs,
+                                  int batch, float lr, float mu, bool reset) {
+  std::vector<Matrix> velocity;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    if (reset) velocity.clear();
+    for (int begin = 0; begin < train.size(); begin += batch) {
+      const int rows = std::min(batch, train.size() - begin);
+      ModelCache cache;
+      model.Forward(Matrix(train.x.middleRows(begin, rows)), &cache);
+      Matrix d_output;
+      MseLoss(cache.output(), Matrix(train.y.middleRows(begin, rows)),
+              &d_output);
+      Gradients gradients;
+      model.Backward(cache, d_output, &gradients);
+      const bool first = velocity.empty();
+      velocity.resize(model.num_weighted_layers());
+      for (int l = 0; l < model.num_weighted_layers(); ++l) {
+        if (first) {
+          velocity[l] = gradients.weight[l];
+        } else {
+          velocity[l] = mu * velocity[l] + gradients.weight[l];
+        }
+        model.weighted_layer(l).weight() -= lr * velocity[l];
+      }
+    }
+  }
+  std::vector<Matrix> weights;
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    weights.push_back(model.weighted_layer(l).weight());
+  }
+  return weights;
+}
+
+// 64 examples in 2 batches per epoch, 3 epochs, momentum 0.9, no bias.
+ExperimentConfig ResetConfig(bool reset) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_data()->set_n_train(64);
+  config.mutable_data()->set_n_test(0);
+  config.mutable_training()->set_epochs(3);
+  config.mutable_training()->set_shuffle(false);
+  config.mutable_optimizer()->set_learning_rate(0.05);
+  config.mutable_optimizer()->set_momentum(0.9);
+  config.mutable_optimizer()->set_reset_every_epoch(reset);
+  config.mutable_measurement()->set_measure_every(0);
+  return config;
+}
+
+TEST(ResetEveryEpochTest, RunsEqualAHandDrivenLoopWithAndWithoutReset) {
+  absl::StatusOr<RunResult> with_reset =
+      RunInDir(ResetConfig(true), "reset_on");
+  absl::StatusOr<RunResult> without = RunInDir(ResetConfig(false), "reset_off");
+  ASSERT_THAT(with_reset, IsOk());
+  ASSERT_THAT(without, IsOk());
+  absl::StatusOr<DatasetSplits> data = LoadDataset(ResetConfig(true).data());
+  ASSERT_THAT(data, IsOk());
+  Model at_init = with_reset->model;
+  for (int l = 0; l < at_init.num_weighted_layers(); ++l) {
+    ASSERT_FALSE(at_init.weighted_layer(l).has_bias());
+    ASSERT_EQ(at_init.weighted_layer(l).initial_weight(),
+              without->model.weighted_layer(l).initial_weight());
+    at_init.weighted_layer(l).weight() =
+        at_init.weighted_layer(l).initial_weight();
+  }
+  const std::vector<Matrix> reset_by_hand =
+      HandDrivenSgd(at_init, data->train, 3, 32, 0.05f, 0.9f, true);
+  const std::vector<Matrix> kept_by_hand =
+      HandDrivenSgd(at_init, data->train, 3, 32, 0.05f, 0.9f, false);
+  for (int l = 0; l < at_init.num_weighted_layers(); ++l) {
+    SCOPED_TRACE(l);
+    EXPECT_THAT(with_reset->model.weighted_layer(l).weight(),
+                ApproxEq(reset_by_hand[l], 1e-5, 1e-7));
+    EXPECT_THAT(without->model.weighted_layer(l).weight(),
+                ApproxEq(kept_by_hand[l], 1e-5, 1e-7));
+    // Far apart, next to that tolerance.
+    EXPECT_GT((reset_by_hand[l] - kept_by_hand[l]).cwiseAbs().maxCoeff(), 1e-3);
+  }
+  EXPECT_NE(with_reset->metrics.ToCsv(), without->metrics.ToCsv());
+}
+
+// The reset comes at the start of an epoch, not when a run resumes in the
+// middle of one: interrupted after the first step of epoch 1 and resumed,
+// the run keeps that step's velocity and ends as the uninterrupted one.
+TEST(ResetEveryEpochTest, ResumingMidEpochKeepsTheMomentum) {
+  const ExperimentConfig config = ResetConfig(true);
+  absl::StatusOr<RunResult> whole = RunInDir(config, "reset_whole");
+  ASSERT_THAT(whole, IsOk());
+  for (const int64_t at : {3, 2}) {  // Mid epoch 1; at its very start.
+    SCOPED_TRACE(at);
+    RunOptions options;
+    options.out_dir = OutDir(absl::StrCat("reset_interrupted_", at));
+    options.interrupt_signal = [at](int64_t step) {
+      return step >= at ? SIGINT : 0;
+    };
+    ASSERT_EQ(RunExperiment(config, options).status().code(),
+              absl::StatusCode::kCancelled);
+    options.interrupt_signal = nullptr;
+    options.resume = true;
+    absl::StatusOr<RunResult> resumed = RunExperiment(config, options);
+    ASSERT_THAT(resumed, IsOk());
+    ExpectSameWeights(resumed->model, whole->model);
+    EXPECT_EQ(MetricsCsv(options.out_dir), MetricsCsv(OutDir("reset_whole")));
+  }
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Sequential models from layer lists: the MLP fields and the equivalent layer
 // list build the same network bit for bit, image inputs get a flatten, the
-// weighted-layer numbering, copies and casts, and every bad layer list is an
-// error naming the field, the layers and the shapes.
+// weighted-layer numbering, copies and casts, the training-mode pass
+// (ForwardTraining: reproducible, different from Forward only through
+// dropout, its Backward, nothing drawn without dropout), and every bad layer
+// list is an error naming the field, the layers and the shapes.
 #include "layers/sequential.h"
 
 #include <string>
@@ -137,6 +139,139 @@ TEST(SequentialTest, ParameterBlocksPointIntoTheWeightedLayers) {
     EXPECT_EQ(blocks[l].weight, &model.weighted_layer(l).weight());
     EXPECT_EQ(blocks[l].bias, &model.weighted_layer(l).bias());
     EXPECT_TRUE(blocks[l].has_bias());
+  }
+}
+
+// linear(6) relu dropout(0.5) linear on [4] inputs.
+constexpr char kWithDropout[] = R"pb(
+  bias: true
+  layers { type: "linear" out_features: 6 }
+  layers { type: "activation" activation: "relu" }
+  layers { type: "dropout" rate: 0.5 }
+  layers { type: "linear" }
+)pb";
+
+void ExpectSameCache(const ModelCache& a, const ModelCache& b) {
+  EXPECT_EQ(a.input, b.input);
+  ASSERT_EQ(a.outputs.size(), b.outputs.size());
+  ASSERT_EQ(a.kept.size(), b.kept.size());
+  for (size_t j = 0; j < a.outputs.size(); ++j) {
+    EXPECT_EQ(a.outputs[j], b.outputs[j]) << "layer " << j;
+    EXPECT_EQ(a.kept[j], b.kept[j]) << "layer " << j;
+  }
+}
+
+TEST(SequentialTrainingTest, ForwardTrainingWithTheSameSeedIsReproducible) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model model,
+                              Build(kWithDropout, SampleShape::Flat(4)));
+  Rng data_rng(11);
+  const Matrix x = GaussianMatrix<float>(8, 4, &data_rng);
+  ModelCache first, second, third;
+  Rng rng_a(21), rng_b(21), rng_c(22);
+  model.ForwardTraining(x, &first, &rng_a);
+  model.ForwardTraining(x, &second, &rng_b);
+  ExpectSameCache(first, second);
+  EXPECT_EQ(rng_a.SaveState(), rng_b.SaveState());
+  model.ForwardTraining(x, &third, &rng_c);
+  EXPECT_NE(third.kept[2], first.kept[2]);
+}
+
+// The layers before the dropout compute what Forward computes; the dropout
+// multiplies by its mask (8 x 6 draws); the readout is applied to that.
+TEST(SequentialTrainingTest, ForwardTrainingDiffersFromForwardOnlyByDropout) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model model,
+                              Build(kWithDropout, SampleShape::Flat(4)));
+  Rng data_rng(12);
+  const Matrix x = GaussianMatrix<float>(8, 4, &data_rng);
+  ModelCache eval, train;
+  model.Forward(x, &eval);
+  Rng rng(23);
+  Rng replay = rng;
+  model.ForwardTraining(x, &train, &rng);
+  ASSERT_EQ(train.outputs.size(), 4u);
+  EXPECT_EQ(train.outputs[0], eval.outputs[0]);
+  EXPECT_EQ(train.outputs[1], eval.outputs[1]);
+  EXPECT_EQ(eval.kept[2].size(), 0);  // Evaluation: no mask.
+  EXPECT_EQ(eval.outputs[2], eval.outputs[1]);
+  const Matrix& mask = train.kept[2];
+  ASSERT_EQ(mask.rows(), 8);
+  ASSERT_EQ(mask.cols(), 6);
+  for (Eigen::Index k = 0; k < mask.size(); ++k) {
+    ASSERT_EQ(mask.data()[k], replay.Uniform() < 0.5 ? 0.0f : 2.0f) << k;
+  }
+  EXPECT_EQ(rng.SaveState(), replay.SaveState());  // Nothing else drawn.
+  EXPECT_EQ(train.outputs[2], Matrix(eval.outputs[1].cwiseProduct(mask)));
+  Matrix readout, kept;
+  model.layer(3).Forward(train.outputs[2], &readout, &kept);
+  EXPECT_EQ(train.output(), readout);
+  EXPECT_NE(train.output(), eval.output());
+  // Predict is the evaluation pass.
+  EXPECT_EQ(model.Predict(x), eval.output());
+}
+
+// Backward after a training pass is the gradient of the training-mode
+// network with its mask: central differences in double, each evaluation
+// replaying the same generator state (so the same mask).
+TEST(SequentialTrainingTest, BackwardAfterForwardTrainingMatchesDifferences) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model model,
+                              Build(kWithDropout, SampleShape::Flat(4)));
+  ModelD net = model.Cast<double>();
+  Rng data_rng(13);
+  const MatrixD x = GaussianMatrix<double>(5, 4, &data_rng);
+  const MatrixD d_out = GaussianMatrix<double>(5, 3, &data_rng);
+  const Rng::State mask_state = Rng(24).SaveState();
+  auto objective = [&](const ModelD& at, BasicModelCache<double>* cache) {
+    Rng rng = Rng::FromState(mask_state);
+    at.ForwardTraining(x, cache, &rng);
+    return (cache->output().array() * d_out.array()).sum();
+  };
+  BasicModelCache<double> cache;
+  objective(net, &cache);
+  ASSERT_GT((cache.kept[2].array() == 0).count(), 0);
+  BasicGradients<double> gradients;
+  net.Backward(cache, d_out, &gradients);
+  BasicModelCache<double> scratch;
+  constexpr double kStep = 1e-6;
+  for (int l = 0; l < net.num_weighted_layers(); ++l) {
+    MatrixD& w = net.weighted_layer(l).weight();
+    for (Eigen::Index k = 0; k < w.size(); ++k) {
+      const double saved = w.data()[k];
+      w.data()[k] = saved + kStep;
+      const double plus = objective(net, &scratch);
+      w.data()[k] = saved - kStep;
+      const double minus = objective(net, &scratch);
+      w.data()[k] = saved;
+      EXPECT_NEAR(gradients.weight[l].data()[k], (plus - minus) / (2 * kStep),
+                  1e-7)
+          << "layer " << l << " entry " << k;
+    }
+  }
+}
+
+// Without a layer that acts in training, ForwardTraining is Forward to the
+// bit and leaves the generator where it was.
+TEST(SequentialTrainingTest, WithoutDropoutItIsForwardAndDrawsNothing) {
+  for (const char* text : {kMlpFields,
+                           "layers { type: 'conv2d' out_channels: 3 } "
+                           "layers { type: 'activation' activation: 'relu' } "
+                           "layers { type: 'maxpool2d' } "
+                           "layers { type: 'global_avgpool' } "
+                           "layers { type: 'dropout' rate: 0 } "
+                           "layers { type: 'linear' }"}) {
+    SCOPED_TRACE(text);
+    const bool mlp = text == kMlpFields;
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        Model model,
+        Build(text, mlp ? SampleShape::Flat(4) : SampleShape{2, 4, 4}));
+    Rng data_rng(14);
+    const Matrix x = GaussianMatrix<float>(6, model.input_dim(), &data_rng);
+    ModelCache eval, train;
+    model.Forward(x, &eval);
+    Rng rng(25);
+    const Rng::State before = rng.SaveState();
+    model.ForwardTraining(x, &train, &rng);
+    ExpectSameCache(eval, train);
+    EXPECT_EQ(rng.SaveState(), before);
   }
 }
 

@@ -1,10 +1,11 @@
-// Every registered layer (the built-ins linear, activation, flatten, the
-// pooling layers and the layers of //plugins:all) passes CheckLayer (experiment/conformance.h):
-// built on the probes it accepts; output shape; input VJP and parameter
-// gradients against central differences; R-row Backward against one-row
-// calls; the weighted-layer view (InputRows, OutputVectors); Clone; float
-// agrees with double. Correct test layers (also one with P = 2 positions)
-// pass, and planted faults show that each check fails.
+// Every registered layer (the built-ins linear, conv2d, activation, flatten,
+// the pooling layers, dropout and the layers of //plugins:all) passes
+// CheckLayer (experiment/conformance.h): built on the probes it accepts;
+// output shape; input VJP and parameter gradients against central
+// differences; R-row Backward against one-row calls; the weighted-layer view
+// (InputRows, OutputVectors); Clone; float agrees with double. Correct test
+// layers (also one with P = 2 positions) pass, and planted faults show that
+// each check fails.
 #include <memory>
 #include <string>
 #include <utility>
@@ -88,11 +89,19 @@ TEST(LayerChecksTest, ProbesOfTheBuiltins) {
             "\"softplus\"} on [5], {activation: \"tanh\"} on [2, 3, 4], "
             "{activation: \"softplus\"} on [2, 3, 4]");
   EXPECT_EQ(RowOf(CheckLayer("flatten"), kCreate).detail, "all 14 probes");
-  // The pooling layers take every image probe (ignoring out_features and
-  // activation) but the conv probe with padding 1, which maxpool2d and
-  // avgpool2d refuse; so the finite differences cover overlapping windows.
-  const std::pair<const char*, int> poolings[] = {
-      {"maxpool2d", 8}, {"avgpool2d", 8}, {"global_avgpool", 9}};
+  // global_avgpool takes a flat [C] as C x 1 x 1 (the identity), and
+  // dropout any shape (evaluation mode, the identity: the suite runs
+  // Forward; tests/layers/dropout_test.cc covers the training mask).
+  for (const char* layer : {"global_avgpool", "dropout"}) {
+    const std::vector<ConformanceCheck> checks = CheckLayer(layer);
+    EXPECT_EQ(RowOf(checks, kCreate).detail, "all 14 probes") << layer;
+    EXPECT_THAT(RowOf(checks, kVjp).detail, HasSubstr(", 14 probes")) << layer;
+  }
+  // The windowed pooling layers take every image probe (ignoring
+  // out_features and activation) but the conv probe with padding 1, which
+  // they refuse; so the finite differences cover overlapping windows.
+  const std::pair<const char*, int> poolings[] = {{"maxpool2d", 8},
+                                                  {"avgpool2d", 8}};
   for (const auto& [pooling, accepted] : poolings) {
     const std::vector<ConformanceCheck> checks = CheckLayer(pooling);
     EXPECT_THAT(RowOf(checks, kCreate).detail,

@@ -46,11 +46,10 @@ TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
 }
 
 TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
-  EXPECT_THAT(
-      LayerRegistry::Global().Names(),
-      ElementsAreArray({"activation", "avgpool2d", "conv2d", "flatten",
-                        "global_avgpool", "linear", "maxpool2d",
-                        "mup_linear"}));
+  EXPECT_THAT(LayerRegistry::Global().Names(),
+              ElementsAreArray({"activation", "avgpool2d", "conv2d", "dropout",
+                                "flatten", "global_avgpool", "linear",
+                                "maxpool2d", "mup_linear"}));
 }
 
 }  // namespace
