@@ -5,10 +5,10 @@
 //
 // Every number is the mean ± sample standard deviation (n - 1) over the
 // seeds of a grid point, with 3 decimals ("0.512 ± 0.031"; "± n/a" for a
-// single seed). Non-finite values (e.g. the NaN C-NFC of a layer that did not
-// move) are left out and the count is noted ("(2 of 3 finite)"); "n/a" means
-// no value at all. "Final" is a run's last row of a measure (largest epoch,
-// then step).
+// single seed), except in the CONV_ALIGNMENT section (mean [95% CI]).
+// Non-finite values (e.g. the NaN C-NFC of a layer that did not move) are left
+// out and the count is noted ("(2 of 3 finite)"); "n/a" means no value at all.
+// "Final" is a run's last row of a measure (largest epoch, then step).
 //
 // Grid points are the combinations of the sweeps' point labels, in the
 // study config's order; a point is shown as "sweep=label, ..." ("base" with
@@ -41,6 +41,22 @@
 //   and SLO point, against each SGD point with the same labels on the sweeps
 //   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs >= 0.2)
 //   and the final train-loss ratio SLO / SGD (claim needs <= 2).
+// - CONV_ALIGNMENT (per-layer alignment over training), per grid point and
+//   measured layer (for a VGG, the conv layers): the first measurement is
+//   the smallest epoch >= 0 at which a run has both UC-NFC and C-NFC, the
+//   last the largest; a run enters the layer's rows only if both are finite
+//   at both epochs (the rows say which seeds did). A table of UC-NFC and
+//   C-NFC at both epochs as "mean [lo, hi] (per-seed values)", the 95%
+//   interval mean ± t_{0.975, n-1} s / sqrt(n) over the n seeds
+//   (StudentT975). Then three claims, each tested on a per-seed difference d
+//   with a verdict from the 95% interval of its mean: supported (above 0),
+//   not supported (below 0), inconclusive (contains 0, or fewer than two
+//   seeds). A: C-NFC > UC-NFC at the first measurement (d = C - UC there);
+//   B: UC-NFC rises (d = UC last - UC first); C: C-NFC at the last
+//   measurement at least as high as at the first (d = C last - C first;
+//   worded rises / falls / no detectable change). One line per claim lists
+//   the layers under each verdict ("Claim A: supported at layers 1-6,
+//   inconclusive at layers 7, 8."). The curves are GENERIC's figure.
 // The report only states what the numbers say; nothing is tuned.
 #ifndef NFALAB_EXPERIMENT_STUDY_REPORT_H_
 #define NFALAB_EXPERIMENT_STUDY_REPORT_H_

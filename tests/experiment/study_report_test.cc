@@ -498,6 +498,284 @@ TEST(StudyReportTest, SloComparesOnlyMatchingPointsOfOtherSweeps) {
                                     "`optimizer=sgd, data=d2`)")));
 }
 
+// CONV_ALIGNMENT: one layer's UC-NFC and C-NFC at epochs 0 and 2 (epoch 1
+// halfway), after an epoch -1 row (initialisation) that must not count as the
+// first measurement.
+void AddConvLayer(MetricsTable* table, int layer, double uc_first,
+                  double uc_last, double c_first, double c_last) {
+  table->AddForLayer(-1, 0, layer, "uc_nfc", 0.0);
+  table->AddForLayer(-1, 0, layer, "c_nfc", 0.0);
+  AddCurve(table, layer, "uc_nfc",
+           {uc_first, (uc_first + uc_last) / 2, uc_last});
+  AddCurve(table, layer, "c_nfc", {c_first, (c_first + c_last) / 2, c_last});
+}
+
+// Three seeds, added in reverse seed order (the report lists seed order).
+// Per seed 0, 1, 2: (UC first, UC last, C first, C last).
+// Layer 1: UC (0.1, 0.2, 0.3) -> (0.5, 0.6, 0.8); C (0.7, 0.9, 0.8) -> 0.9.
+// Layer 2: UC (0.5, 0.6, 0.7) -> (0.2, 0.3, 0.3); C (0.3, 0.3, 0.4) -> 0.1.
+// Layer 3 (not in seed 1): UC (0.2, -, 0.4) -> 0.3; C 0.3 -> (0.5, -, 0.6).
+StudyResults ConvStudy() {
+  StudyResults results;
+  results.study = ParseStudy(R"pb(name: "conv" analysis: CONV_ALIGNMENT)pb");
+  const double uc1[3][2] = {{0.1, 0.5}, {0.2, 0.6}, {0.3, 0.8}};
+  const double c1[3][2] = {{0.7, 0.9}, {0.9, 0.9}, {0.8, 0.9}};
+  const double uc2[3][2] = {{0.5, 0.2}, {0.6, 0.3}, {0.7, 0.3}};
+  const double c2[3][2] = {{0.3, 0.1}, {0.3, 0.1}, {0.4, 0.1}};
+  const double uc3[3][2] = {{0.2, 0.3}, {kNaN, kNaN}, {0.4, 0.3}};
+  const double c3[3][2] = {{0.3, 0.5}, {kNaN, kNaN}, {0.3, 0.6}};
+  for (int s = 2; s >= 0; --s) {
+    MetricsTable t;
+    AddCurve(&t, 0, "train_loss", {0.5, 0.4, 0.3});
+    AddConvLayer(&t, 1, uc1[s][0], uc1[s][1], c1[s][0], c1[s][1]);
+    AddConvLayer(&t, 2, uc2[s][0], uc2[s][1], c2[s][0], c2[s][1]);
+    if (s != 1) AddConvLayer(&t, 3, uc3[s][0], uc3[s][1], c3[s][0], c3[s][1]);
+    results.runs.push_back(MakeRun({}, s, std::move(t)));
+  }
+  return results;
+}
+
+constexpr char kConvSection[] = "## Alignment over training, per layer";
+constexpr char kClaimA[] = "\nClaim A: C-NFC exceeds UC-NFC";
+constexpr char kClaimB[] = "\nClaim B: UC-NFC rises";
+constexpr char kClaimC[] = "\nClaim C: C-NFC at the last";
+
+// Hand-computed 95% intervals, mean ± t * s / sqrt(n):
+// - 3 seeds, t_{0.975, 2} = 4.303. Values (0.1, 0.2, 0.3): mean 0.2, s 0.1,
+//   half-width 4.303 * 0.1 / sqrt(3) = 0.24843 -> [-0.048, 0.448]. Any
+//   three values a, a, a + 0.1 (or a + 0.1, a, a) have s = 0.057735 and
+//   half-width 4.303 * 0.057735 / sqrt(3) = 0.14343. (0.5, 0.6, 0.8): mean
+//   0.63333, s = sqrt(0.046667 / 2) = 0.15275, half-width 0.37949 ->
+//   [0.254, 1.013].
+// - 2 seeds, t_{0.975, 1} = 12.706: (a, b) has half-width
+//   12.706 * |a - b| / sqrt(2) / sqrt(2) = 6.353 |a - b|; (0.2, 0.4) ->
+//   0.3 ± 1.2706; (0.5, 0.6) -> 0.55 ± 0.6353.
+TEST(StudyReportTest, ConvAlignmentValueTableHasMeanIntervalAndPerSeedValues) {
+  const std::string report = RenderStudyReport(ConvStudy(), nullptr);
+  EXPECT_THAT(report, HasSubstr("- Analysis: CONV_ALIGNMENT\n"));
+  EXPECT_THAT(report, HasSubstr("| layer | seeds | first epoch | UC-NFC "
+                                "(first) | C-NFC (first) | last epoch | "
+                                "UC-NFC (last) | C-NFC (last) |\n"));
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kConvSection),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0 | "
+            "0.200 [-0.048, 0.448] (0.100, 0.200, 0.300) | "
+            "0.800 [0.552, 1.048] (0.700, 0.900, 0.800) | 2 | "
+            "0.633 [0.254, 1.013] (0.500, 0.600, 0.800) | "
+            "0.900 [0.900, 0.900] (0.900, 0.900, 0.900) |");
+  // C-NFC first (0.3, 0.3, 0.4): 0.33333 ± 0.14343.
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kConvSection),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | 0 | "
+            "0.600 [0.352, 0.848] (0.500, 0.600, 0.700) | "
+            "0.333 [0.190, 0.477] (0.300, 0.300, 0.400) | 2 | "
+            "0.267 [0.123, 0.410] (0.200, 0.300, 0.300) | "
+            "0.100 [0.100, 0.100] (0.100, 0.100, 0.100) |");
+}
+
+TEST(StudyReportTest, ConvAlignmentRunWithoutTheLayerIsLeftOutOfItsRows) {
+  const std::string report = RenderStudyReport(ConvStudy(), nullptr);
+  // Seed 1 has no layer 3: two seeds, t_{0.975, 1} = 12.706.
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kConvSection),
+            "| 3 | 2 of 3 (seeds 0, 2) | 0 | "
+            "0.300 [-0.971, 1.571] (0.200, 0.400) | "
+            "0.300 [0.300, 0.300] (0.300, 0.300) | 2 | "
+            "0.300 [0.300, 0.300] (0.300, 0.300) | "
+            "0.550 [-0.085, 1.185] (0.500, 0.600) |");
+  EXPECT_THAT(LineStartingWith(report, "| 3 |", kClaimC),
+              HasSubstr("| 3 | 2 of 3 (seeds 0, 2) | 0.200, 0.300 |"));
+}
+
+TEST(StudyReportTest, ConvAlignmentRunMissingAMeasurementIsLeftOut) {
+  StudyResults results = ConvStudy();
+  // Seed 0 (added last) stopped after epoch 1; seed 1's layer-2 C-NFC is
+  // undefined at epoch 0.
+  MetricsTable stopped, undefined;
+  for (const MetricsTable::Row& row : results.runs[2].table.rows()) {
+    if (row.epoch <= 1) {
+      stopped.AddForLayer(row.epoch, row.step, row.layer, row.measure,
+                          row.value);
+    }
+  }
+  for (const MetricsTable::Row& row : results.runs[1].table.rows()) {
+    const bool nan = row.layer == 2 && row.measure == "c_nfc" && row.epoch == 0;
+    undefined.AddForLayer(row.epoch, row.step, row.layer, row.measure,
+                          nan ? kNaN : row.value);
+  }
+  results.runs[2].table = stopped;
+  results.runs[1].table = undefined;
+  // Layer 4 has UC-NFC but no C-NFC (in seed 2 only): no seed enters it.
+  AddCurve(&results.runs[0].table, 4, "uc_nfc", {0.1, 0.2, 0.3});
+  const std::string report = RenderStudyReport(results, nullptr);
+  // The last epoch is still 2 (the other runs reach it).
+  EXPECT_THAT(LineStartingWith(report, "| 1 |", kConvSection),
+              HasSubstr("| 1 | 2 of 3 (seeds 1, 2) | 0 | "
+                        "0.250 [-0.385, 0.885] (0.200, 0.300) |"));
+  EXPECT_THAT(LineStartingWith(report, "| 2 |", kConvSection),
+              HasSubstr("| 2 | 1 of 3 (seed 2) | 0 | 0.700 [n/a] (0.700) |"));
+  EXPECT_THAT(LineStartingWith(report, "| 3 |", kConvSection),
+              HasSubstr("| 3 | 1 of 3 (seed 2) | 0 | 0.400 [n/a] (0.400) |"));
+  EXPECT_EQ(LineStartingWith(report, "| 4 |", kConvSection),
+            "| 4 | 0 of 3 | n/a | n/a | n/a | n/a | n/a | n/a |");
+  EXPECT_EQ(LineStartingWith(report, "| 4 |", kClaimA),
+            "| 4 | 0 of 3 | n/a | n/a | inconclusive (no seed: no interval) |");
+  EXPECT_THAT(report, HasSubstr("- Claim A: inconclusive at layers 1-4.\n"));
+}
+
+TEST(StudyReportTest, ConvAlignmentClaimTablesAndVerdicts) {
+  const std::string report = RenderStudyReport(ConvStudy(), nullptr);
+  EXPECT_THAT(report,
+              HasSubstr("\nClaim A: C-NFC exceeds UC-NFC at the first "
+                        "measurement. d = C-NFC − UC-NFC at the first "
+                        "epoch.\n\n| layer | seeds | d per seed | mean d [95% "
+                        "CI] | verdict |\n"));
+  // A, layer 1: d = (0.6, 0.7, 0.5): 0.6 ± 0.24843, above 0.
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kClaimA),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0.600, 0.700, 0.500 | "
+            "0.600 [0.352, 0.848] | supported: C-NFC > UC-NFC |");
+  // A, layer 2: d = (-0.2, -0.3, -0.3): -0.26667 ± 0.14343, below 0.
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kClaimA),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | -0.200, -0.300, -0.300 | "
+            "-0.267 [-0.410, -0.123] | not supported: UC-NFC > C-NFC |");
+  // A, layer 3: d = (0.1, -0.1): 0 ± 12.706 * 0.1 = 1.2706.
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kClaimA),
+            "| 3 | 2 of 3 (seeds 0, 2) | 0.100, -0.100 | "
+            "0.000 [-1.271, 1.271] | inconclusive: CI contains 0 |");
+  // B, layer 1: d = (0.4, 0.4, 0.5): 0.43333 ± 0.14343.
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kClaimB),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0.400, 0.400, 0.500 | "
+            "0.433 [0.290, 0.577] | supported: UC-NFC rises |");
+  // B, layer 2: d = (-0.3, -0.3, -0.4): -0.33333 ± 0.14343.
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kClaimB),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | -0.300, -0.300, -0.400 | "
+            "-0.333 [-0.477, -0.190] | not supported: UC-NFC falls |");
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kClaimB),
+            "| 3 | 2 of 3 (seeds 0, 2) | 0.100, -0.100 | "
+            "0.000 [-1.271, 1.271] | inconclusive: no detectable change (CI "
+            "contains 0) |");
+  // C, layer 1: d = (0.2, 0, 0.1): 0.1 ± 0.24843, contains 0.
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kClaimC),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0.200, 0.000, 0.100 | "
+            "0.100 [-0.148, 0.348] | inconclusive: no detectable change (CI "
+            "contains 0) |");
+  // C, layer 2: d = (-0.2, -0.2, -0.3): -0.23333 ± 0.14343.
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kClaimC),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | -0.200, -0.200, -0.300 | "
+            "-0.233 [-0.377, -0.090] | not supported: C-NFC falls |");
+  // C, layer 3: d = (0.2, 0.3): 0.25 ± 6.353 * 0.1 = 0.6353, contains 0 (a
+  // z interval, 0.25 ± 0.098, or t with df 2, 0.25 ± 0.215, would not).
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kClaimC),
+            "| 3 | 2 of 3 (seeds 0, 2) | 0.200, 0.300 | "
+            "0.250 [-0.385, 0.885] | inconclusive: no detectable change (CI "
+            "contains 0) |");
+}
+
+TEST(StudyReportTest, ConvAlignmentCNfcRiseIsSupported) {
+  // Layer 2's C-NFC ends at 0.9 instead of 0.1: d = 0.9 - (0.3, 0.3, 0.4) =
+  // (0.6, 0.6, 0.5), 0.56667 ± 0.14343, above 0.
+  StudyResults results = ConvStudy();
+  for (RunRecord& run : results.runs) {
+    MetricsTable t;
+    for (const MetricsTable::Row& row : run.table.rows()) {
+      const bool last =
+          row.layer == 2 && row.measure == "c_nfc" && row.epoch == 2;
+      t.AddForLayer(row.epoch, row.step, row.layer, row.measure,
+                    last ? 0.9 : row.value);
+    }
+    run.table = t;
+  }
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kClaimC),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | 0.600, 0.600, 0.500 | "
+            "0.567 [0.423, 0.710] | supported: C-NFC rises |");
+  EXPECT_THAT(report, HasSubstr("- Claim C: supported at layer 2, "
+                                "inconclusive at layers 1, 3.\n"));
+}
+
+TEST(StudyReportTest, ConvAlignmentOneSeedHasNoIntervalAndNoVerdict) {
+  StudyResults results = ConvStudy();
+  results.runs.erase(results.runs.begin(), results.runs.begin() + 2);
+  ASSERT_EQ(results.runs.size(), 1u);  // seed 0
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kConvSection),
+            "| 1 | 1 of 1 (seed 0) | 0 | 0.100 [n/a] (0.100) | "
+            "0.700 [n/a] (0.700) | 2 | 0.500 [n/a] (0.500) | "
+            "0.900 [n/a] (0.900) |");
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kClaimA),
+            "| 1 | 1 of 1 (seed 0) | 0.600 | 0.600 [n/a] | "
+            "inconclusive (one seed: no interval) |");
+  EXPECT_THAT(report, HasSubstr("- Claim A: inconclusive at layers 1-3.\n"
+                                "- Claim B: inconclusive at layers 1-3.\n"
+                                "- Claim C: inconclusive at layers 1-3.\n"));
+}
+
+TEST(StudyReportTest, ConvAlignmentSummaryLinesListLayersPerVerdict) {
+  const std::string report = RenderStudyReport(ConvStudy(), nullptr);
+  EXPECT_THAT(report,
+              HasSubstr("\n- Claim A: supported at layer 1, not supported at "
+                        "layer 2, inconclusive at layer 3.\n"
+                        "- Claim B: supported at layer 1, not supported at "
+                        "layer 2, inconclusive at layer 3.\n"
+                        "- Claim C: not supported at layer 2, inconclusive "
+                        "at layers 1, 3.\n"));
+}
+
+TEST(StudyReportTest, ConvAlignmentSummaryGroupsConsecutiveLayers) {
+  // Eight layers: C-NFC above UC-NFC by (0.6, 0.7, 0.5) at layers 1-6, by
+  // (0.1, -0.1, 0) at layers 7 and 8.
+  StudyResults results;
+  results.study = ParseStudy(R"pb(name: "vgg" analysis: CONV_ALIGNMENT)pb");
+  const double uc[3] = {0.1, 0.2, 0.3};
+  const double strong[3] = {0.7, 0.9, 0.8};
+  const double weak[3] = {0.2, 0.1, 0.3};
+  for (int s = 0; s < 3; ++s) {
+    MetricsTable t;
+    for (int layer = 1; layer <= 8; ++layer) {
+      AddConvLayer(&t, layer, uc[s], uc[s] + 0.1 * layer,
+                   layer <= 6 ? strong[s] : weak[s], 0.9);
+    }
+    results.runs.push_back(MakeRun({}, s, std::move(t)));
+  }
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_THAT(report, HasSubstr("\n- Claim A: supported at layers 1-6, "
+                                "inconclusive at layers 7, 8.\n"
+                                "- Claim B: supported at layers 1-8.\n"
+                                "- Claim C: supported at layers 7, 8, "
+                                "inconclusive at layers 1-6.\n"));
+}
+
+TEST(StudyReportTest, ConvAlignmentPerGridPointWithCurvesFigure) {
+  StudyResults results = ConvStudy();
+  StudyConfig::Sweep* sweep = results.study.add_sweeps();
+  sweep->set_name("width");
+  sweep->add_points()->set_label("w1");
+  sweep->add_points()->set_label("w2");
+  std::vector<RunRecord> runs;
+  for (const std::string label : {"w1", "w2"}) {
+    for (RunRecord run : results.runs) {
+      run.point_labels = {label};
+      runs.push_back(run);
+    }
+  }
+  results.runs = runs;
+  Figures figures;
+  const std::string report = RenderStudyReport(results, &figures);
+  ASSERT_EQ(figures.size(), 2u);  // no figure twice
+  EXPECT_EQ(figures[0].first, "curves_w1.svg");
+  EXPECT_EQ(figures[1].first, "curves_w2.svg");
+  EXPECT_EQ(Shape(figures[0].second).panels, 3);
+  const size_t section = report.find(kConvSection);
+  ASSERT_NE(section, std::string::npos);
+  const size_t w1 = report.find("### `width=w1`", section);
+  const size_t w2 = report.find("### `width=w2`", section);
+  ASSERT_NE(w1, std::string::npos);
+  ASSERT_NE(w2, std::string::npos);
+  EXPECT_LT(report.find("[curves_w1.svg](curves_w1.svg)", w1), w2);
+  EXPECT_NE(report.find("[curves_w2.svg](curves_w2.svg)", w2),
+            std::string::npos);
+  // Each point has its own claim tables and summary.
+  EXPECT_LT(report.find("- Claim C: ", w1), w2);
+  EXPECT_NE(report.find("- Claim C: ", w2), std::string::npos);
+}
+
 TEST(StudyReportTest, WriteStudyReportWritesReportAndFigures) {
   const std::string dir = ::testing::TempDir() + "/study_report/out";
   ASSERT_THAT(WriteStudyReport(EarlyStudy(), dir), IsOk());
