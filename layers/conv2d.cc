@@ -11,8 +11,8 @@ template <typename Scalar>
 BasicConv2d<Scalar>::BasicConv2d(const Conv2dGeometry& geometry, bool has_bias)
     : BasicWeightedLayer<Scalar>(
           geometry.input,
-          SampleShape{geometry.out_channels, geometry.out_height(),
-                      geometry.out_width()},
+          SampleShape::Image(geometry.out_channels, geometry.out_height(),
+                             geometry.out_width()),
           geometry.out_channels, geometry.patch_size(), has_bias),
       geometry_(geometry) {
   NFALAB_CHECK(geometry.out_channels > 0 && geometry.out_height() > 0 &&

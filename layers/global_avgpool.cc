@@ -5,13 +5,14 @@
 //   d_x[c, h, w] = d_y[c] / (H W)    (each of sample i's R cotangent rows).
 //
 // No options. The output (C, 1, 1) is flat, so a linear layer may follow
-// without a flatten. A flat input [C] is taken as a C x 1 x 1 map, on which
-// the pool is the identity: a sample shape cannot tell the two apart, and
-// VGG's five pools take a 32 x 32 image to 1 x 1 before this layer.
+// without a flatten. On the 1 x 1 map that VGG's five pools leave of a
+// 32 x 32 image it is the identity.
 #include <memory>
 
 #include "core/check.h"
+#include "core/status_macros.h"
 #include "layers/layer.h"
+#include "layers/pool_window.h"
 
 namespace nfalab {
 namespace {
@@ -25,6 +26,7 @@ class GlobalAvgPool : public BasicLayer<Scalar> {
 
   static absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> Create(
       const LayerSpec& /*spec*/, const SampleShape& input) {
+    NFALAB_RETURN_IF_ERROR(RequireImageInput("global_avgpool", input));
     return std::unique_ptr<BasicLayer<Scalar>>(
         std::make_unique<GlobalAvgPool>(input));
   }

@@ -43,15 +43,9 @@ absl::StatusOr<PoolWindow> ResolvePoolWindow(absl::string_view type,
         absl::StrCat(type, " supports padding 0 only, got padding ",
                      spec.padding(), " (pad with a layer before it)"));
   }
-  // A 1 x 1 image and a flat vector are the same shape; say what the
-  // windows would do to the image, since that is the usual cause after a
-  // pooling that shrank the image too far.
-  NFALAB_RETURN_IF_ERROR(RequireImageInput(
-      type, input,
-      window.kernel > 1
-          ? absl::StrCat("read as a ", input.channels, " x 1 x 1 image, ",
-                         EmptyOutput(type, window.kernel, window.stride, 1, 1))
-          : ""));
+  // A pool's 1 x 1 output is still an image (SampleShape::spatial), so a
+  // flat input here is flat data or a flatten.
+  NFALAB_RETURN_IF_ERROR(RequireImageInput(type, input));
   if (window.kernel > input.height || window.kernel > input.width) {
     return absl::InvalidArgumentError(
         absl::StrCat(EmptyOutput(type, window.kernel, window.stride,
@@ -59,9 +53,10 @@ absl::StatusOr<PoolWindow> ResolvePoolWindow(absl::string_view type,
                      ": the kernel is larger than the input"));
   }
   window.input = input;
-  window.output = {input.channels,
-                   (input.height - window.kernel) / window.stride + 1,
-                   (input.width - window.kernel) / window.stride + 1};
+  window.output =
+      SampleShape::Image(input.channels,
+                         (input.height - window.kernel) / window.stride + 1,
+                         (input.width - window.kernel) / window.stride + 1);
   return window;
 }
 

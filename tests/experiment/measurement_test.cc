@@ -247,15 +247,16 @@ TEST(MeasuredLayersTest, ImageInputLayersOfAVggAnMlpAndAConvNet) {
                                "layers { type: 'linear' }"),
                     SampleShape{1, 4, 4}, 3, &rng));
   EXPECT_THAT(ImageInputLayers(conv), ElementsAre(true, false, false));
-  // A conv whose output is 1 x 1 (flat) still takes an image.
+  // A conv whose output is 1 x 1 still takes an image.
   NFALAB_ASSERT_OK_AND_ASSIGN(
       Model to_one_by_one,
       Model::Create(ParseModel("layers { type: 'conv2d' out_channels: 2 "
                                "kernel_size: 4 padding: 0 } "
+                               "layers { type: 'flatten' } "
                                "layers { type: 'linear' }"),
                     SampleShape{1, 4, 4}, 3, &rng));
-  ASSERT_EQ(to_one_by_one.weighted_layer(0).output_shape(),
-            SampleShape::Flat(2));
+  ASSERT_EQ(to_one_by_one.weighted_layer(0).output_shape().ToString(),
+            "[2, 1, 1]");
   EXPECT_THAT(ImageInputLayers(to_one_by_one), ElementsAre(true, false));
 }
 

@@ -356,7 +356,7 @@ absl::StatusOr<Model> Build(const std::string& text, SampleShape input,
 }
 
 TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
-  for (const char* type : {"maxpool2d", "avgpool2d"}) {
+  for (const char* type : {"maxpool2d", "avgpool2d", "global_avgpool"}) {
     EXPECT_THAT(
         Build(absl::StrCat("layers { type: '", type,
                            "' } layers { type: 'linear' }"),
@@ -372,14 +372,16 @@ TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
   }
 }
 
-// [C] is C x 1 x 1, where VGG's pools leave a 32 x 32 image.
+// A pool's 1 x 1 output is still an image ([3, 1, 1], not [3]), as VGG's
+// pools leave a 32 x 32 image.
 TEST(GlobalAvgPoolTest, AOneByOneMapPassesThroughUnchanged) {
   absl::StatusOr<Model> model =
       Build("layers { type: 'maxpool2d' } layers { type: 'global_avgpool' } "
             "layers { type: 'linear' }",
             SampleShape{3, 2, 2});
   ASSERT_TRUE(model.ok()) << model.status();
-  EXPECT_EQ(model->layer(1).output_shape(), SampleShape::Flat(3));
+  EXPECT_EQ(model->layer(0).output_shape().ToString(), "[3, 1, 1]");
+  EXPECT_EQ(model->layer(1).output_shape().ToString(), "[3]");
   const Matrix x = (Matrix(2, 3) << 1, -2, 3, 4, 5, -6).finished();
   Matrix y, kept;
   model->layer(1).Forward(x, &y, &kept);
@@ -407,7 +409,7 @@ TEST(PoolingModelTest, AKernelLargerThanTheInputIsRefusedNamingTheSizes) {
 }
 
 TEST(PoolingModelTest, ASizeThatReachesZeroAfterTwoPoolsNamesTheSecond) {
-  // 3 x 3 -> 1 x 1, which is also a flat shape [2]: the message says both.
+  // 3 x 3 -> 1 x 1: still an image (a pool's output), too small for 2 x 2.
   EXPECT_THAT(
       Build(R"pb(
               layers { type: "maxpool2d" }
@@ -419,9 +421,7 @@ TEST(PoolingModelTest, ASizeThatReachesZeroAfterTwoPoolsNamesTheSecond) {
           .status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
                AllOf(HasSubstr("model.layers[1] (maxpool2d), whose input is "
-                               "[2] from model.layers[0] (maxpool2d)"),
-                     HasSubstr("maxpool2d needs an image input [C, H, W], got "
-                               "[2]"),
+                               "[2, 1, 1] from model.layers[0] (maxpool2d)"),
                      HasSubstr("maxpool2d kernel 2 stride 2 on 1 x 1 gives an "
                                "empty output"))));
   // 3 x 6 -> 1 x 3: an image still, too short for the second kernel.

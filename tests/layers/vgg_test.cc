@@ -301,12 +301,15 @@ TEST(VggTest, AnErrorInsideTheNetworkNamesTheVggsLayer) {
                                "is [16, 1, 2] from layer 4 (activation)"),
                      HasSubstr("maxpool2d kernel 2 stride 2 on 1 x 2 gives an "
                                "empty output"))));
-  // 4 x 4 -> 2 x 2 -> 1 x 1: the third conv gets a map without space.
+  // 4 x 4 -> 2 x 2 -> 1 x 1: the third and fourth convs take the 1 x 1 map
+  // (padding 1), as in PyTorch; the third pool cannot.
   EXPECT_THAT(
       Build(kSmallA, {1, 4, 4}).status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               AllOf(HasSubstr("the VGG A's layer 6 (conv2d), whose input is "
-                               "[16] from layer 5 (maxpool2d)"),
+               AllOf(HasSubstr("the VGG A's layer 10 (maxpool2d), whose input "
+                               "is [32, 1, 1] from layer 9 (activation)"),
+                     HasSubstr("maxpool2d kernel 2 stride 2 on 1 x 1 gives an "
+                               "empty output"),
                      ::testing::Not(HasSubstr("model.layers")))));
   // A flat input reaches the first conv from the data.
   EXPECT_THAT(
