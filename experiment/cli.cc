@@ -46,9 +46,9 @@ usage:
   nfalab help
 Every command also takes --plugin=PATH (repeatable; see below).
 
-train   Trains the MLP described by an ExperimentConfig (text protobuf),
-        measures every hidden layer's alignment (UC-NFC, C-NFC, ...) on the
-        measurement schedule, and writes DIR/metrics.csv (tidy:
+train   Trains the model (an MLP, a layer list or a VGG) described by an
+        ExperimentConfig (text protobuf), measures the hidden (or conv)
+        layers' alignment (UC-NFC, C-NFC, ...) on the measurement schedule, and writes DIR/metrics.csv (tidy:
         epoch,step,layer,measure,value) and DIR/config.pbtxt (the resolved
         config). Prints one line per epoch with each layer's UC-NFC/C-NFC.
 
