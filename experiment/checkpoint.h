@@ -1,6 +1,7 @@
 // Checkpoints: the model (W, W0, biases), the optimizer state, the
-// minibatch-order and dropout RNGs, the order, the epoch and step, and the metrics so far,
-// in one binary protobuf file (DIR/checkpoint.pb), written atomically.
+// minibatch-order and dropout RNGs, the order, the epoch and step, and the
+// metrics so far, in one binary protobuf file (DIR/checkpoint.pb), written
+// atomically.
 //
 // The file is a CheckpointFile envelope (experiment/checkpoint.proto): a
 // magic string, the format version, the nfalab version, and the SHA-256 of

@@ -88,8 +88,8 @@ std::vector<int> MeasuredLayers(const MeasurementConfig& config,
       std::find(image_input.begin(), image_input.end(), true) !=
       image_input.end();
   for (int l = 0; l + 1 < weighted_layers; ++l) {
-    const bool on_image = l < static_cast<int>(image_input.size()) &&
-                          image_input[l];
+    const bool on_image =
+        l < static_cast<int>(image_input.size()) && image_input[l];
     if (!has_image_layers || on_image || config.include_classifier()) {
       layers.push_back(l);
     }
@@ -172,10 +172,9 @@ absl::StatusOr<Measurement> Measurement::Create(
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(config,
-                     MeasuredLayers(config, weighted_layers, image_input),
-                     MeasureNames(config), std::move(measures),
-                     SelectRows(train, rows));
+  return Measurement(
+      config, MeasuredLayers(config, weighted_layers, image_input),
+      MeasureNames(config), std::move(measures), SelectRows(train, rows));
 }
 
 bool Measurement::IsDue(int epoch, int epochs) const {
@@ -188,7 +187,9 @@ absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
   PtkOptions options;
   options.chunk_size = config_.chunk_size();
   options.normalize_by_n = !config_.plain_sum();
-  if (!config_.drop_bias()) return ComputePtk(model, subset_.x, layers_, options);
+  if (!config_.drop_bias()) {
+    return ComputePtk(model, subset_.x, layers_, options);
+  }
   Model without_bias = model;
   for (int l = 0; l < without_bias.num_weighted_layers(); ++l) {
     BasicWeightedLayer<float>& layer = without_bias.weighted_layer(l);

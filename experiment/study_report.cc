@@ -338,13 +338,21 @@ bool AnyRunHas(const std::vector<GridPoint>& points, int layer,
   return false;
 }
 
+// The layers any run of `point` measured.
+std::set<int> PointLayers(const GridPoint& point) {
+  std::set<int> layers;
+  for (const RunRecord* run : point.runs) {
+    const std::set<int> run_layers = MeasuredLayers(run->table);
+    layers.insert(run_layers.begin(), run_layers.end());
+  }
+  return layers;
+}
+
 std::vector<int> AllMeasuredLayers(const std::vector<GridPoint>& points) {
   std::set<int> layers;
   for (const GridPoint& point : points) {
-    for (const RunRecord* run : point.runs) {
-      const std::set<int> run_layers = MeasuredLayers(run->table);
-      layers.insert(run_layers.begin(), run_layers.end());
-    }
+    const std::set<int> point_layers = PointLayers(point);
+    layers.insert(point_layers.begin(), point_layers.end());
   }
   return std::vector<int>(layers.begin(), layers.end());
 }
@@ -566,11 +574,7 @@ std::string EarlySection(
       "smaller than at the first.\n\n");
   for (const GridPoint& point : points) {
     absl::StrAppend(&out, "### ", Code(point.display), "\n\n");
-    std::set<int> layer_set;
-    for (const RunRecord* run : point.runs) {
-      const std::set<int> l = MeasuredLayers(run->table);
-      layer_set.insert(l.begin(), l.end());
-    }
+    const std::set<int> layer_set = PointLayers(point);
     std::vector<EarlyLayer> analyses;
     for (int layer : layer_set) analyses.push_back(AnalyzeEarly(point, layer));
     absl::StrAppend(&out, TableHeader({"layer", "first epoch", "UC-NFC (first)",
@@ -1113,11 +1117,7 @@ std::string ConvAlignmentSection(const std::vector<GridPoint>& points) {
       "entered the row (no interval).\n\n");
   for (const GridPoint& point : points) {
     absl::StrAppend(&out, "### ", Code(point.display), "\n\n");
-    std::set<int> layer_set;
-    for (const RunRecord* run : point.runs) {
-      const std::set<int> l = MeasuredLayers(run->table);
-      layer_set.insert(l.begin(), l.end());
-    }
+    const std::set<int> layer_set = PointLayers(point);
     if (layer_set.empty()) {
       absl::StrAppend(&out,
                       "No layer was measured, so the claims cannot be "

@@ -92,7 +92,8 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
   // An MLP has depth + 1 weighted layers; the count of a layer list or a
   // VGG is known once the model is built, so the trainer checks it then.
-  const bool mlp = config.model().layers_size() == 0 && !config.model().has_vgg();
+  const bool mlp =
+      config.model().layers_size() == 0 && !config.model().has_vgg();
   NFALAB_RETURN_IF_ERROR(
       CheckLayerNumbers(config, mlp ? config.model().depth() + 1 : -1));
   const TrainingConfig& training = config.training();

@@ -22,9 +22,10 @@
 // rows) into one matrix for a single GEMM; a chunk holds at most
 // kMaxChunkEntries = 2^21 entries in any one chunk matrix (8 MiB in float,
 // 16 MiB in double: below glibc's largest mmap threshold, so the buffers
-// are reused rather than mapped and faulted in afresh per call), except that a chunk always holds one sample even if
-// that alone is larger. InputRows and OutputVectors return whole batches
-// ([n P, p], [n R P, k]) as their interface requires.
+// are reused rather than mapped and faulted in afresh per call), except that a
+// chunk always holds one sample even if that alone is larger. InputRows and
+// OutputVectors return whole batches ([n P, p], [n R P, k]) as their
+// interface requires.
 //
 // Options (LayerSpec): out_channels (>= 1, required), kernel_size (default
 // 3), stride (default 1), padding (default 1, >= 0), bias (default true, as

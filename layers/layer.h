@@ -190,8 +190,7 @@ class BasicWeightedLayer : public BasicLayer<Scalar> {
   // sigma = s/sqrt(p) (GAUSSIAN) or torchvision's VGG choice. Sets W0 = W.
   void Initialise(ModelConfig::Init init, double scale, Rng* rng) {
     const double bound = scale / std::sqrt(static_cast<double>(fan_in()));
-    if (init == ModelConfig::GAUSSIAN ||
-        init == ModelConfig::TORCHVISION_VGG) {
+    if (init == ModelConfig::GAUSSIAN || init == ModelConfig::TORCHVISION_VGG) {
       double sigma = bound;
       if (init == ModelConfig::TORCHVISION_VGG) {
         sigma = this->input_shape().is_flat()

@@ -53,10 +53,9 @@ absl::StatusOr<PoolWindow> ResolvePoolWindow(absl::string_view type,
                      ": the kernel is larger than the input"));
   }
   window.input = input;
-  window.output =
-      SampleShape::Image(input.channels,
-                         (input.height - window.kernel) / window.stride + 1,
-                         (input.width - window.kernel) / window.stride + 1);
+  window.output = SampleShape::Image(
+      input.channels, (input.height - window.kernel) / window.stride + 1,
+      (input.width - window.kernel) / window.stride + 1);
   return window;
 }
 

@@ -59,12 +59,13 @@ const std::vector<int>* VggChannels(absl::string_view configuration) {
   static const auto* const kConfigurations =
       new std::map<std::string, std::vector<int>, std::less<>>{
           {"A", {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}},
-          {"B", {64, 64, 0, 128, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512,
-                 0}},
-          {"D", {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
-                 512, 512, 512, 0}},
-          {"E", {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512,
-                 512, 0, 512, 512, 512, 512, 0}},
+          {"B",
+           {64, 64, 0, 128, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}},
+          {"D",
+           {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512,
+            512, 512, 0}},
+          {"E", {64,  64,  0,   128, 128, 0,   256, 256, 256, 256, 0,
+                 512, 512, 512, 512, 0,   512, 512, 512, 512, 0}},
       };
   const auto it = kConfigurations->find(configuration);
   return it == kConfigurations->end() ? nullptr : &it->second;
@@ -90,9 +91,9 @@ absl::Status ValidateVgg(const ModelConfig& config) {
   }
   const VggConfig& vgg = config.vgg();
   if (VggChannels(vgg.configuration()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model.vgg.configuration must be A, B, D or E, got \"",
-        vgg.configuration(), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.vgg.configuration must be A, B, D or E, got \"",
+                     vgg.configuration(), "\""));
   }
   if (!(vgg.width_multiplier() > 0) || !std::isfinite(vgg.width_multiplier())) {
     return absl::InvalidArgumentError(
@@ -114,7 +115,8 @@ absl::Status ValidateVgg(const ModelConfig& config) {
 
 // "MLP" or "VGG A" for a network from a preset; empty for model.layers.
 std::string PresetName(const ModelConfig& config) {
-  if (config.has_vgg()) return absl::StrCat("VGG ", config.vgg().configuration());
+  if (config.has_vgg())
+    return absl::StrCat("VGG ", config.vgg().configuration());
   return config.layers_size() > 0 ? "" : "MLP";
 }
 
@@ -314,9 +316,8 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Create(
   }
   NFALAB_ASSIGN_OR_RETURN(std::vector<LayerSpec> specs,
                           ResolveLayers(config, input, output_dim));
-  NFALAB_ASSIGN_OR_RETURN(
-      BasicSequential model,
-      Build(std::move(specs), input, PresetName(config)));
+  NFALAB_ASSIGN_OR_RETURN(BasicSequential model,
+                          Build(std::move(specs), input, PresetName(config)));
   if (model.output_dim() != output_dim) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model.layers ends in ", LayerName(model.specs_.back(),
@@ -324,9 +325,9 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Create(
         " with output ", model.layers_.back()->output_shape().ToString(),
         ", but the task has ", output_dim, " outputs"));
   }
-  const ModelConfig::Init init =
-      config.has_init() || !config.has_vgg() ? config.init()
-                                             : ModelConfig::TORCHVISION_VGG;
+  const ModelConfig::Init init = config.has_init() || !config.has_vgg()
+                                     ? config.init()
+                                     : ModelConfig::TORCHVISION_VGG;
   for (int l = 0; l < model.num_weighted_layers(); ++l) {
     model.weighted_layer(l).Initialise(init, config.init_scale(), rng);
   }

@@ -14,13 +14,10 @@
 // Forward caches every layer's output so that Backward and the tangent
 // features read the pass without recomputing it.
 //
-//   NFALAB_ASSIGN_OR_RETURN(Model model, Model::Create(config, shape, C, &rng));
-//   ModelCache cache;
-//   model.Forward(x, &cache);                      // cache.output(): [n, C]
-//   Matrix d_out;
-//   double loss = MseLoss(cache.output(), y, &d_out);
-//   Gradients grads;
-//   model.Backward(cache, d_out, &grads);
+//   NFALAB_ASSIGN_OR_RETURN(Model model, Model::Create(config, shape, C,
+//   &rng)); ModelCache cache; model.Forward(x, &cache);                      //
+//   cache.output(): [n, C] Matrix d_out; double loss = MseLoss(cache.output(),
+//   y, &d_out); Gradients grads; model.Backward(cache, d_out, &grads);
 #ifndef NFALAB_LAYERS_SEQUENTIAL_H_
 #define NFALAB_LAYERS_SEQUENTIAL_H_
 
@@ -123,8 +120,8 @@ class BasicSequential {
   // evaluation mode (dropout off), as every measurement runs.
   void Forward(const MatrixT<Scalar>& x, BasicModelCache<Scalar>* cache) const;
   // The training-mode pass: layers such as dropout draw from `rng`.
-  void ForwardTraining(const MatrixT<Scalar>& x,
-                       BasicModelCache<Scalar>* cache, Rng* rng) const;
+  void ForwardTraining(const MatrixT<Scalar>& x, BasicModelCache<Scalar>* cache,
+                       Rng* rng) const;
 
   // The output [n, C], computed in chunks of rows so memory stays bounded:
   // chunk_rows, or, for 0, the most rows (up to kPredictChunkRows) whose

@@ -15,13 +15,12 @@ Eigen::Index PtkChunkRows(const BasicSequential<Scalar>& model, int lowest,
   // output on the walk down from the readout.
   int64_t per_sample = 0;
   for (int j = model.weighted_position(lowest); j < model.num_layers(); ++j) {
-    per_sample += (int64_t{model.output_dim()} + 1) *
-                  model.layer(j).output_size();
+    per_sample +=
+        (int64_t{model.output_dim()} + 1) * model.layer(j).output_size();
   }
-  const int64_t fits = std::max<int64_t>(1, options.max_chunk_entries /
-                                                std::max<int64_t>(1, per_sample));
-  return static_cast<Eigen::Index>(
-      std::min<int64_t>(options.chunk_size, fits));
+  const int64_t fits = std::max<int64_t>(
+      1, options.max_chunk_entries / std::max<int64_t>(1, per_sample));
+  return static_cast<Eigen::Index>(std::min<int64_t>(options.chunk_size, fits));
 }
 
 template <typename Scalar>
@@ -33,9 +32,9 @@ absl::StatusOr<std::vector<MatrixD>> ComputePtk(const BasicSequential<Scalar>& m
     return absl::InvalidArgumentError("PTK needs at least one sample");
   }
   if (options.chunk_size < 1 || options.max_chunk_entries < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "PTK chunk size and entries must be >= 1, got ", options.chunk_size,
-        " and ", options.max_chunk_entries));
+    return absl::InvalidArgumentError(
+        absl::StrCat("PTK chunk size and entries must be >= 1, got ",
+                     options.chunk_size, " and ", options.max_chunk_entries));
   }
   for (int layer : layers) {
     if (layer < 0 || layer >= model.num_weighted_layers()) {

@@ -25,12 +25,14 @@
 #include "layers/sequential.h"
 #include "metrics/ptk.h"
 #include "tests/matrix_matchers.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
 using ::nfalab::testing::ApproxEq;
+using ::nfalab::testing::ParseModel;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -215,13 +217,6 @@ TEST(MeasuredLayersTest, AnMlpMeasuresItsHiddenLayersAsBefore) {
             Range(10));
   config.set_include_readout(true);
   EXPECT_EQ(MeasuredLayers(config, 11), Range(11));
-}
-
-ModelConfig ParseModel(const std::string& text) {
-  ModelConfig config;
-  NFALAB_CHECK(google::protobuf::TextFormat::ParseFromString(text, &config))
-      << text;
-  return config;
 }
 
 TEST(MeasuredLayersTest, ImageInputLayersOfAVggAnMlpAndAConvNet) {

@@ -20,13 +20,16 @@
 #include "layers/layer.h"
 #include "layers/model_config.pb.h"
 #include "layers/sequential.h"
+#include "tests/model_test_util.h"
 #include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::BuildModel;
 using ::nfalab::testing::GaussianMatrix;
+using ::nfalab::testing::ParseModel;
 using ::nfalab::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -342,17 +345,9 @@ TEST(GlobalAvgPoolTest, ForwardAndBackwardMatchNaiveLoopsAndDifferences) {
   }
 }
 
-ModelConfig ParseModel(const std::string& text) {
-  ModelConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
-      << text;
-  return config;
-}
-
 absl::StatusOr<Model> Build(const std::string& text, SampleShape input,
                             int outputs = 3) {
-  Rng rng(7);
-  return Model::Create(ParseModel(text), input, outputs, &rng);
+  return BuildModel(text, input, outputs);
 }
 
 TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
@@ -375,10 +370,10 @@ TEST(PoolingModelTest, AFlatInputIsRefusedNamingTheLayer) {
 // A pool's 1 x 1 output is still an image ([3, 1, 1], not [3]), as VGG's
 // pools leave a 32 x 32 image.
 TEST(GlobalAvgPoolTest, AOneByOneMapPassesThroughUnchanged) {
-  absl::StatusOr<Model> model =
-      Build("layers { type: 'maxpool2d' } layers { type: 'global_avgpool' } "
-            "layers { type: 'linear' }",
-            SampleShape{3, 2, 2});
+  absl::StatusOr<Model> model = Build(
+      "layers { type: 'maxpool2d' } layers { type: 'global_avgpool' } "
+      "layers { type: 'linear' }",
+      SampleShape{3, 2, 2});
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->layer(0).output_shape().ToString(), "[3, 1, 1]");
   EXPECT_EQ(model->layer(1).output_shape().ToString(), "[3]");

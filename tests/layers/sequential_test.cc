@@ -17,38 +17,26 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "layers/model_config.pb.h"
+#include "tests/model_test_util.h"
 #include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::BuildModel;
 using ::nfalab::testing::GaussianMatrix;
 using ::nfalab::testing::IsOk;
+using ::nfalab::testing::LayerTypes;
+using ::nfalab::testing::ParseModel;
 using ::nfalab::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-ModelConfig ParseModel(const std::string& text) {
-  ModelConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
-      << text;
-  return config;
-}
-
 absl::StatusOr<Model> Build(const std::string& text, SampleShape input,
                             int outputs = 3, uint64_t seed = 7) {
-  Rng rng(seed);
-  return Model::Create(ParseModel(text), input, outputs, &rng);
-}
-
-std::vector<std::string> Types(const Model& model) {
-  std::vector<std::string> types;
-  for (int j = 0; j < model.num_layers(); ++j) {
-    types.push_back(model.layer(j).type());
-  }
-  return types;
+  return BuildModel(text, input, outputs, seed);
 }
 
 constexpr char kMlpFields[] =
@@ -66,9 +54,9 @@ TEST(SequentialTest, MlpFieldsAndTheLayerListBuildTheSameNetworkBitForBit) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, Build(kMlpFields, SampleShape::Flat(4)));
   NFALAB_ASSERT_OK_AND_ASSIGN(Model listed,
                               Build(kSameLayerList, SampleShape::Flat(4)));
-  EXPECT_THAT(Types(mlp), ElementsAre("linear", "activation", "linear",
-                                      "activation", "linear"));
-  EXPECT_EQ(Types(mlp), Types(listed));
+  EXPECT_THAT(LayerTypes(mlp), ElementsAre("linear", "activation", "linear",
+                                           "activation", "linear"));
+  EXPECT_EQ(LayerTypes(mlp), LayerTypes(listed));
   ASSERT_EQ(mlp.num_weighted_layers(), 3);
   ASSERT_EQ(listed.num_weighted_layers(), 3);
   for (int l = 0; l < 3; ++l) {
@@ -89,8 +77,8 @@ TEST(SequentialTest, MlpFieldsAndTheLayerListBuildTheSameNetworkBitForBit) {
 TEST(SequentialTest, ImageInputsGetAFlattenBeforeTheMlp) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model image, Build(kMlpFields, {1, 2, 2}));
   NFALAB_ASSERT_OK_AND_ASSIGN(Model flat, Build(kMlpFields, SampleShape::Flat(4)));
-  EXPECT_THAT(Types(image), ElementsAre("flatten", "linear", "activation",
-                                        "linear", "activation", "linear"));
+  EXPECT_THAT(LayerTypes(image), ElementsAre("flatten", "linear", "activation",
+                                             "linear", "activation", "linear"));
   EXPECT_EQ(image.input_shape(), (SampleShape{1, 2, 2}));
   EXPECT_EQ(image.weighted_position(0), 1);
   for (int l = 0; l < 3; ++l) {
@@ -279,15 +267,17 @@ TEST(SequentialTrainingTest, WithoutDropoutItIsForwardAndDrawsNothing) {
 
 TEST(SequentialTest, UnknownLayerTypeListsTheRegisteredTypesAndThePluginHint) {
   EXPECT_THAT(
-      Build("layers { type: 'linear' out_features: 3 } layers { type: 'conv9' }",
-            SampleShape::Flat(4))
+      Build(
+          "layers { type: 'linear' out_features: 3 } layers { type: 'conv9' }",
+          SampleShape::Flat(4))
           .status(),
-      StatusIs(absl::StatusCode::kNotFound,
-               AllOf(HasSubstr("model.layers[1].type"),
-                     HasSubstr("no layer named \"conv9\""),
-                     HasSubstr("activation, avgpool2d, conv2d, dropout, flatten, "
-                               "global_avgpool, linear, maxpool2d"),
-                     HasSubstr("plugin"))));
+      StatusIs(
+          absl::StatusCode::kNotFound,
+          AllOf(HasSubstr("model.layers[1].type"),
+                HasSubstr("no layer named \"conv9\""),
+                HasSubstr("activation, avgpool2d, conv2d, dropout, flatten, "
+                          "global_avgpool, linear, maxpool2d"),
+                HasSubstr("plugin"))));
 }
 
 TEST(SequentialTest, AnInputThatDoesNotFitNamesBothLayersAndShapes) {

@@ -20,36 +20,24 @@
 #include "gtest/gtest.h"
 #include "layers/model_config.pb.h"
 #include "layers/sequential.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
 namespace {
 
+using ::nfalab::testing::BuildModel;
 using ::nfalab::testing::IsOk;
+using ::nfalab::testing::LayerTypes;
+using ::nfalab::testing::ParseModel;
 using ::nfalab::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-ModelConfig ParseModel(const std::string& text) {
-  ModelConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
-      << text;
-  return config;
-}
-
 absl::StatusOr<Model> Build(const std::string& text, SampleShape input,
                             int outputs = 10, uint64_t seed = 7) {
-  Rng rng(seed);
-  return Model::Create(ParseModel(text), input, outputs, &rng);
-}
-
-std::vector<std::string> Types(const Model& model) {
-  std::vector<std::string> types;
-  for (int j = 0; j < model.num_layers(); ++j) {
-    types.push_back(model.layer(j).type());
-  }
-  return types;
+  return BuildModel(text, input, outputs, seed);
 }
 
 // Units of every weighted layer, in order.
@@ -67,7 +55,7 @@ constexpr char kSmallA[] =
 TEST(VggTest, ConfigurationAAtAnEighthWidthIsTheExpectedLayerList) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model model, Build(kSmallA, {1, 32, 32}));
   // clang-format off
-  EXPECT_THAT(Types(model),
+  EXPECT_THAT(LayerTypes(model),
               ElementsAreArray({
                   "conv2d", "activation", "maxpool2d",
                   "conv2d", "activation", "maxpool2d",
@@ -232,7 +220,7 @@ TEST(VggTest, DropoutZeroLeavesTheDropoutLayersOutAndARateIsPassedOn) {
       Build("vgg { width_multiplier: 0.125 classifier_width: 32 dropout: 0 }",
             {1, 32, 32}));
   EXPECT_EQ(none.num_layers(), 28);
-  const std::vector<std::string> types = Types(none);
+  const std::vector<std::string> types = LayerTypes(none);
   for (const std::string& type : types) EXPECT_NE(type, "dropout");
   EXPECT_THAT(std::vector<std::string>(types.end() - 5, types.end()),
               ElementsAreArray(
