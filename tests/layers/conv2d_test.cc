@@ -6,6 +6,7 @@
 // and fields; and the option errors through Model::Create.
 #include "layers/conv2d.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -232,6 +233,38 @@ TEST(Conv2dTest, BackwardMatchesDirectConvolution) {
     if (cs.bias) {
       EXPECT_THAT(MatrixD(d_b), ApproxEq(MatrixD(want_b), kTol, kTol));
     }
+  }
+}
+
+// A batch larger than one chunk (BasicConv2d::kMaxChunkEntries): every
+// chunk boundary must hand over the right rows, and dW sum across chunks.
+TEST(Conv2dTest, ABatchOfManyChunksMatchesDirectConvolution) {
+  Rng rng(TestSeed(11));
+  for (const Case& cs : {Case{3, 1, 1, true}, Case{2, 2, 0, true}}) {
+    SCOPED_TRACE(cs.Label());
+    const std::unique_ptr<BasicLayer<double>> layer = RandomLayer(cs, &rng);
+    const BasicWeightedLayer<double>& w = *layer->AsWeighted();
+    const int64_t per_row =
+        int64_t{w.positions()} * std::max(w.fan_in(), w.units());
+    const int rows =
+        static_cast<int>(2 * BasicConv2d<double>::kMaxChunkEntries / per_row +
+                         7);  // Two full chunks and part of a third.
+    const MatrixD x = GaussianMatrix(rows, kIn * kHeight * kWidth, &rng);
+    MatrixD h, kept;
+    layer->Forward(x, &h, &kept);
+    EXPECT_THAT(h, ApproxEq(NaiveForward(cs, w.weight(), w.bias(), x), kTol,
+                            kTol));
+    const MatrixD d_h = GaussianMatrix(rows, layer->output_size(), &rng);
+    MatrixD d_x, d_w;
+    VectorD d_b;
+    layer->Backward(x, h, kept, d_h, 1, &d_x, &d_w, &d_b);
+    MatrixD want_x, want_w;
+    VectorD want_b;
+    NaiveBackward(cs, w.weight(), x, d_h, 1, &want_x, &want_w, &want_b);
+    EXPECT_THAT(d_x, ApproxEq(want_x, kTol, kTol));
+    // Sums over ~10^5 rows: rounding grows with the count.
+    EXPECT_THAT(d_w, ApproxEq(want_w, 1e-9, 1e-9));
+    EXPECT_THAT(MatrixD(d_b), ApproxEq(MatrixD(want_b), 1e-9, 1e-9));
   }
 }
 
