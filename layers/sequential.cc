@@ -95,11 +95,15 @@ absl::Status ValidateVgg(const ModelConfig& config) {
         absl::StrCat("model.vgg.configuration must be A, B, D or E, got \"",
                      vgg.configuration(), "\""));
   }
-  if (!(vgg.width_multiplier() > 0) || !std::isfinite(vgg.width_multiplier())) {
+  // 512 channels times the multiplier must stay a sane int.
+  constexpr double kMaxChannels = 1 << 16;
+  if (!(vgg.width_multiplier() > 0) ||
+      !(512 * vgg.width_multiplier() <= kMaxChannels)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("model.vgg.width_multiplier must be positive and "
-                     "finite, got ",
-                     vgg.width_multiplier()));
+        absl::StrCat("model.vgg.width_multiplier must be positive and at "
+                     "most ",
+                     kMaxChannels / 512, " (", kMaxChannels,
+                     " channels), got ", vgg.width_multiplier()));
   }
   if (vgg.classifier_width() < 1) {
     return absl::InvalidArgumentError(

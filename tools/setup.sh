@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package nfalab needs to build, test and run its main job.
 # Idempotent; run as root (or with sudo available) on Debian 12.
+#
+#   bash tools/setup.sh            # build, tests, main job
+#   bash tools/setup.sh --peers    # also PyTorch, for benchmarks/peers/run.sh
 set -euo pipefail
 
 PACKAGES=(
@@ -24,6 +27,18 @@ PACKAGES=(
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)
 )
+
+# The peer benchmarks only (benchmarks/peers/run.sh); the tests do not need it.
+PEER_PACKAGES=(
+  python3-torch         # PyTorch 1.13 (CPU), the peer users would otherwise use
+)
+
+for arg in "$@"; do
+  case "${arg}" in
+    --peers) PACKAGES+=("${PEER_PACKAGES[@]}") ;;
+    *) echo "setup: unknown option ${arg} (known: --peers)" >&2; exit 2 ;;
+  esac
+done
 
 SUDO=""
 if [[ "$(id -u)" != "0" ]]; then

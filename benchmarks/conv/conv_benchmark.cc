@@ -1,7 +1,8 @@
 // Benchmarks of the convolutional hot paths (issue 11) beside the machine's
-// best GEMM rate, a square sgemm of n = 2048 on the BLAS backend, all in one
-// binary so that every benchmark's `flops` divided by BM_SquareSgemm2048's
-// `flops` is its fraction of the GEMM limit, read off one run.
+// best GEMM rate (square sgemm 1024 / 2048 / 4096 on the BLAS backend,
+// gemm_reference.h), all in one binary, so that every benchmark's `flops`
+// divided by the best BM_SquareSgemm `flops` is its fraction of the GEMM
+// limit, read off one run.
 //
 // The small VGG is the model.vgg preset of the main conv job
 // (experiment/configs/fashion_mnist_vgg.pbtxt): configuration A with
@@ -35,7 +36,7 @@
 //   BM_Vgg11Conv256TrainStep B = 128, 256 -> 256 at 8 x 8
 //                                                28,991,029,248 FLOPs
 //   BM_SmallVggConvK         m = 1000, C = 10    58,170,368,000 FLOPs
-//   BM_SquareSgemm2048       2 n^3               17,179,869,184 FLOPs
+//   BM_SquareSgemm/n         2 n^3               (n = 2048: 17,179,869,184)
 //
 // Rates use wall time (UseRealTime): OpenBLAS runs on both cores, on threads
 // the benchmark's CPU clock does not see. `bazel test` sets
@@ -68,7 +69,6 @@ namespace {
 constexpr int kBatch = 128;
 constexpr int kClasses = 10;
 constexpr int kKSamples = 1000;  // The issue's "K on 1000 images".
-constexpr int kGemmSize = 2048;
 constexpr SampleShape kImage = {1, 32, 32};
 
 // Fills `m` with uniform entries in [lo, hi).
@@ -108,10 +108,7 @@ double TrainStepFlops(const Model& model) {
 }
 
 // The machine's GEMM limit that the other `flops` are divided by.
-void BM_SquareSgemm2048(benchmark::State& state) {
-  RunSquareGemm(state, kGemmSize);
-}
-BENCHMARK(BM_SquareSgemm2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+NFALAB_BENCHMARK_BEST_SGEMM();
 
 // Forward, MSE loss with dL/df, Backward and one SGD step on a fixed batch,
 // as the trainer (and benchmarks/layers/train_step_benchmark.cc) does.

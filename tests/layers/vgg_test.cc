@@ -248,7 +248,9 @@ TEST(VggTest, BadFieldsAreRefusedNamingTheField) {
        "model.vgg.configuration must be A, B, D or E, got \"C\""},
       {"vgg { configuration: 'a' }", "model.vgg.configuration"},
       {"vgg { width_multiplier: 0 }",
-       "model.vgg.width_multiplier must be positive and finite, got 0"},
+       "model.vgg.width_multiplier must be positive and at most 128 (65536 "
+       "channels), got 0"},
+      {"vgg { width_multiplier: 128.5 }", "got 128.5"},
       {"vgg { width_multiplier: -0.5 }", "model.vgg.width_multiplier"},
       {absl::StrCat("vgg { width_multiplier: ", nan, " }"),
        "model.vgg.width_multiplier"},
