@@ -1,7 +1,9 @@
 // The main of every benchmark target: Google Benchmark's, except that a
 // benchmark that stops with SkipWithError makes the binary exit 1, so a
 // broken benchmark fails its `bazel test` smoke run instead of passing, and
-// that the console output is coloured only on a terminal.
+// that the console output is coloured only on a terminal. The console is
+// always the display (--benchmark_format is not read); for JSON use
+// --benchmark_out=FILE --benchmark_out_format=json.
 #include <unistd.h>
 
 #include <vector>

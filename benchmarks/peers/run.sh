@@ -2,7 +2,8 @@
 # Peer comparison: the same workloads in nfalab (its Google Benchmark
 # targets) and in PyTorch (torch_peers.py), printed as one table of times
 # and ratios (table.py). nfalab runs once with OpenBLAS on both cores and
-# once on one; PyTorch gets its best thread setting (1 or 2). Each nfalab
+# once on one; PyTorch gets its best thread setting (torch threads and
+# OpenBLAS threads, each 1 or 2). Each nfalab
 # binary also measures the machine's best sgemm (square 1024/2048/4096) in
 # the same run, so every rate has its fraction of the limit beside it.
 #
@@ -10,6 +11,7 @@
 #   bash benchmarks/peers/run.sh     # about 10 minutes on 2 cores
 #
 # Keep the machine otherwise idle: the figures are wall times.
+# PEERS_KEEP=DIR keeps the raw outputs (Google Benchmark JSON, torch.jsonl).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -26,9 +28,18 @@ for threads in 2 1; do
     echo "nfalab: ${target}, ${threads} thread(s)" >&2
     OPENBLAS_NUM_THREADS="${threads}" "bazel-bin/benchmarks/${target}" \
       --benchmark_min_time=0.5 --benchmark_repetitions=3 \
-      --benchmark_format=json >"${out}/$(basename "${target}")_${threads}.json"
+      --benchmark_report_aggregates_only=true \
+      --benchmark_out="${out}/$(basename "${target}")_${threads}.json" \
+      --benchmark_out_format=json >&2
   done
 done
-echo "PyTorch: torch_peers.py" >&2
-/usr/bin/python3 benchmarks/peers/torch_peers.py --threads 1 2 >"${out}/torch.jsonl"
+# PyTorch's matrix products run on OpenBLAS, whose thread pool is set by
+# OPENBLAS_NUM_THREADS at start-up, apart from torch.set_num_threads: try
+# every pair on 2 cores, keep the best per workload.
+for blas in 1 2; do
+  echo "PyTorch: torch_peers.py, OpenBLAS ${blas} thread(s)" >&2
+  OPENBLAS_NUM_THREADS="${blas}" /usr/bin/python3 benchmarks/peers/torch_peers.py \
+    --threads 1 2 --blas_threads "${blas}" >>"${out}/torch.jsonl"
+done
 /usr/bin/python3 benchmarks/peers/table.py "${out}"
+if [[ -n "${PEERS_KEEP:-}" ]]; then cp -r "${out}" "${PEERS_KEEP}"; fi

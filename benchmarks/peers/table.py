@@ -6,7 +6,8 @@ DIR/torch.jsonl (torch_peers.py).
 For each workload: nfalab's median wall time on 2 threads and on 1, its
 rate as a fraction of the best square sgemm (1024/2048/4096) of the same
 binary and run, PyTorch's time at its best thread setting, and the ratio
-PyTorch / nfalab (> 1: nfalab is faster).
+PyTorch / nfalab (> 1: nfalab is faster). PyTorch's setting is printed as
+(torch threads / OpenBLAS threads).
 """
 import glob
 import json
@@ -32,7 +33,8 @@ def load_benchmarks(path):
     for run in runs:
         if run.get("aggregate_name") != "median":
             continue
-        name = run["run_name"].replace("/real_time", "")
+        # "::nfalab::BM_SquareSgemm/1024/real_time" -> "BM_SquareSgemm/1024"
+        name = run["run_name"].replace("/real_time", "").split("::")[-1]
         unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[run["time_unit"]]
         flops = run.get("flops", 0.0)
         medians[name] = (run["real_time"] * unit, flops)
@@ -52,7 +54,8 @@ def main():
         row = json.loads(line)
         best = torch.get(row["workload"])
         if best is None or row["seconds"] < best[0]:
-            torch[row["workload"]] = (row["seconds"], row["threads"])
+            torch[row["workload"]] = (
+                row["seconds"], f'{row["threads"]}/{row.get("blas_threads", "?")}')
 
     gemm2 = max(g for (b, t), (_, g) in nfalab.items() if t == 2)
     gemm1 = max(g for (b, t), (_, g) in nfalab.items() if t == 1)
@@ -69,7 +72,7 @@ def main():
             cells.append((seconds, flops / gemm if gemm else float("nan")))
         (t2, f2), (t1, f1) = cells
         peer_text = "; ".join(
-            f"{p}: {torch[p][0] * 1e3:.1f} ms ({torch[p][1]} thr)" for p in peers if p in torch)
+            f"{p}: {torch[p][0] * 1e3:.1f} ms ({torch[p][1]})" for p in peers if p in torch)
         ratio_text = "; ".join(f"{p}: {torch[p][0] / t2:.2f}x" for p in peers if p in torch)
         print(f"| {label} | {t2 * 1e3:.1f} ms | {f2:.0%} | {t1 * 1e3:.1f} ms | {f1:.0%} | "
               f"{t1 / t2:.2f}x | {peer_text} | {ratio_text} |")

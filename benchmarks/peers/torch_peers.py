@@ -3,8 +3,8 @@
 
 Times, in PyTorch (Debian's python3-torch, CPU), the workloads that nfalab's
 Google Benchmark targets time, on the same shapes, and prints one JSON line
-per (workload, threads): the median wall time of --repetitions runs after
-one warm-up run.
+per (workload, torch threads): the median wall time of --repetitions runs
+after one warm-up run.
 
   mlp_k_authors   K of the 5 hidden layers of the paper's MLP (d 784,
                   5 x 256 ReLU, no bias, C 10) on m = 2000 samples, the
@@ -228,6 +228,8 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=None)
+    # Only recorded: OPENBLAS_NUM_THREADS must be set before start-up.
+    parser.add_argument("--blas_threads", type=int, default=0)
     args = parser.parse_args()
     jobs = workloads()
     check(jobs)
@@ -243,6 +245,7 @@ def main():
                 job()
                 times.append(time.perf_counter() - start)
             print(json.dumps({"workload": name, "threads": threads,
+                              "blas_threads": args.blas_threads,
                               "seconds": statistics.median(times)}), flush=True)
 
 
