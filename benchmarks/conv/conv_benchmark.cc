@@ -52,6 +52,7 @@
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/gemm_reference.h"
+#include "benchmarks/train_step.h"
 #include "core/random.h"
 #include "core/sample_shape.h"
 #include "core/tensor.h"
@@ -70,13 +71,6 @@ constexpr int kBatch = 128;
 constexpr int kClasses = 10;
 constexpr int kKSamples = 1000;  // The "K on 1000 images".
 constexpr SampleShape kImage = {1, 32, 32};
-
-// Fills `m` with uniform entries in [lo, hi).
-void FillUniform(double lo, double hi, Rng* rng, Matrix* m) {
-  for (Eigen::Index k = 0; k < m->size(); ++k) {
-    m->data()[k] = static_cast<float>(rng->Uniform(lo, hi));
-  }
-}
 
 // F(n) = 2 n k p P: one GEMM pass of `layer` over n rows.
 double PassFlops(const BasicWeightedLayer<float>& layer, int64_t n) {
@@ -115,43 +109,31 @@ NFALAB_BENCHMARK_BEST_SGEMM();
 void BM_SmallVggTrainStep(benchmark::State& state) {
   Rng rng(/*seed=*/1);
   absl::StatusOr<Model> vgg = SmallVgg(&rng);
-  if (!vgg.ok()) {
-    state.SkipWithError(std::string(vgg.status().message()).c_str());
-    return;
-  }
-  OptimizerConfig optimizer_config;
-  // Small, so the weights barely move however many iterations run.
-  optimizer_config.set_learning_rate(1e-4);
-  absl::StatusOr<std::unique_ptr<Optimizer>> sgd =
-      OptimizerRegistry::Global().Create("sgd", optimizer_config);
-  if (!sgd.ok()) {
-    state.SkipWithError(std::string(sgd.status().message()).c_str());
+  absl::StatusOr<std::unique_ptr<TrainStepper>> stepper =
+      vgg.ok() ? TrainStepper::Create(*std::move(vgg)) : vgg.status();
+  if (!stepper.ok()) {
+    state.SkipWithError(std::string(stepper.status().message()).c_str());
     return;
   }
   Matrix x(kBatch, kImage.size()), y(kBatch, kClasses);
   FillUniform(0.0, 1.0, &rng, &x);
   FillUniform(-1.0, 1.0, &rng, &y);
-  ModelCache cache;
-  Matrix d_output;
-  Gradients gradients;
-  const std::vector<ParameterBlock> parameters = vgg->ParameterBlocks();
 
   for (auto _ : state) {
-    vgg->ForwardTraining(x, &cache, &rng);
-    const double loss = MseLoss(cache.output(), y, &d_output);
-    benchmark::DoNotOptimize(loss);
-    vgg->Backward(cache, d_output, &gradients);
-    const absl::Status status = (*sgd)->Step(gradients, parameters);
+    const absl::Status status = (*stepper)->Step(x, y, &rng);
     if (!status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       break;
     }
-    benchmark::DoNotOptimize(vgg->weighted_layer(0).weight().data());
+    benchmark::DoNotOptimize(
+        (*stepper)->model().weighted_layer(0).weight().data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
-  state.counters["flops"] = benchmark::Counter(
-      TrainStepFlops(*vgg) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["flops"] =
+      benchmark::Counter(TrainStepFlops((*stepper)->model()) *
+                             state.iterations(),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SmallVggTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 

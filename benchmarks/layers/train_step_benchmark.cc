@@ -38,6 +38,8 @@
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/gemm_reference.h"
+#include "benchmarks/train_step.h"
+#include "core/status_macros.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "layers/loss.h"
@@ -83,13 +85,6 @@ int64_t TrainStepFlops() {
   return 2 * int64_t{kBatch} * (3 * s - dims[0] * dims[1]);
 }
 
-// Fills `m` with uniform entries in [lo, hi).
-void FillUniform(double lo, double hi, Rng* rng, Matrix* m) {
-  for (Eigen::Index k = 0; k < m->size(); ++k) {
-    m->data()[k] = static_cast<float>(rng->Uniform(lo, hi));
-  }
-}
-
 absl::StatusOr<Model> PaperMlp(Rng* rng) {
   ModelConfig config;
   config.set_depth(kDepth);
@@ -99,43 +94,31 @@ absl::StatusOr<Model> PaperMlp(Rng* rng) {
   return Model::Create(config, kInputDim, kClasses, rng);
 }
 
+absl::StatusOr<std::unique_ptr<TrainStepper>> PaperMlpStepper(Rng* rng) {
+  NFALAB_ASSIGN_OR_RETURN(Model mlp, PaperMlp(rng));
+  return TrainStepper::Create(std::move(mlp));
+}
+
 // Forward, MSE loss with dL/df, Backward and one SGD step on a fixed batch.
 void BM_TrainStep(benchmark::State& state) {
   Rng rng(/*seed=*/1);
-  absl::StatusOr<Model> mlp = PaperMlp(&rng);
-  if (!mlp.ok()) {
-    state.SkipWithError(std::string(mlp.status().message()).c_str());
-    return;
-  }
-  OptimizerConfig optimizer_config;
-  // Small, so the weights barely move however many iterations run.
-  optimizer_config.set_learning_rate(1e-4);
-  absl::StatusOr<std::unique_ptr<Optimizer>> sgd =
-      OptimizerRegistry::Global().Create("sgd", optimizer_config);
-  if (!sgd.ok()) {
-    state.SkipWithError(std::string(sgd.status().message()).c_str());
+  absl::StatusOr<std::unique_ptr<TrainStepper>> stepper = PaperMlpStepper(&rng);
+  if (!stepper.ok()) {
+    state.SkipWithError(std::string(stepper.status().message()).c_str());
     return;
   }
   Matrix x(kBatch, kInputDim), y(kBatch, kClasses);  // x: [B, d], y: [B, C]
   FillUniform(0.0, 1.0, &rng, &x);
   FillUniform(-1.0, 1.0, &rng, &y);
-  ModelCache cache;
-  Matrix d_output;
-  Gradients gradients;
-  // As the trainer: the blocks point into the model's layers.
-  const std::vector<ParameterBlock> parameters = mlp->ParameterBlocks();
 
   for (auto _ : state) {
-    mlp->Forward(x, &cache);
-    const double loss = MseLoss(cache.output(), y, &d_output);
-    benchmark::DoNotOptimize(loss);
-    mlp->Backward(cache, d_output, &gradients);
-    const absl::Status status = (*sgd)->Step(gradients, parameters);
+    const absl::Status status = (*stepper)->Step(x, y, &rng);
     if (!status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       break;
     }
-    benchmark::DoNotOptimize(mlp->weighted_layer(0).weight().data());
+    benchmark::DoNotOptimize(
+        (*stepper)->model().weighted_layer(0).weight().data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -174,17 +157,9 @@ BENCHMARK(BM_Forward)->Unit(benchmark::kMillisecond)->UseRealTime();
 // (kEpochSamples / B) full steps and one of the remaining rows.
 void BM_TrainEpoch(benchmark::State& state) {
   Rng rng(/*seed=*/3);
-  absl::StatusOr<Model> mlp = PaperMlp(&rng);
-  if (!mlp.ok()) {
-    state.SkipWithError(std::string(mlp.status().message()).c_str());
-    return;
-  }
-  OptimizerConfig optimizer_config;
-  optimizer_config.set_learning_rate(1e-4);
-  absl::StatusOr<std::unique_ptr<Optimizer>> sgd =
-      OptimizerRegistry::Global().Create("sgd", optimizer_config);
-  if (!sgd.ok()) {
-    state.SkipWithError(std::string(sgd.status().message()).c_str());
+  absl::StatusOr<std::unique_ptr<TrainStepper>> stepper = PaperMlpStepper(&rng);
+  if (!stepper.ok()) {
+    state.SkipWithError(std::string(stepper.status().message()).c_str());
     return;
   }
   Matrix x(kEpochSamples, kInputDim), y(kEpochSamples, kClasses);
@@ -192,10 +167,7 @@ void BM_TrainEpoch(benchmark::State& state) {
   FillUniform(-1.0, 1.0, &rng, &y);
   std::vector<int> order(kEpochSamples);
   std::iota(order.begin(), order.end(), 0);
-  Matrix batch_x, batch_y, d_output;
-  ModelCache cache;
-  Gradients gradients;
-  const std::vector<ParameterBlock> parameters = mlp->ParameterBlocks();
+  Matrix batch_x, batch_y;
 
   for (auto _ : state) {
     rng.Shuffle(&order);
@@ -207,10 +179,7 @@ void BM_TrainEpoch(benchmark::State& state) {
         batch_x.row(r) = x.row(order[begin + r]);
         batch_y.row(r) = y.row(order[begin + r]);
       }
-      mlp->Forward(batch_x, &cache);
-      benchmark::DoNotOptimize(MseLoss(cache.output(), batch_y, &d_output));
-      mlp->Backward(cache, d_output, &gradients);
-      const absl::Status status = (*sgd)->Step(gradients, parameters);
+      const absl::Status status = (*stepper)->Step(batch_x, batch_y, &rng);
       if (!status.ok()) {
         state.SkipWithError(std::string(status.message()).c_str());
         return;
