@@ -8,7 +8,8 @@ template <typename Scalar>
 void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
                             const MatrixT<Scalar>& x,
                             std::vector<MatrixT<Scalar>>* features,
-                            BasicModelCache<Scalar>* cache, int lowest) {
+                            BasicModelCache<Scalar>* cache, int lowest,
+                            const std::function<void(int layer)>& ready) {
   NFALAB_CHECK(lowest >= 0 && lowest < model.num_weighted_layers())
       << "lowest weighted layer " << lowest;
   BasicModelCache<Scalar> local_cache;
@@ -43,7 +44,10 @@ void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
   for (Eigen::Index i = 0; i < m; ++i) g->middleRows(i * c, c).setIdentity();
   const int stop = model.weighted_position(lowest);
   for (int j = last; j > stop; --j) {
-    if (j == model.weighted_position(l)) --l;
+    if (j == model.weighted_position(l)) {
+      if (ready) ready(l);
+      --l;
+    }
     const BasicLayer<Scalar>& layer = model.layer(j);
     if (layer.BackwardInPlace(forward.LayerInput(j), forward.outputs[j],
                               forward.kept[j], c, g)) {
@@ -54,13 +58,16 @@ void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
                    *g, c, below, nullptr, nullptr);
     g = below;
   }
+  if (ready) ready(lowest);
 }
 
 template void ComputeTangentFeatures(const BasicSequential<float>&,
                                      const Matrix&, std::vector<Matrix>*,
-                                     BasicModelCache<float>*, int);
+                                     BasicModelCache<float>*, int,
+                                     const std::function<void(int)>&);
 template void ComputeTangentFeatures(const BasicSequential<double>&,
                                      const MatrixD&, std::vector<MatrixD>*,
-                                     BasicModelCache<double>*, int);
+                                     BasicModelCache<double>*, int,
+                                     const std::function<void(int)>&);
 
 }  // namespace nfalab

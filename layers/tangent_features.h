@@ -19,6 +19,7 @@
 #ifndef NFALAB_LAYERS_TANGENT_FEATURES_H_
 #define NFALAB_LAYERS_TANGENT_FEATURES_H_
 
+#include <functional>
 #include <vector>
 
 #include "core/tensor.h"
@@ -28,21 +29,26 @@ namespace nfalab {
 
 // `features` receives one matrix per weighted layer (0-based, the readout
 // last); those below weighted layer `lowest` are not computed. If `cache` is
-// not null it keeps the forward pass over `x`.
+// not null it keeps the forward pass over `x`. If `ready` is set, it is
+// called with l as soon as features[l] is final, from the top layer down,
+// while the matrix is still in cache (the PTK folds it in there).
 template <typename Scalar>
 void ComputeTangentFeatures(const BasicSequential<Scalar>& model,
                             const MatrixT<Scalar>& x,
                             std::vector<MatrixT<Scalar>>* features,
                             BasicModelCache<Scalar>* cache = nullptr,
-                            int lowest = 0);
+                            int lowest = 0,
+                            const std::function<void(int layer)>& ready = {});
 
 extern template void ComputeTangentFeatures(const BasicSequential<float>&,
                                             const Matrix&, std::vector<Matrix>*,
-                                            BasicModelCache<float>*, int);
+                                            BasicModelCache<float>*, int,
+                                            const std::function<void(int)>&);
 extern template void ComputeTangentFeatures(const BasicSequential<double>&,
                                             const MatrixD&,
                                             std::vector<MatrixD>*,
-                                            BasicModelCache<double>*, int);
+                                            BasicModelCache<double>*, int,
+                                            const std::function<void(int)>&);
 
 }  // namespace nfalab
 

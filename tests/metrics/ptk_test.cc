@@ -38,6 +38,7 @@ using ::nfalab::testing::GaussianInputsAwayFromKinks;
 using ::nfalab::testing::GaussianMlpConfig;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::TestSeed;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -215,6 +216,74 @@ TEST(PtkChunkRowsTest, BoundsTheEntriesOfTheWalk) {
   EXPECT_EQ(PtkChunkRows(model, 0, options), 1);
 }
 
+// The cache bound: C max_j s_j = 2 * 48 entries of one layer's features per
+// sample, but never under ceil(512 / C) = 256 samples.
+TEST(PtkChunkRowsTest, KeepsOneLayersFeaturesInCache) {
+  ModelConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "layers { type: 'conv2d' out_channels: 3 } "
+      "layers { type: 'activation' activation: 'relu' } "
+      "layers { type: 'flatten' } layers { type: 'linear' }",
+      &config));
+  Rng rng(1);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      ModelD model, ModelD::Create(config, SampleShape{2, 4, 4}, 2, &rng));
+  PtkOptions options;
+  options.chunk_size = 5000;
+  options.max_chunk_entries = int64_t{1} << 40;
+  options.cache_entries = 2 * 48 * 300 + 95;
+  EXPECT_EQ(PtkChunkRows(model, 0, options), 300);
+  options.cache_entries = 1;
+  EXPECT_EQ(PtkChunkRows(model, 0, options), 256);
+  // From the readout up, C max s = 2 * 2.
+  options.cache_entries = 4 * 1000;
+  EXPECT_EQ(PtkChunkRows(model, 1, options), 1000);
+}
+
+// The chunks and the order of their sums do not depend on the threads: K is
+// bit-identical for 1, 2 and 3 workers, in float, at sizes where OpenBLAS
+// runs its own threads (1 worker) or one per call (several), with a tail
+// round and uneven chunks (m = 700 over chunks of at most 90).
+TEST(PtkThreadsTest, KIsBitIdenticalForAnyNumberOfThreads) {
+  Rng rng(TestSeed(23));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Model mlp, CreateMlpWithRandomBiases<float>(
+                     GaussianMlpConfig("relu", {96, 64, 80}, /*bias=*/true),
+                     /*input_dim=*/40, /*output_dim=*/10, &rng));
+  Matrix x(700, 40);
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    x.data()[k] = static_cast<float>(rng.Normal());
+  }
+  PtkOptions options;
+  options.chunk_size = 90;
+  const std::vector<int> layers = {2, 0, 1, 3};
+  options.threads = 1;
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> one,
+                              ComputePtk(mlp, x, layers, options));
+  for (int threads : {2, 3}) {
+    options.threads = threads;
+    NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k,
+                                ComputePtk(mlp, x, layers, options));
+    ASSERT_THAT(k, SizeIs(layers.size()));
+    for (size_t l = 0; l < k.size(); ++l) {
+      EXPECT_TRUE(k[l] == one[l])
+          << threads << " threads, layer " << layers[l] << ": max difference "
+          << (k[l] - one[l]).cwiseAbs().maxCoeff();
+    }
+  }
+  // And the K is right: the double model on the same data, to float
+  // accuracy.
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      std::vector<MatrixD> reference,
+      ComputePtk(mlp.Cast<double>(), MatrixD(x.cast<double>()), layers,
+                 options));
+  for (size_t l = 0; l < one.size(); ++l) {
+    EXPECT_THAT(one[l],
+                ApproxEq(reference[l], 1e-4, 1e-4 * MaxAbs(reference[l])))
+        << "layer " << layers[l];
+  }
+}
+
 TEST_P(PtkTest, PlainSumIsNTimesTheMean) {
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> mean,
                               ComputePtk(*mlp_, x_, AllLayers(), PtkOptions()));
@@ -288,14 +357,29 @@ TEST_F(PtkErrorTest, RejectsALayerOutsideTheNetwork) {
   }
 }
 
-TEST_F(PtkErrorTest, RejectsANonPositiveChunkSize) {
-  for (int chunk : {0, -4}) {
+TEST_F(PtkErrorTest, RejectsBadChunkingAndThreadOptions) {
+  struct Case {
+    std::function<void(PtkOptions*)> set;
+    std::string got;
+  };
+  const std::vector<Case> cases = {
+      {[](PtkOptions* o) { o->chunk_size = 0; },
+       "got 0, 4194304, 262144 and 0"},
+      {[](PtkOptions* o) { o->chunk_size = -4; }, "got -4, "},
+      {[](PtkOptions* o) { o->max_chunk_entries = 0; }, "got 1024, 0, "},
+      {[](PtkOptions* o) { o->cache_entries = 0; }, ", 0 and 0"},
+      {[](PtkOptions* o) { o->threads = -1; }, " and -1"},
+  };
+  for (const Case& c : cases) {
     PtkOptions options;
-    options.chunk_size = chunk;
-    EXPECT_THAT(
-        ComputePtk(*mlp_, x_, {0}, options),
-        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chunk size")))
-        << chunk;
+    c.set(&options);
+    EXPECT_THAT(ComputePtk(*mlp_, x_, {0}, options),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("PTK chunk_size, max_chunk_entries "
+                                         "and cache_entries must be >= 1 and "
+                                         "threads >= 0"),
+                               HasSubstr(c.got))))
+        << c.got;
   }
 }
 
