@@ -3,12 +3,14 @@
 // broken benchmark fails its `bazel test` smoke run instead of passing, and
 // that the console output is coloured only on a terminal. The console is
 // always the display (--benchmark_format is not read); for JSON use
-// --benchmark_out=FILE --benchmark_out_format=json.
+// --benchmark_out=FILE --benchmark_out_format=json. The allocator is tuned
+// as in nfalab's own main (core/malloc_tuning.h).
 #include <unistd.h>
 
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "core/malloc_tuning.h"
 
 namespace {
 
@@ -34,6 +36,7 @@ class ErrorCountingReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nfalab::RetainFreedMemory();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   ErrorCountingReporter reporter;

@@ -15,8 +15,16 @@ void openblas_set_num_threads(int threads);
 #endif
 
 namespace nfalab {
+namespace {
+
+// Set on the threads of a running ParallelFor: work nested in a task stays
+// on its thread.
+thread_local bool in_parallel_task = false;
+
+}  // namespace
 
 int ParallelWorkers() {
+  if (in_parallel_task) return 1;
   if (const char* env = std::getenv("NFALAB_THREADS")) {
     int threads = 0;
     if (absl::SimpleAtoi(env, &threads) && threads > 0) return threads;
@@ -32,7 +40,10 @@ void ParallelFor(int tasks, int workers,
                  const std::function<void(int task, int worker)>& fn) {
   workers = std::max(1, std::min(workers, tasks));
   auto run = [&](int worker) {
+    const bool outer = in_parallel_task;
+    in_parallel_task = true;
     for (int task = worker; task < tasks; task += workers) fn(task, worker);
+    in_parallel_task = outer;
   };
   std::vector<std::thread> threads;
   threads.reserve(workers - 1);

@@ -18,9 +18,10 @@
 
 namespace nfalab {
 
-// Worker threads to use: NFALAB_THREADS when set to a positive integer,
-// else OpenBLAS's thread count (which follows OPENBLAS_NUM_THREADS) in an
-// OpenBLAS build, else the hardware's core count. At least 1.
+// Worker threads to use: 1 inside a ParallelFor task (no nesting), else
+// NFALAB_THREADS when set to a positive integer, else OpenBLAS's thread
+// count (which follows OPENBLAS_NUM_THREADS) in an OpenBLAS build, else the
+// hardware's core count.
 int ParallelWorkers();
 
 // Runs fn(task, worker) for every task in [0, tasks) on `workers` threads

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "core/malloc_tuning.h"
 #include "experiment/cli.h"
 
 int main(int argc, char** argv) {
+  nfalab::RetainFreedMemory();  // Before any thread starts.
   std::vector<std::string> args(argv + 1, argv + argc);
   // The one place nfalab catches an exception: an allocation the memory
   // estimate (experiment/memory_estimate.h) did not foresee, or one beyond

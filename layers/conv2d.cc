@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
+#include "core/parallel.h"
 
 namespace nfalab {
 
@@ -29,9 +30,9 @@ absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> BasicConv2d<Scalar>::Create(
   // A flat sample (d, 1, 1) has no spatial shape: a conv model on vector
   // data is a config mistake, not a 1 x 1 image.
   if (input.is_flat()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "conv2d needs an image input [C, H, W], got ", input.ToString(),
-        "; the data has no spatial shape"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("conv2d needs an image input [C, H, W], got ",
+                     input.ToString(), "; the data has no spatial shape"));
   }
   if (!spec.has_out_channels() || spec.out_channels() < 1) {
     return absl::InvalidArgumentError(
@@ -92,24 +93,35 @@ void BasicConv2d<Scalar>::Im2col(const MatrixT<Scalar>& x, Eigen::Index first,
                                  MatrixT<Scalar>* patches) const {
   const Conv2dGeometry& g = geometry_;
   const int in_h = g.input.height, in_w = g.input.width;
-  const int out_w = g.out_width(), p_count = positions();
+  const int out_h = g.out_height(), out_w = g.out_width();
   const int k = g.kernel;
-  patches->resize(count * p_count, g.patch_size());
+  patches->resize(count * positions(), g.patch_size());
+  Scalar* out = patches->data();
   for (Eigen::Index i = 0; i < count; ++i) {
     const Scalar* sample = x.row(first + i).data();
-    for (int q = 0; q < p_count; ++q) {
-      const int y0 = (q / out_w) * g.stride - g.padding;
-      const int x0 = (q % out_w) * g.stride - g.padding;
-      Scalar* out = patches->row(i * p_count + q).data();
-      for (int c = 0; c < g.input.channels; ++c) {
-        const Scalar* plane = sample + static_cast<int64_t>(c) * in_h * in_w;
-        for (int dy = 0; dy < k; ++dy) {
-          const int iy = y0 + dy;
-          for (int dx = 0; dx < k; ++dx, ++out) {
-            const int ix = x0 + dx;
-            *out = (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w)
-                       ? plane[iy * in_w + ix]
-                       : Scalar(0);
+    for (int oy = 0; oy < out_h; ++oy) {
+      const int y0 = oy * g.stride - g.padding;
+      for (int ox = 0; ox < out_w; ++ox) {
+        const int x0 = ox * g.stride - g.padding;
+        // Only patches that overlap the padding need a test per entry.
+        const bool inside_x = x0 >= 0 && x0 + k <= in_w;
+        for (int c = 0; c < g.input.channels; ++c) {
+          const Scalar* plane = sample + static_cast<int64_t>(c) * in_h * in_w;
+          for (int dy = 0; dy < k; ++dy, out += k) {
+            const int iy = y0 + dy;
+            if (iy < 0 || iy >= in_h) {
+              std::fill(out, out + k, Scalar(0));
+              continue;
+            }
+            const Scalar* row = plane + static_cast<int64_t>(iy) * in_w;
+            if (inside_x) {
+              std::copy(row + x0, row + x0 + k, out);
+              continue;
+            }
+            for (int dx = 0; dx < k; ++dx) {
+              const int ix = x0 + dx;
+              out[dx] = ix >= 0 && ix < in_w ? row[ix] : Scalar(0);
+            }
           }
         }
       }
@@ -123,24 +135,31 @@ void BasicConv2d<Scalar>::Col2im(const MatrixT<Scalar>& patches,
                                  MatrixT<Scalar>* d_x) const {
   const Conv2dGeometry& g = geometry_;
   const int in_h = g.input.height, in_w = g.input.width;
-  const int out_w = g.out_width(), p_count = positions();
+  const int out_h = g.out_height(), out_w = g.out_width();
   const int k = g.kernel;
+  const Scalar* in = patches.data();
   for (Eigen::Index i = 0; i < count; ++i) {
     Scalar* sample = d_x->row(first + i).data();
     std::fill(sample, sample + d_x->cols(), Scalar(0));
-    for (int q = 0; q < p_count; ++q) {
-      const int y0 = (q / out_w) * g.stride - g.padding;
-      const int x0 = (q % out_w) * g.stride - g.padding;
-      const Scalar* in = patches.row(i * p_count + q).data();
-      for (int c = 0; c < g.input.channels; ++c) {
-        Scalar* plane = sample + static_cast<int64_t>(c) * in_h * in_w;
-        for (int dy = 0; dy < k; ++dy) {
-          const int iy = y0 + dy;
-          for (int dx = 0; dx < k; ++dx, ++in) {
-            const int ix = x0 + dx;
+    for (int oy = 0; oy < out_h; ++oy) {
+      const int y0 = oy * g.stride - g.padding;
+      for (int ox = 0; ox < out_w; ++ox) {
+        const int x0 = ox * g.stride - g.padding;
+        const bool inside_x = x0 >= 0 && x0 + k <= in_w;
+        for (int c = 0; c < g.input.channels; ++c) {
+          Scalar* plane = sample + static_cast<int64_t>(c) * in_h * in_w;
+          for (int dy = 0; dy < k; ++dy, in += k) {
+            const int iy = y0 + dy;
             // Padding entries have no input to flow back to.
-            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
-              plane[iy * in_w + ix] += *in;
+            if (iy < 0 || iy >= in_h) continue;
+            Scalar* row = plane + static_cast<int64_t>(iy) * in_w;
+            if (inside_x) {
+              for (int dx = 0; dx < k; ++dx) row[x0 + dx] += in[dx];
+              continue;
+            }
+            for (int dx = 0; dx < k; ++dx) {
+              const int ix = x0 + dx;
+              if (ix >= 0 && ix < in_w) row[ix] += in[dx];
             }
           }
         }
@@ -163,25 +182,51 @@ void BasicConv2d<Scalar>::GatherVectors(const MatrixT<Scalar>& d_h,
   }
 }
 
+namespace {
+
+// One worker's chunk matrices, reused from chunk to chunk.
+template <typename Scalar>
+struct ChunkBuffers {
+  MatrixT<Scalar> patches, products, vectors;
+};
+
+// Runs fn(first, count, buffers) over the chunks of `rows` rows, `chunk` at
+// most each, on up to ParallelWorkers() threads, each with a
+// single-threaded BLAS. Chunks write disjoint rows, so any split gives the
+// same bits.
+template <typename Scalar, typename Fn>
+void ForEachChunk(Eigen::Index rows, Eigen::Index chunk, Fn fn) {
+  const int chunks = static_cast<int>((rows + chunk - 1) / chunk);
+  const int workers = std::min(ParallelWorkers(), chunks);
+  std::vector<ChunkBuffers<Scalar>> buffers(workers);
+  ScopedSingleThreadedBlas single_threaded(workers > 1);
+  ParallelFor(chunks, workers, [&](int index, int worker) {
+    const Eigen::Index first = index * chunk;
+    fn(first, std::min(chunk, rows - first), &buffers[worker]);
+  });
+}
+
+}  // namespace
+
 template <typename Scalar>
 void BasicConv2d<Scalar>::Forward(const MatrixT<Scalar>& x, MatrixT<Scalar>* h,
                                   MatrixT<Scalar>* /*kept*/) const {
   NFALAB_DCHECK(x.cols() == this->input_size());
   const int p_count = positions(), k = this->units();
   h->resize(x.rows(), this->output_size());
-  const Eigen::Index chunk = ChunkRows(std::max(this->fan_in(), k));
-  MatrixT<Scalar> patches, out;
   using ChannelMajor = Eigen::Map<MatrixT<Scalar>>;
-  for (Eigen::Index first = 0; first < x.rows(); first += chunk) {
-    const Eigen::Index count = std::min(chunk, x.rows() - first);
-    Im2col(x, first, count, &patches);
-    out.noalias() = patches * this->weight().transpose();  // [count P, k]
-    if (this->has_bias()) out.rowwise() += this->bias().transpose();
-    for (Eigen::Index i = 0; i < count; ++i) {
-      ChannelMajor(h->row(first + i).data(), k, p_count) =
-          out.middleRows(i * p_count, p_count).transpose();
-    }
-  }
+  ForEachChunk<Scalar>(
+      x.rows(), ChunkRows(std::max(this->fan_in(), k)),
+      [&](Eigen::Index first, Eigen::Index count, ChunkBuffers<Scalar>* b) {
+        Im2col(x, first, count, &b->patches);
+        b->products.noalias() =
+            b->patches * this->weight().transpose();  // [count P, k]
+        if (this->has_bias()) b->products.rowwise() += this->bias().transpose();
+        for (Eigen::Index i = 0; i < count; ++i) {
+          ChannelMajor(h->row(first + i).data(), k, p_count) =
+              b->products.middleRows(i * p_count, p_count).transpose();
+        }
+      });
 }
 
 template <typename Scalar>
@@ -195,16 +240,29 @@ void BasicConv2d<Scalar>::Backward(const MatrixT<Scalar>& x,
   NFALAB_DCHECK(d_h.cols() == this->output_size());
   const int k = this->units(), p = this->fan_in();
   const Eigen::Index chunk = ChunkRows(std::max(p, k));
-  MatrixT<Scalar> vectors, patches, d_patches;
   if (d_weight != nullptr) {
     NFALAB_CHECK(rows_per_sample == 1) << "parameter gradients need R = 1";
     NFALAB_CHECK(d_h.rows() == x.rows()) << d_h.rows() << " vs " << x.rows();
+    // Each chunk's G^T X on its own, added in chunk order in rounds of one
+    // chunk per worker: the same sum for any number of workers.
+    const int chunks = static_cast<int>((d_h.rows() + chunk - 1) / chunk);
+    const int workers = std::min(ParallelWorkers(), chunks);
+    std::vector<ChunkBuffers<Scalar>> buffers(workers);
     d_weight->setZero(k, p);
-    for (Eigen::Index first = 0; first < d_h.rows(); first += chunk) {
-      const Eigen::Index count = std::min(chunk, d_h.rows() - first);
-      GatherVectors(d_h, first, count, &vectors);
-      Im2col(x, first, count, &patches);
-      d_weight->noalias() += vectors.transpose() * patches;
+    ScopedSingleThreadedBlas single_threaded(workers > 1);
+    for (int round = 0; round < chunks; round += workers) {
+      const int tasks = std::min(workers, chunks - round);
+      ParallelFor(tasks, workers, [&](int task, int worker) {
+        ChunkBuffers<Scalar>& b = buffers[worker];
+        const Eigen::Index first = (round + task) * chunk;
+        const Eigen::Index count = std::min(chunk, d_h.rows() - first);
+        GatherVectors(d_h, first, count, &b.vectors);
+        Im2col(x, first, count, &b.patches);
+        b.products.noalias() = b.vectors.transpose() * b.patches;
+      });
+      for (int task = 0; task < tasks; ++task) {
+        *d_weight += buffers[task].products;
+      }
     }
   }
   if (d_bias != nullptr && this->has_bias()) {
@@ -216,12 +274,13 @@ void BasicConv2d<Scalar>::Backward(const MatrixT<Scalar>& x,
   }
   if (d_x != nullptr) {
     d_x->resize(d_h.rows(), this->input_size());
-    for (Eigen::Index first = 0; first < d_h.rows(); first += chunk) {
-      const Eigen::Index count = std::min(chunk, d_h.rows() - first);
-      GatherVectors(d_h, first, count, &vectors);
-      d_patches.noalias() = vectors * this->weight();  // [count P, p]
-      Col2im(d_patches, first, count, d_x);
-    }
+    ForEachChunk<Scalar>(
+        d_h.rows(), chunk,
+        [&](Eigen::Index first, Eigen::Index count, ChunkBuffers<Scalar>* b) {
+          GatherVectors(d_h, first, count, &b->vectors);
+          b->products.noalias() = b->vectors * this->weight();  // [count P, p]
+          Col2im(b->products, first, count, d_x);
+        });
   }
 }
 

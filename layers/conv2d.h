@@ -20,12 +20,14 @@
 //
 // Forward and Backward stack the patches of a chunk of samples (cotangent
 // rows) into one matrix for a single GEMM; a chunk holds at most
-// kMaxChunkEntries = 2^21 entries in any one chunk matrix (8 MiB in float,
-// 16 MiB in double: below glibc's largest mmap threshold, so the buffers
-// are reused rather than mapped and faulted in afresh per call), except that a
-// chunk always holds one sample even if that alone is larger. InputRows and
-// OutputVectors return whole batches ([n P, p], [n R P, k]) as their
-// interface requires.
+// kMaxChunkEntries = 2^18 entries in any one chunk matrix (1 MiB in float:
+// it stays in cache between im2col and the GEMM, and a batch splits into
+// chunks for both cores), except that a chunk always holds one sample even
+// if that alone is larger. The chunks run on ParallelWorkers() threads
+// (core/parallel.h), each on a single-threaded BLAS; dW adds the chunks'
+// G^T X in chunk order, so every result is the same for any number of
+// threads. InputRows and OutputVectors return whole batches ([n P, p],
+// [n R P, k]) as their interface requires.
 //
 // Options (LayerSpec): out_channels (>= 1, required), kernel_size (default
 // 3), stride (default 1), padding (default 1, >= 0), bias (default true, as
@@ -66,7 +68,7 @@ template <typename Scalar>
 class BasicConv2d : public BasicWeightedLayer<Scalar> {
  public:
   // The most entries of one chunk matrix in Forward and Backward.
-  static constexpr int64_t kMaxChunkEntries = int64_t{1} << 21;
+  static constexpr int64_t kMaxChunkEntries = int64_t{1} << 18;
 
   // `geometry` must be valid (Create checks it).
   BasicConv2d(const Conv2dGeometry& geometry, bool has_bias);

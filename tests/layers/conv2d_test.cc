@@ -6,6 +6,8 @@
 // and fields; and the option errors through Model::Create.
 #include "layers/conv2d.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -252,8 +254,8 @@ TEST(Conv2dTest, ABatchOfManyChunksMatchesDirectConvolution) {
     const MatrixD x = GaussianMatrix(rows, kIn * kHeight * kWidth, &rng);
     MatrixD h, kept;
     layer->Forward(x, &h, &kept);
-    EXPECT_THAT(h, ApproxEq(NaiveForward(cs, w.weight(), w.bias(), x), kTol,
-                            kTol));
+    EXPECT_THAT(
+        h, ApproxEq(NaiveForward(cs, w.weight(), w.bias(), x), kTol, kTol));
     const MatrixD d_h = GaussianMatrix(rows, layer->output_size(), &rng);
     MatrixD d_x, d_w;
     VectorD d_b;
@@ -265,6 +267,44 @@ TEST(Conv2dTest, ABatchOfManyChunksMatchesDirectConvolution) {
     // Sums over ~10^5 rows: rounding grows with the count.
     EXPECT_THAT(d_w, ApproxEq(want_w, 1e-9, 1e-9));
     EXPECT_THAT(MatrixD(d_b), ApproxEq(MatrixD(want_b), 1e-9, 1e-9));
+  }
+}
+
+// Chunks run on worker threads (core/parallel.h): in float, Forward, d_x
+// and dW are bit-identical for 1, 2 and 3 workers over a batch of several
+// chunks (dW sums the chunks in chunk order whatever the workers).
+TEST(Conv2dTest, ResultsAreBitIdenticalForAnyNumberOfThreads) {
+  Rng rng(TestSeed(12));
+  for (const Case& cs : {Case{3, 1, 1, true}, Case{3, 2, 1, false}}) {
+    SCOPED_TRACE(cs.Label());
+    absl::StatusOr<std::unique_ptr<BasicLayer<float>>> layer =
+        CreateLayer<float>(SpecOf(cs), SampleShape{kIn, kHeight, kWidth});
+    ASSERT_TRUE(layer.ok()) << layer.status();
+    BasicWeightedLayer<float>& w = *(*layer)->AsWeighted();
+    w.weight() = GaussianMatrix(kOut, w.fan_in(), &rng).cast<float>();
+    if (cs.bias) w.bias() = GaussianMatrix(kOut, 1, &rng).cast<float>();
+    const int64_t per_row =
+        int64_t{w.positions()} * std::max(w.fan_in(), w.units());
+    const int rows = static_cast<int>(
+        3 * BasicConv2d<float>::kMaxChunkEntries / per_row + 5);
+    const Matrix x =
+        GaussianMatrix(rows, kIn * kHeight * kWidth, &rng).cast<float>();
+    const Matrix d_h =
+        GaussianMatrix(rows, (*layer)->output_size(), &rng).cast<float>();
+    Matrix h[3], d_x[3], d_w[3], kept;
+    Vector d_b[3];
+    for (int threads = 1; threads <= 3; ++threads) {
+      ASSERT_EQ(setenv("NFALAB_THREADS", absl::StrCat(threads).c_str(), 1), 0);
+      const int t = threads - 1;
+      (*layer)->Forward(x, &h[t], &kept);
+      (*layer)->Backward(x, h[t], kept, d_h, 1, &d_x[t], &d_w[t], &d_b[t]);
+    }
+    ASSERT_EQ(unsetenv("NFALAB_THREADS"), 0);
+    for (int t = 1; t < 3; ++t) {
+      EXPECT_TRUE(h[t] == h[0]) << t + 1 << " threads, forward";
+      EXPECT_TRUE(d_x[t] == d_x[0]) << t + 1 << " threads, d_x";
+      EXPECT_TRUE(d_w[t] == d_w[0]) << t + 1 << " threads, dW";
+    }
   }
 }
 

@@ -1,0 +1,92 @@
+#include "core/parallel.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+#ifdef NFALAB_OPENBLAS
+extern "C" {
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int threads);
+}
+#endif
+
+namespace nfalab {
+namespace {
+
+TEST(ParallelForTest, RunsEveryTaskOnceOnItsFixedWorker) {
+  for (int workers : {1, 2, 3, 8}) {
+    for (int tasks : {0, 1, 2, 5, 17}) {
+      std::vector<std::atomic<int>> runs(tasks);
+      std::vector<int> worker_of(tasks, -1);
+      std::mutex mutex;
+      std::set<std::thread::id> threads;
+      ParallelFor(tasks, workers, [&](int task, int worker) {
+        runs[task].fetch_add(1);
+        worker_of[task] = worker;
+        std::lock_guard<std::mutex> lock(mutex);
+        threads.insert(std::this_thread::get_id());
+      });
+      const int used = std::max(1, std::min(workers, tasks));
+      for (int task = 0; task < tasks; ++task) {
+        EXPECT_EQ(runs[task].load(), 1) << workers << " workers, task " << task;
+        EXPECT_EQ(worker_of[task], task % used)
+            << workers << " workers, task " << task;
+      }
+      if (tasks > 0) {
+        EXPECT_EQ(static_cast<int>(threads.size()), used)
+            << workers << " workers, " << tasks << " tasks";
+      }
+    }
+  }
+}
+
+TEST(ParallelForTest, WorkInsideATaskStaysOnItsThread) {
+  ASSERT_EQ(setenv("NFALAB_THREADS", "4", /*overwrite=*/1), 0);
+  EXPECT_EQ(ParallelWorkers(), 4);
+  std::vector<int> nested(3, 0);
+  ParallelFor(3, 3, [&](int task, int) { nested[task] = ParallelWorkers(); });
+  EXPECT_EQ(nested, std::vector<int>({1, 1, 1}));
+  EXPECT_EQ(ParallelWorkers(), 4);  // And back outside.
+  ASSERT_EQ(unsetenv("NFALAB_THREADS"), 0);
+}
+
+TEST(ParallelWorkersTest, ReadsNfalabThreadsAndIgnoresBadValues) {
+  ASSERT_EQ(setenv("NFALAB_THREADS", "3", 1), 0);
+  EXPECT_EQ(ParallelWorkers(), 3);
+  ASSERT_EQ(unsetenv("NFALAB_THREADS"), 0);
+  const int fallback = ParallelWorkers();
+  EXPECT_GE(fallback, 1);
+  for (const char* bad : {"0", "-2", "two", ""}) {
+    ASSERT_EQ(setenv("NFALAB_THREADS", bad, 1), 0);
+    EXPECT_EQ(ParallelWorkers(), fallback) << "\"" << bad << "\"";
+  }
+  ASSERT_EQ(unsetenv("NFALAB_THREADS"), 0);
+}
+
+#ifdef NFALAB_OPENBLAS
+TEST(ScopedSingleThreadedBlasTest, SetsOneThreadAndRestores) {
+  openblas_set_num_threads(2);
+  {
+    ScopedSingleThreadedBlas single(/*active=*/true);
+    EXPECT_EQ(openblas_get_num_threads(), 1);
+    EXPECT_EQ(ParallelWorkers(), 1);  // OpenBLAS's count, with no override.
+  }
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  {
+    ScopedSingleThreadedBlas inactive(/*active=*/false);
+    EXPECT_EQ(openblas_get_num_threads(), 2);
+  }
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+}
+#endif
+
+}  // namespace
+}  // namespace nfalab
