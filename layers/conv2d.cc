@@ -115,7 +115,15 @@ void BasicConv2d<Scalar>::Im2col(const MatrixT<Scalar>& x, Eigen::Index first,
             }
             const Scalar* row = plane + static_cast<int64_t>(iy) * in_w;
             if (inside_x) {
-              std::copy(row + x0, row + x0 + k, out);
+              // Inline copies: a library call per 3 entries costs more than
+              // the copy.
+              if (k == 3) {
+                out[0] = row[x0];
+                out[1] = row[x0 + 1];
+                out[2] = row[x0 + 2];
+              } else {
+                for (int dx = 0; dx < k; ++dx) out[dx] = row[x0 + dx];
+              }
               continue;
             }
             for (int dx = 0; dx < k; ++dx) {
@@ -154,7 +162,13 @@ void BasicConv2d<Scalar>::Col2im(const MatrixT<Scalar>& patches,
             if (iy < 0 || iy >= in_h) continue;
             Scalar* row = plane + static_cast<int64_t>(iy) * in_w;
             if (inside_x) {
-              for (int dx = 0; dx < k; ++dx) row[x0 + dx] += in[dx];
+              if (k == 3) {
+                row[x0] += in[0];
+                row[x0 + 1] += in[1];
+                row[x0 + 2] += in[2];
+              } else {
+                for (int dx = 0; dx < k; ++dx) row[x0 + dx] += in[dx];
+              }
               continue;
             }
             for (int dx = 0; dx < k; ++dx) {
