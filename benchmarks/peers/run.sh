@@ -27,6 +27,7 @@ for threads in 2 1; do
   for target in layers/train_step_benchmark metrics/ptk_benchmark conv/conv_benchmark; do
     echo "nfalab: ${target}, ${threads} thread(s)" >&2
     OPENBLAS_NUM_THREADS="${threads}" "bazel-bin/benchmarks/${target}" \
+      --benchmark_filter=-BM_PtkScaling \
       --benchmark_min_time=0.5 --benchmark_repetitions=3 \
       --benchmark_report_aggregates_only=true \
       --benchmark_out="${out}/$(basename "${target}")_${threads}.json" \
