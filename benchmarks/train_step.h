@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/parallel.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 #include "core/tensor.h"
@@ -44,6 +45,8 @@ class TrainStepper {
 
   // One step on the batch (x, y); `rng` draws dropout masks.
   absl::Status Step(const Matrix& x, const Matrix& y, Rng* rng) {
+    // As experiment/trainer.cc trains.
+    ScopedSingleThreadedBlas blas(model_.uses_worker_threads());
     model_.ForwardTraining(x, &cache_, rng);
     MseLoss(cache_.output(), y, &d_output_);
     model_.Backward(cache_, d_output_, &gradients_);

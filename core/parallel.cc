@@ -30,7 +30,11 @@ int ParallelWorkers() {
     if (absl::SimpleAtoi(env, &threads) && threads > 0) return threads;
   }
 #ifdef NFALAB_OPENBLAS
-  return std::max(1, openblas_get_num_threads());
+  // OpenBLAS's count when first asked (at start-up it follows
+  // OPENBLAS_NUM_THREADS), not while a ScopedSingleThreadedBlas holds it
+  // at 1.
+  static const int blas_threads = std::max(1, openblas_get_num_threads());
+  return blas_threads;
 #else
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 #endif
@@ -57,6 +61,7 @@ void ParallelFor(int tasks, int workers,
 ScopedSingleThreadedBlas::ScopedSingleThreadedBlas(bool active) {
 #ifdef NFALAB_OPENBLAS
   if (!active) return;
+  ParallelWorkers();  // Reads OpenBLAS's own count first, if not yet done.
   previous_threads_ = openblas_get_num_threads();
   if (previous_threads_ > 1) {
     openblas_set_num_threads(1);

@@ -20,8 +20,9 @@ namespace nfalab {
 
 // Worker threads to use: 1 inside a ParallelFor task (no nesting), else
 // NFALAB_THREADS when set to a positive integer, else OpenBLAS's thread
-// count (which follows OPENBLAS_NUM_THREADS) in an OpenBLAS build, else the
-// hardware's core count.
+// count as it was before any ScopedSingleThreadedBlas (it follows
+// OPENBLAS_NUM_THREADS) in an OpenBLAS build, else the hardware's core
+// count.
 int ParallelWorkers();
 
 // Runs fn(task, worker) for every task in [0, tasks) on `workers` threads

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/file_io.h"
+#include "core/parallel.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 #include "datasets/dataset.h"
@@ -311,6 +312,10 @@ class Run {
     learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
     optimizer_->set_learning_rate(learning_rate_);
     const int n = data_.train.size();
+    // A model whose layers run their own workers trains on a
+    // single-threaded BLAS: OpenBLAS's idle threads would otherwise spin
+    // on the cores those workers need (benchmarks/README.md).
+    ScopedSingleThreadedBlas single_threaded_blas(model_.uses_worker_threads());
     progress_.Start(absl::StrCat("epoch ", epoch), n, "samples");
     for (int begin = state_.epoch_position; begin < n;
          begin += training.batch_size()) {

@@ -98,6 +98,7 @@ class BasicConv2d : public BasicWeightedLayer<Scalar> {
                      MatrixT<Scalar>* vectors) const override;
   std::vector<ExportField> ExportFields() const override;
   std::vector<int64_t> ExportWeightShape() const override;
+  bool uses_worker_threads() const override { return true; }
   std::unique_ptr<BasicLayer<Scalar>> Clone() const override {
     return std::make_unique<BasicConv2d>(*this);
   }

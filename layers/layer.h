@@ -107,9 +107,9 @@ class BasicLayer {
   // Weighted layers also write dL/dW and dL/db (when given and the layer has
   // one) and then need rows_per_sample == 1.
   virtual void Backward(const MatrixT<Scalar>& x, const MatrixT<Scalar>& y,
-                        const MatrixT<Scalar>& kept,
-                        const MatrixT<Scalar>& d_y, int rows_per_sample,
-                        MatrixT<Scalar>* d_x, MatrixT<Scalar>* d_weight,
+                        const MatrixT<Scalar>& kept, const MatrixT<Scalar>& d_y,
+                        int rows_per_sample, MatrixT<Scalar>* d_x,
+                        MatrixT<Scalar>* d_weight,
                         VectorT<Scalar>* d_bias) const = 0;
 
   // Backward with d_x written over d_y (no weight gradients), for layers
@@ -117,12 +117,15 @@ class BasicLayer {
   // over the tangent features. False (and nothing done) if the layer cannot.
   virtual bool BackwardInPlace(const MatrixT<Scalar>& x,
                                const MatrixT<Scalar>& y,
-                               const MatrixT<Scalar>& kept,
-                               int rows_per_sample, MatrixT<Scalar>* d) const {
+                               const MatrixT<Scalar>& kept, int rows_per_sample,
+                               MatrixT<Scalar>* d) const {
     return false;
   }
   // True if BackwardInPlace works.
   virtual bool backward_in_place() const { return false; }
+  // True if Forward and Backward split their work over worker threads of
+  // their own (core/parallel.h), each on a single-threaded BLAS.
+  virtual bool uses_worker_threads() const { return false; }
 
   // The layer's own keys in model.json, after "type" (and before the weight
   // files of a weighted layer).
@@ -315,11 +318,11 @@ absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> CreateLayer(
 // Registers the class template `Template` (Template<float> and
 // Template<double> are BasicLayers with a static Create(spec, input_shape))
 // under `name`.
-#define NFALAB_REGISTER_LAYER(name, Template, description)             \
-  NFALAB_REGISTER_ENTRY_(                                              \
-      ::nfalab::LayerRegistry::Global(), name, description,            \
+#define NFALAB_REGISTER_LAYER(name, Template, description)                \
+  NFALAB_REGISTER_ENTRY_(                                                 \
+      ::nfalab::LayerRegistry::Global(), name, description,               \
       []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::LayerFactory>> { \
-        return std::unique_ptr<::nfalab::LayerFactory>(                \
+        return std::unique_ptr<::nfalab::LayerFactory>(                   \
             std::make_unique<::nfalab::LayerFactoryFor<Template>>(name)); \
       })
 

@@ -40,9 +40,9 @@ namespace nfalab {
 // Every layer's output of one forward pass over a batch of n samples.
 template <typename Scalar>
 struct BasicModelCache {
-  MatrixT<Scalar> input;                  // x: [n, input size]
-  std::vector<MatrixT<Scalar>> outputs;   // outputs[j]: layer j's output
-  std::vector<MatrixT<Scalar>> kept;      // what layer j kept for Backward
+  MatrixT<Scalar> input;                 // x: [n, input size]
+  std::vector<MatrixT<Scalar>> outputs;  // outputs[j]: layer j's output
+  std::vector<MatrixT<Scalar>> kept;     // what layer j kept for Backward
 
   const MatrixT<Scalar>& output() const { return outputs.back(); }
   const MatrixT<Scalar>& LayerInput(int j) const {
@@ -104,6 +104,13 @@ class BasicSequential {
   }
   // The index j in layer(j) of weighted layer l.
   int weighted_position(int l) const { return weighted_positions_[l]; }
+  // True if any layer runs worker threads of its own (a convolution).
+  bool uses_worker_threads() const {
+    for (const auto& layer : layers_) {
+      if (layer->uses_worker_threads()) return true;
+    }
+    return false;
+  }
 
   const SampleShape& input_shape() const { return input_shape_; }
   int input_dim() const { return static_cast<int>(input_shape_.size()); }
@@ -180,8 +187,8 @@ BasicSequential<Other> BasicSequential<Scalar>::Cast() const {
     BasicWeightedLayer<Other>& to = result->weighted_layer(l);
     to.weight() = from.weight().template cast<Other>();
     to.bias() = from.bias().template cast<Other>();
-    const absl::Status set = to.SetInitialWeight(
-        from.initial_weight().template cast<Other>(), "W0");
+    const absl::Status set =
+        to.SetInitialWeight(from.initial_weight().template cast<Other>(), "W0");
     NFALAB_CHECK(set.ok()) << set;
   }
   return std::move(result).value();
