@@ -26,9 +26,11 @@ namespace nfalab {
 int ParallelWorkers();
 
 // Runs fn(task, worker) for every task in [0, tasks) on `workers` threads
-// (the caller's among them), worker in [0, workers); returns when all are
-// done. A worker takes tasks worker, worker + workers, ... in order, so the
-// assignment is fixed for a given worker count. fn must not throw.
+// (the caller's among them, the others from a pool kept for the process),
+// worker in [0, workers); returns when all are done. A worker takes tasks
+// worker, worker + workers, ... in order, so the assignment is fixed for a
+// given worker count. Inside a task it runs on the calling thread. fn must
+// not throw. Pool threads spin for about 0.1 ms after a job, then sleep.
 void ParallelFor(int tasks, int workers,
                  const std::function<void(int task, int worker)>& fn);
 

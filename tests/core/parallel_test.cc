@@ -1,8 +1,11 @@
 #include "core/parallel.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -46,6 +49,35 @@ TEST(ParallelForTest, RunsEveryTaskOnceOnItsFixedWorker) {
       }
     }
   }
+}
+
+// The pool threads take job after job: every task of 20000 small jobs runs
+// once, with workers sleeping or spinning in between.
+TEST(ParallelForTest, ThePoolRunsManyJobsInARow) {
+  std::atomic<int> runs{0};
+  for (int job = 0; job < 20000; ++job) {
+    ParallelFor(3, 2, [&](int, int) { runs.fetch_add(1); });
+    if (job % 5000 == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(runs.load(), 60000);
+}
+
+// A forked child has none of the pool's threads; it starts its own.
+TEST(ParallelForTest, AForkedChildRunsJobs) {
+  ParallelFor(2, 2, [](int, int) {});  // The parent's pool exists.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    alarm(10);  // A hang fails instead of blocking the test.
+    std::atomic<int> runs{0};
+    ParallelFor(4, 2, [&](int, int) { runs.fetch_add(1); });
+    _exit(runs.load() == 4 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "child status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(ParallelForTest, WorkInsideATaskStaysOnItsThread) {
