@@ -1,6 +1,7 @@
 #include "experiment/memory_estimate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/parallel.h"
 #include "core/system_memory.h"
 #include "experiment/measurement.h"
 #include "layers/sequential.h"
@@ -204,16 +206,21 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
                  kFloat * (n_max * c_out +
                            2 * std::min(n_max, kPredictChunkRows) * k_max));
   if (enabled || !config.export_dir().empty()) {
+    // ComputePtk holds a chunk, its walk and its float sums per worker
+    // thread (metrics/ptk.h), as many as there are chunks at most.
+    const double workers =
+        std::min<double>(ParallelWorkers(), std::ceil(m / chunk));
     Tally computing_k;
-    computing_k.Add(Lever::kWidth, (kDouble + kFloat) * kernel_squares);
+    computing_k.Add(Lever::kWidth,
+                    (kDouble + workers * kFloat) * kernel_squares);
     computing_k.Add(Lever::kOutputs,
-                    (kDouble + kFloat) * readout_kernel_squares);
-    computing_k.Add(
-        Lever::kChunk,
-        kFloat * chunk * (d + c_out * hidden_preactivations + cached + k_max));
-    computing_k.Add(Lever::kOutputs, kFloat * chunk * c_out * c_out);
+                    (kDouble + workers * kFloat) * readout_kernel_squares);
+    computing_k.Add(Lever::kChunk,
+                    workers * kFloat * chunk *
+                        (d + c_out * hidden_preactivations + cached + k_max));
+    computing_k.Add(Lever::kOutputs, workers * kFloat * chunk * c_out * c_out);
     // The cotangents between two weighted layers.
-    computing_k.Add(Lever::kChunk, kFloat * chunk * c_out * k_max);
+    computing_k.Add(Lever::kChunk, workers * kFloat * chunk * c_out * k_max);
     Tally measures, early_predictor;
     if (enabled) {
       measures.Add(Lever::kWidth, kDouble * largest_measured);

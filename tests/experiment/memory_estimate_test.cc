@@ -2,6 +2,8 @@
 // the refusal message.
 #include "experiment/memory_estimate.h"
 
+#include <stdlib.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,11 +81,13 @@ double DatasetBytes(const Dataset& data) {
 class SmallRun : public ::testing::Test {
  protected:
   void SetUp() override {
+    // K's 11 samples make 3 chunks of 4, two at a time.
+    ASSERT_EQ(setenv("NFALAB_THREADS", "2", /*overwrite=*/1), 0);
     NFALAB_ASSERT_OK_AND_ASSIGN(data_, LoadDataset(config_.data()));
     Rng rng(1);
     NFALAB_ASSERT_OK_AND_ASSIGN(
         model_, Model::Create(config_.model(), data_.train.input_dim(),
-                            data_.train.output_dim(), &rng));
+                              data_.train.output_dim(), &rng));
     estimate_ = EstimateRunMemory(config_, DataShapeOf(data_));
   }
 
@@ -97,9 +101,10 @@ TEST_F(SmallRun, ParametersAreWW0AndBiasesExactly) {
   double bytes = 0;
   for (int l = 0; l < model_->num_weighted_layers(); ++l) {
     bytes +=
-        sizeof(float) * static_cast<double>(model_->weighted_layer(l).weight().size() +
-                                            model_->weighted_layer(l).initial_weight().size() +
-                                            model_->weighted_layer(l).bias().size());
+        sizeof(float) *
+        static_cast<double>(model_->weighted_layer(l).weight().size() +
+                            model_->weighted_layer(l).initial_weight().size() +
+                            model_->weighted_layer(l).bias().size());
   }
   EXPECT_EQ(estimate_.parameters, bytes);
   EXPECT_EQ(bytes, 4 * (2 * (21 + 35 + 20) + (7 + 5 + 4)));
@@ -153,8 +158,9 @@ TEST_F(SmallRun, BatchIsTheStepsBuffersPlusThreeBackwardTemporaries) {
   model_->Forward(batch.x, &cache);
   Matrix d_output;
   MseLoss(cache.output(), batch.y, &d_output);
-  const double held = sizeof(float) * cache.input.size() + Bytes(cache.outputs) +
-                      DatasetBytes(batch) + sizeof(float) * d_output.size();
+  const double held = sizeof(float) * cache.input.size() +
+                      Bytes(cache.outputs) + DatasetBytes(batch) +
+                      sizeof(float) * d_output.size();
   // dL/dh, dL/dx and phi'(h): [6, k] each, k <= k_max = 7.
   const double temporaries = 3 * sizeof(float) * 6 * 7;
   EXPECT_EQ(estimate_.batch, held + temporaries);
@@ -182,14 +188,16 @@ TEST_F(SmallRun, MeasuringIsTheTangentFeatureChunkAndK) {
       Measurement::Create(config_.measurement(), 3, data_.train));
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> ptk,
                               measurement.ComputeKernels(*model_));
-  // K in double, its chunk sums in float, the chunk, its features and
-  // forward pass, phi'(h) of the chunk ([4, k] with k <= 7) and the
-  // cotangents between two weighted layers ([4 C, k]).
+  // K in double and, for each of the two workers, its chunk sums in
+  // float, the chunk, its features and forward pass, phi'(h) of the chunk
+  // ([4, k] with k <= 7) and the cotangents between two weighted layers
+  // ([4 C, k]).
   const double c = data_.train.output_dim();
-  const double expected =
-      Bytes(ptk) * 1.5 + sizeof(float) * chunk.size() + Bytes(features) +
+  const double per_worker =
+      Bytes(ptk) * 0.5 + sizeof(float) * chunk.size() + Bytes(features) +
       sizeof(float) * cache.input.size() + Bytes(cache.outputs) +
       sizeof(float) * 4 * 7 + sizeof(float) * 4 * c * 7;
+  const double expected = Bytes(ptk) + 2 * per_worker;
   EXPECT_EQ(estimate_.measurement, expected);
 }
 
@@ -204,9 +212,11 @@ TEST_F(SmallRun, PeakIsEverythingHeldPlusTheLargestPhase) {
   EXPECT_EQ(estimate_.runtime, runtime);
   EXPECT_EQ(estimate_.AlwaysHeld(),
             672 + 368 + 368 + 1536 + 928 + 1072 + runtime);
-  EXPECT_EQ(estimate_.LargestHeldInTurn(), 3208);  // Measuring.
+  // Measuring: K in double (90 entries, 720 bytes) and two workers' float
+  // sums (360) and chunk buffers (2128) each.
+  EXPECT_EQ(estimate_.LargestHeldInTurn(), 720 + 2 * (360 + 2128));
   EXPECT_EQ(estimate_.Peak(),
-            672 + 368 + 368 + 1536 + 928 + 1072 + runtime + 3208);
+            672 + 368 + 368 + 1536 + 928 + 1072 + runtime + 5696);
 }
 
 // The Checkpoint proto, its payload and the CheckpointFile bytes.
