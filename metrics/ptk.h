@@ -9,8 +9,8 @@
 // (layers/tangent_features.h) are folded in with a symmetric rank update.
 // A chunk has at most chunk_size samples, and no more than keep
 //
-//   chunk (C + 1) sum_j s_j  <=  max_chunk_entries           (memory)
-//   chunk C max_j s_j        <=  max(cache_entries, 512 C)   (cache)
+//   chunk (C + 1) sum_j s_j  <=  max_chunk_entries      (memory)
+//   chunk C max_j s_j        <=  cache_entries          (cache)
 //
 // with s_j the output size of layer j (k P for a weighted layer) over the
 // layers from the lowest measured one up: each sample's C cotangent rows
@@ -21,8 +21,8 @@
 // cache bound keeps one layer's features (1 MiB in float by default) in
 // cache between the GEMM that writes them and the rank update that reads
 // them, which beats larger chunks on this project's machines
-// (benchmarks/README.md); 512 cotangent rows at least keep the rank
-// updates efficient. The chunks are then evened out (equal sizes, an even
+// (benchmarks/README.md); it yields to 512 cotangent rows (chunk C) at
+// least, which keep the rank updates efficient. The chunks are then evened out (equal sizes, an even
 // count when there are several) and taken in rounds of one chunk per
 // worker thread (core/parallel.h). Chunk sums are taken in the model's
 // precision and accumulated in double, in chunk order, so K is the same
