@@ -21,8 +21,9 @@ BasicActivationLayer<Scalar>::Create(const LayerSpec& spec,
                                      const SampleShape& input) {
   absl::StatusOr<std::unique_ptr<Activation>> activation =
       ActivationRegistry::Global().Create(spec.activation());
-  if (!activation.ok())
+  if (!activation.ok()) {
     return AnnotateStatus(activation.status(), "activation");
+  }
   return std::unique_ptr<BasicLayer<Scalar>>(
       std::make_unique<BasicActivationLayer>(std::move(activation).value(),
                                              input));
