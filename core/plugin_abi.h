@@ -28,8 +28,10 @@
 #include <Eigen/Core>
 
 // Bumped whenever a plugin-visible interface (Activation, AlignmentMeasure,
-// Optimizer, DatasetSource, Registry) changes incompatibly.
-#define NFALAB_PLUGIN_API_VERSION 1
+// Optimizer, DatasetSource, Registry, BasicLayer, the metrics a plugin
+// calls) changes incompatibly. 2: BasicLayer::uses_worker_threads,
+// PtkOptions' cache_entries and threads, ComputeTangentFeatures' `ready`.
+#define NFALAB_PLUGIN_API_VERSION 2
 
 // The ELF section that holds the fingerprints.
 #define NFALAB_ABI_SECTION ".nfalab_abi"
