@@ -7,7 +7,7 @@
 // corruption"). Nothing at link or load time notices, so every registration
 // macro (NFALAB_REGISTER_*) also embeds NFALAB_ABI_FINGERPRINT, the settings
 // as a string, in the ELF section `.nfalab_abi` of the object it is compiled
-// into. The loader (experiment/plugin_loader.h) reads that section from the
+// into. The loader (cli/plugin_loader.h) reads that section from the
 // .so file and compares it with the binary's own fingerprint before dlopen,
 // so no code of a mis-built plugin ever runs.
 //

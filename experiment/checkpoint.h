@@ -20,7 +20,7 @@
 #include "core/random.h"
 #include "experiment/checkpoint.pb.h"
 #include "experiment/experiment_config.pb.h"
-#include "experiment/metrics_table.h"
+#include "report/metrics_table.h"
 #include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 

@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
-#include "experiment/metrics_table.h"
+#include "report/metrics_table.h"
 #include "layers/sequential.h"
 #include "metrics/alignment_measure.h"
 

@@ -18,11 +18,11 @@
 #include "experiment/interrupt.h"
 #include "experiment/measurement.h"
 #include "experiment/memory_estimate.h"
-#include "experiment/nfc_figure.h"
+#include "report/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
 #include "experiment/run_directory.h"
-#include "experiment/summary.h"
+#include "report/summary.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
 #include "optimizers/learning_rate_schedule.h"
@@ -240,7 +240,9 @@ class Run {
 
   absl::Status WriteReports(const std::string& error) {
     SummaryInputs inputs;
-    inputs.config = &config_;
+    inputs.name = config_.name();
+    inputs.seed = config_.seed();
+    inputs.planned_epochs = config_.training().epochs();
     inputs.data = &data_.provenance;
     inputs.table = &state_.table;
     inputs.epochs_done = state_.epochs_done;

@@ -31,7 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "experiment/experiment_config.pb.h"
-#include "experiment/metrics_table.h"
+#include "report/metrics_table.h"
 #include "layers/sequential.h"
 
 namespace nfalab {

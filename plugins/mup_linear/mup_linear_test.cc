@@ -7,7 +7,7 @@
 
 #include "core/random.h"
 #include "core/tensor.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"

@@ -34,7 +34,7 @@
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
 #include "experiment/measurement.h"
-#include "experiment/metrics_table.h"
+#include "report/metrics_table.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
 #include "layers/model_config.pb.h"

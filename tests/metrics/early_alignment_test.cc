@@ -28,7 +28,7 @@
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
 #include "experiment/measurement.h"
-#include "experiment/metrics_table.h"
+#include "report/metrics_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The plugin ABI guard (core/plugin_abi.h, experiment/plugin_loader.h):
+# The plugin ABI guard (core/plugin_abi.h, cli/plugin_loader.h):
 #  1. A plugin built with other flags (libmisbuilt_plugin.so: -march=x86-64,
 #     -UNDEBUG) is refused with one error line naming each differing setting
 #     and the flags to rebuild with, before any of its code runs.

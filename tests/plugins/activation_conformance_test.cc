@@ -1,5 +1,5 @@
 // Every registered activation (built-ins and //plugins:all) passes
-// CheckActivation (experiment/conformance.h): derivative vs central
+// CheckActivation (cli/conformance.h): derivative vs central
 // differences, finite on [-50, 50], shapes kept, float agrees with double,
 // name() is the registry name. Planted faults show that each check fails.
 #include <memory>
@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/activation.h"

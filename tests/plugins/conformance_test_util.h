@@ -1,4 +1,4 @@
-// Helpers for the tests of experiment/conformance.h.
+// Helpers for the tests of cli/conformance.h.
 //
 //   ExpectNoFailedCheck(CheckOptimizer("sgd"));
 //   EXPECT_EQ(RowOf(checks, "deterministic").result, CheckResult::kFail);
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gtest/gtest.h"
 
 namespace nfalab::testing {

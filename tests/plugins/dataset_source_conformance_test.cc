@@ -1,5 +1,5 @@
 // Every registered dataset source (built-ins and //plugins:all) passes
-// CheckDatasetSource (experiment/conformance.h): it is created by name, and
+// CheckDatasetSource (cli/conformance.h): it is created by name, and
 // Load with a data.path that does not exist returns an error or valid
 // splits. Loading a working config is reported as not checked. Planted
 // faults show that the load check fails.
@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "datasets/dataset_source.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/plugins/conformance_test_util.h"

@@ -1,6 +1,6 @@
 // Every registered layer (the built-ins linear, conv2d, activation, flatten,
 // the pooling layers, dropout and the layers of //plugins:all) passes
-// CheckLayer (experiment/conformance.h): built on the probes it accepts;
+// CheckLayer (cli/conformance.h): built on the probes it accepts;
 // output shape; input VJP and parameter gradients against central
 // differences; R-row Backward against one-row calls; the weighted-layer view
 // (InputRows, OutputVectors); Clone; float agrees with double. Correct test
@@ -16,7 +16,7 @@
 #include "core/registry.h"
 #include "core/sample_shape.h"
 #include "core/tensor.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/layer.h"

@@ -1,5 +1,5 @@
 // Every registered alignment measure (built-ins and //plugins:all) passes
-// CheckAlignmentMeasure (experiment/conformance.h): finite, named values on
+// CheckAlignmentMeasure (cli/conformance.h): finite, named values on
 // three random layers, bit-identical values in two calls, and unchanged
 // values under scaling if it declares IsScaleInvariant(). Planted faults
 // show that each check fails.
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "metrics/alignment_measure.h"

@@ -1,5 +1,5 @@
 // Every registered optimizer (built-ins and //plugins:all) passes
-// CheckOptimizer (experiment/conformance.h): created from
+// CheckOptimizer (cli/conformance.h): created from
 // ConformanceOptimizerConfig(name), 5 full-batch steps at lr 0.01 lower the
 // MSE of a tiny tanh MLP, without and with bias. Planted faults show that
 // each check fails.
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "experiment/conformance.h"
+#include "cli/conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "optimizers/optimizer.h"

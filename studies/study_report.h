@@ -1,0 +1,87 @@
+// The report of a study: report.md (Markdown) and its SVG figures, computed
+// from the runs' metrics (StudyResults), for `nfalab study` / `nfalab report`.
+//
+//   NFALAB_RETURN_IF_ERROR(WriteStudyReport(results, "docs/studies/x"));
+//
+// Every number is the mean ± sample standard deviation (n - 1) over the
+// seeds of a grid point, with 3 decimals ("0.512 ± 0.031"; "± n/a" for a
+// single seed), except in the CONV_ALIGNMENT section (mean [95% CI]).
+// Non-finite values (e.g. the NaN C-NFC of a layer that did not move) are left
+// out and the count is noted ("(2 of 3 finite)"); "n/a" means no value at all.
+// "Final" is a run's last row of a measure (largest epoch, then step).
+//
+// Grid points are the combinations of the sweeps' point labels, in the
+// study config's order; a point is shown as "sweep=label, ..." ("base" with
+// no sweeps) and its file key is the labels joined by "__".
+//
+// Sections, by StudyConfig.analysis:
+// - always (GENERIC): header (study name, analysis, runs, seeds, the
+//   command that regenerates the report); a table with one row per grid
+//   point: final train loss, test loss and test accuracy (when present) and
+//   every measured layer's final UC-NFC and C-NFC; and per grid point the
+//   figure `curves_<key>.svg`: one panel per layer, UC-NFC and C-NFC against
+//   epoch, mean line and ± std band.
+// - EARLY_ALIGNMENT (paper claim 1), per grid point and layer: UC-NFC and
+//   C-NFC at the first measured epoch (epoch >= 0) and whether C-NFC >
+//   UC-NFC in every seed; the gap C-NFC - UC-NFC there and at the last
+//   epoch, and whether |mean gap| shrank. Claim 1 holds at a layer when both
+//   are true; the verdicts are stated in sentences. Figure
+//   `weight_change_<key>.svg`: ||dW||/||W|| against epoch, one series per
+//   layer (mean ± std).
+// - DATA_DISTRIBUTION (claim 2): per grid point the predicted early
+//   first-layer C-NFC (`predicted_c_nfc`, epoch -1, layer 1) and the measured
+//   one (`c_nfc`, epoch 0, layer 1); their Pearson correlation over the grid
+//   points' means and over all runs; figure `predicted_vs_measured.svg`
+//   (one marker series per grid point, plus the line y = x).
+// - SLO_VS_SGD (claim 3): a run's optimizer is `optimizer.name`, an SLO
+//   run's targets `optimizer.slo.target_layers` (read by reflection, so
+//   configs without that field still work). One row per (target layer l*,
+//   grid point) for the SLO points aimed at l* and the SGD points: final
+//   UC-NFC and C-NFC at l*, train loss, test loss, test accuracy. Then per l*
+//   and SLO point, against each SGD point with the same labels on the sweeps
+//   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs >= 0.2)
+//   and the final train-loss ratio SLO / SGD (claim needs <= 2).
+// - CONV_ALIGNMENT (per-layer alignment over training), per grid point and
+//   measured layer (for a VGG, the conv layers): the first measurement is
+//   the smallest epoch >= 0 at which a run has both UC-NFC and C-NFC, the
+//   last the largest; a run enters the layer's rows only if both are finite
+//   at both epochs (the rows say which seeds did). A table of UC-NFC and
+//   C-NFC at both epochs as "mean [lo, hi] (per-seed values)", the 95%
+//   interval mean ± t_{0.975, n-1} s / sqrt(n) over the n seeds
+//   (StudentT975). Then three claims, each tested on a per-seed difference d
+//   with a verdict from the 95% interval of its mean: supported (above 0),
+//   not supported (below 0), inconclusive (contains 0, or fewer than two
+//   seeds). A: C-NFC > UC-NFC at the first measurement (d = C - UC there);
+//   B: UC-NFC rises (d = UC last - UC first); C: C-NFC at the last
+//   measurement at least as high as at the first (d = C last - C first;
+//   worded rises / falls / no detectable change). One line per claim lists
+//   the layers under each verdict ("Claim A: supported at layers 1-6,
+//   inconclusive at layers 7, 8."). The curves are GENERIC's figure.
+// The report only states what the numbers say; nothing is tuned.
+#ifndef NFALAB_STUDIES_STUDY_REPORT_H_
+#define NFALAB_STUDIES_STUDY_REPORT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "studies/study_results.h"
+
+namespace nfalab {
+
+// The report's Markdown text. `figures`, if not null, receives the figures
+// the report links to as (file name, SVG document) pairs, in link order.
+// Deterministic: the same results give the same bytes.
+std::string RenderStudyReport(
+    const StudyResults& results,
+    std::vector<std::pair<std::string, std::string>>* figures);
+
+// Creates `out_dir` if needed and writes the figures and then
+// `<out_dir>/report.md`, each atomically.
+absl::Status WriteStudyReport(const StudyResults& results,
+                              const std::string& out_dir);
+
+}  // namespace nfalab
+
+#endif  // NFALAB_STUDIES_STUDY_REPORT_H_
