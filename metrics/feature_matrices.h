@@ -7,14 +7,12 @@
 // where K is the layer's PTK covariance (metrics/ptk.h). The identity
 // G = (1/n) sum_{i,c,q} J_{icq}^T J_{icq}, J_{icq} = d f_c(x_i) / d X_i[q, :]
 // the gradient with respect to the q-th row that W multiplies (for linear,
-// the layer's input), holds exactly for any activation; BruteForceAgop builds
-// the right-hand side from per-sample Jacobians (one backward pass per sample
-// and output) to test it, and is far too slow for anything else.
+// the layer's input), holds exactly for any activation; the tests build the
+// right-hand side from per-sample Jacobians (tests/metrics/brute_force_agop.h).
 #ifndef NFALAB_METRICS_FEATURE_MATRICES_H_
 #define NFALAB_METRICS_FEATURE_MATRICES_H_
 
 #include "core/tensor.h"
-#include "layers/sequential.h"
 
 namespace nfalab {
 
@@ -23,18 +21,6 @@ MatrixD NeuralFeatureMatrix(const MatrixD& w);
 
 // W^T K W; K: [k_out, k_out].
 MatrixD AverageGradientOuterProduct(const MatrixD& w, const MatrixD& k);
-
-// (1/n) sum_{i,c,q} J_{icq}^T J_{icq} for the 0-based weighted layer
-// `layer`, one sample and one output at a time (divide by n unless
-// `normalize_by_n` is false).
-template <typename Scalar>
-MatrixD BruteForceAgop(const BasicSequential<Scalar>& model, const MatrixT<Scalar>& x,
-                       int layer, bool normalize_by_n = true);
-
-extern template MatrixD BruteForceAgop(const BasicSequential<float>&, const Matrix&,
-                                       int, bool);
-extern template MatrixD BruteForceAgop(const BasicSequential<double>&, const MatrixD&,
-                                       int, bool);
 
 }  // namespace nfalab
 

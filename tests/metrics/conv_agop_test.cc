@@ -27,6 +27,7 @@
 #include "metrics/feature_matrices.h"
 #include "metrics/ptk.h"
 #include "tests/matrix_matchers.h"
+#include "tests/metrics/brute_force_agop.h"
 #include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"

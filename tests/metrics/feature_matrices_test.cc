@@ -6,6 +6,7 @@
 // finite-difference input Jacobians d f / d x_l from the test's own forward
 // pass. Also NeuralFeatureMatrix(W) = W^T W and the plain-sum option.
 #include "metrics/feature_matrices.h"
+#include "tests/metrics/brute_force_agop.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,8 +21,8 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
+#include "layers/sequential.h"
 #include "metrics/ptk.h"
 #include "tests/matrix_matchers.h"
 #include "tests/mlp_test_util.h"
