@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,10 +11,8 @@
 #include "absl/strings/string_view.h"
 #include "core/random.h"
 #include "core/status_macros.h"
+#include "core/teacher_network.h"
 #include "core/tensor.h"
-#include "layers/activation.h"
-#include "layers/sequential.h"
-#include "layers/model_config.pb.h"
 
 namespace nfalab {
 namespace {
@@ -40,15 +37,27 @@ absl::Status CheckSize(double count, absl::string_view what) {
       SyntheticSource::kMaxFloats, "); reduce the sizes"));
 }
 
-ModelConfig TeacherConfig(const SyntheticOptions& options) {
-  ModelConfig config;
-  config.set_depth(options.teacher_depth());
-  config.set_width(options.teacher_width());
-  config.set_activation(options.teacher_activation());
-  config.set_bias(false);
-  config.set_init(ModelConfig::GAUSSIAN);
-  config.set_init_scale(1.0);
-  return config;
+// The registry name of the teacher network (layers/teacher_mlp.cc).
+constexpr char kTeacherNetwork[] = "mlp";
+
+TeacherNetworkSpec TeacherSpec(const SyntheticOptions& options) {
+  TeacherNetworkSpec spec;
+  spec.input_dim = options.input_dim();
+  spec.outputs = options.num_outputs();
+  spec.depth = options.teacher_depth();
+  spec.width = options.teacher_width();
+  spec.activation = options.teacher_activation();
+  return spec;
+}
+
+absl::StatusOr<std::unique_ptr<TeacherNetworkFactory>> TeacherFactory() {
+  absl::StatusOr<std::unique_ptr<TeacherNetworkFactory>> factory =
+      TeacherNetworkRegistry::Global().Create(kTeacherNetwork);
+  if (!factory.ok()) {
+    return AnnotateStatus(factory.status(),
+                          "data.synthetic.target TEACHER_MLP");
+  }
+  return factory;
 }
 
 int NumOutputs(const SyntheticOptions& options) {
@@ -138,13 +147,14 @@ class TargetFunction {
                                                Rng* rng) {
     TargetFunction target;
     if (options.target() == SyntheticOptions::TEACHER_MLP) {
-      absl::StatusOr<Model> teacher =
-          Model::Create(TeacherConfig(options), options.input_dim(),
-                      options.num_outputs(), rng);
+      NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<TeacherNetworkFactory> factory,
+                              TeacherFactory());
+      absl::StatusOr<std::unique_ptr<TeacherNetwork>> teacher =
+          factory->Create(TeacherSpec(options), rng);
       if (!teacher.ok()) {
         return AnnotateStatus(teacher.status(), "data.synthetic (teacher)");
       }
-      target.teacher_.emplace(std::move(teacher).value());
+      target.teacher_ = std::move(teacher).value();
       return target;
     }
     const int r = options.target() == SyntheticOptions::MULTI_INDEX
@@ -162,7 +172,7 @@ class TargetFunction {
 
   // x: [n, d] -> Y: [n, C].
   Matrix Evaluate(const Matrix& x) const {
-    if (teacher_.has_value()) return teacher_->Predict(x);
+    if (teacher_ != nullptr) return teacher_->Predict(x);
     const MatrixD z = x.cast<double>() * directions_.transpose();  // [n, r]
     const double scale = 1.0 / std::sqrt(static_cast<double>(z.cols()));
     Matrix y(x.rows(), 1);
@@ -179,7 +189,7 @@ class TargetFunction {
  private:
   TargetFunction() = default;
 
-  std::optional<Model> teacher_;
+  std::shared_ptr<const TeacherNetwork> teacher_;
   MatrixD directions_;  // [r, d], orthonormal rows.
   std::vector<double> coefficients_;
 };
@@ -268,8 +278,9 @@ absl::Status SyntheticSource::Validate(const DatasetConfig& config) {
             "data.synthetic.num_outputs",
             absl::StrCat("must be >= 1, got ", options.num_outputs()));
       }
-      const absl::Status activation =
-          ActivationRegistry::Global().CheckKnown(options.teacher_activation());
+      NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<TeacherNetworkFactory> factory,
+                              TeacherFactory());
+      const absl::Status activation = factory->Check(TeacherSpec(options));
       if (!activation.ok()) {
         return AnnotateStatus(activation, "data.synthetic.teacher_activation");
       }
