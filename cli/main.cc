@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/malloc_tuning.h"
 #include "cli/cli.h"
+#include "core/malloc_tuning.h"
 
 int main(int argc, char** argv) {
   nfalab::RetainFreedMemory();  // Before any thread starts.

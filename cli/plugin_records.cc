@@ -3,9 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cli/plugin_loader.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
-#include "cli/plugin_loader.h"
 
 namespace nfalab {
 

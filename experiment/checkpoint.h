@@ -20,9 +20,9 @@
 #include "core/random.h"
 #include "experiment/checkpoint.pb.h"
 #include "experiment/experiment_config.pb.h"
-#include "report/metrics_table.h"
 #include "layers/sequential.h"
 #include "optimizers/optimizer.h"
+#include "report/metrics_table.h"
 
 namespace nfalab {
 

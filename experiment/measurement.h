@@ -25,9 +25,9 @@
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
 #include "experiment/experiment_config.pb.h"
-#include "report/metrics_table.h"
 #include "layers/sequential.h"
 #include "metrics/alignment_measure.h"
+#include "report/metrics_table.h"
 
 namespace nfalab {
 

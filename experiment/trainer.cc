@@ -18,15 +18,15 @@
 #include "experiment/interrupt.h"
 #include "experiment/measurement.h"
 #include "experiment/memory_estimate.h"
-#include "report/nfc_figure.h"
 #include "experiment/npy_export.h"
 #include "experiment/progress.h"
 #include "experiment/run_directory.h"
-#include "report/summary.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
 #include "optimizers/learning_rate_schedule.h"
 #include "optimizers/optimizer.h"
+#include "report/nfc_figure.h"
+#include "report/summary.h"
 
 namespace nfalab {
 namespace {

@@ -31,8 +31,8 @@
 
 #include "absl/status/statusor.h"
 #include "experiment/experiment_config.pb.h"
-#include "report/metrics_table.h"
 #include "layers/sequential.h"
+#include "report/metrics_table.h"
 
 namespace nfalab {
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "core/file_io.h"
-#include "report/metrics_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "report/metrics_table.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "report/metrics_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "report/metrics_table.h"
 #include "tests/report/svg_scan.h"
 #include "tests/status_matchers.h"
 
