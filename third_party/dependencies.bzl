@@ -82,7 +82,7 @@ def _maybe(rule, name, **kwargs):
 
 def nfalab_dependencies():
     """Defines rules_cc, rules_java, platforms, remote_coverage_tools,
-    com_google_protobuf and eigen, unless already defined."""
+    com_google_protobuf, eigen and libxml2, unless already defined."""
     _maybe(_rules_cc_shim, "rules_cc")
 
     # JDK toolchains are registered even for C++ builds (bazel-rules-java).
@@ -100,4 +100,12 @@ def nfalab_dependencies():
         "eigen",
         build_file = str(Label("//third_party/eigen:eigen.BUILD")),
         path = "/usr/include/eigen3",
+    )
+
+    # libxml2 headers (libxml2-dev); the SVG tests parse figures with it.
+    _maybe(
+        native.new_local_repository,
+        "libxml2",
+        build_file = str(Label("//third_party/libxml2:libxml2.BUILD")),
+        path = "/usr/include/libxml2",
     )

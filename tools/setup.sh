@@ -23,6 +23,7 @@ PACKAGES=(
   zlib1g-dev
   libelf-dev            # reads a plugin's ABI fingerprint before loading it
   libssl-dev            # libcrypto's SHA-256 (//core:sha256: checkpoint and plugin hashes)
+  libxml2-dev           # the SVG tests parse the figures with libxml2 (tests/report:svg_scan)
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)

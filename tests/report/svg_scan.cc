@@ -1,5 +1,9 @@
 #include "tests/report/svg_scan.h"
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -15,187 +19,46 @@
 namespace nfalab::testing {
 namespace {
 
-bool IsNameChar(char c, bool first) {
-  if (absl::ascii_isalpha(c) || c == '_' || c == ':') return true;
-  return !first && (absl::ascii_isdigit(c) || c == '-' || c == '.');
+std::string ToString(const xmlChar* text) {
+  return text == nullptr ? "" : reinterpret_cast<const char*>(text);
 }
 
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code < 0x80) {
-    *out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    *out += static_cast<char>(0xC0 | (code >> 6));
-    *out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    *out += static_cast<char>(0xE0 | (code >> 12));
-    *out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (code >> 18));
-    *out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (code & 0x3F));
-  }
+// "prefix:name", or "name" without a namespace prefix.
+std::string QualifiedName(const xmlNs* ns, const xmlChar* name) {
+  if (ns == nullptr || ns->prefix == nullptr) return ToString(name);
+  return absl::StrCat(ToString(ns->prefix), ":", ToString(name));
 }
 
-class Parser {
- public:
-  explicit Parser(absl::string_view doc) : doc_(doc) {}
-
-  absl::StatusOr<XmlElement> Document() {
-    SkipMisc();
-    if (Peek("<?xml")) {
-      const size_t end = doc_.find("?>", pos_);
-      if (end == absl::string_view::npos) return Error("unterminated prolog");
-      pos_ = end + 2;
-    }
-    SkipMisc();
-    XmlElement root;
-    absl::Status status = Element(&root);
-    if (!status.ok()) return status;
-    SkipMisc();
-    if (pos_ != doc_.size()) return Error("content after the root element");
-    return root;
+// The element tree below `node`, with entities decoded by libxml2. Namespace
+// declarations (xmlns, xmlns:p), which libxml2 keeps apart, are listed as the
+// attributes they are in the text.
+XmlElement Convert(const xmlNode* node) {
+  XmlElement element;
+  element.name = QualifiedName(node->ns, node->name);
+  for (const xmlNs* ns = node->nsDef; ns != nullptr; ns = ns->next) {
+    element.attributes.emplace_back(
+        ns->prefix == nullptr ? "xmlns"
+                              : absl::StrCat("xmlns:", ToString(ns->prefix)),
+        ToString(ns->href));
   }
-
- private:
-  absl::Status Error(absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not well-formed at byte ", pos_, ": ", what));
+  for (const xmlAttr* attribute = node->properties; attribute != nullptr;
+       attribute = attribute->next) {
+    xmlChar* value = xmlNodeGetContent(attribute->children);
+    element.attributes.emplace_back(
+        QualifiedName(attribute->ns, attribute->name), ToString(value));
+    xmlFree(value);
   }
-  bool Peek(absl::string_view s) const {
-    return doc_.substr(pos_, s.size()) == s;
-  }
-  void SkipSpace() {
-    while (pos_ < doc_.size() && absl::ascii_isspace(doc_[pos_])) ++pos_;
-  }
-  // Whitespace and comments.
-  void SkipMisc() {
-    for (;;) {
-      SkipSpace();
-      if (!Peek("<!--")) return;
-      const size_t end = doc_.find("-->", pos_ + 4);
-      pos_ = end == absl::string_view::npos ? doc_.size() : end + 3;
+  for (const xmlNode* child = node->children; child != nullptr;
+       child = child->next) {
+    if (child->type == XML_ELEMENT_NODE) {
+      element.children.push_back(Convert(child));
+    } else if (child->type == XML_TEXT_NODE ||
+               child->type == XML_CDATA_SECTION_NODE) {
+      element.text += ToString(child->content);
     }
   }
-  absl::StatusOr<std::string> Name() {
-    const size_t start = pos_;
-    if (pos_ >= doc_.size() || !IsNameChar(doc_[pos_], true)) {
-      return Error("expected a name");
-    }
-    while (pos_ < doc_.size() && IsNameChar(doc_[pos_], false)) ++pos_;
-    return std::string(doc_.substr(start, pos_ - start));
-  }
-  // Decodes character data up to (not including) any of `stops`.
-  absl::StatusOr<std::string> CharData(absl::string_view stops) {
-    std::string out;
-    while (pos_ < doc_.size() && stops.find(doc_[pos_]) == stops.npos) {
-      const char c = doc_[pos_];
-      if (c == '<') return Error("raw '<'");
-      if (c != '&') {
-        out += c;
-        ++pos_;
-        continue;
-      }
-      const size_t semi = doc_.find(';', pos_);
-      if (semi == absl::string_view::npos || semi - pos_ > 10) {
-        return Error("unterminated entity");
-      }
-      const absl::string_view entity = doc_.substr(pos_ + 1, semi - pos_ - 1);
-      if (entity == "amp") {
-        out += '&';
-      } else if (entity == "lt") {
-        out += '<';
-      } else if (entity == "gt") {
-        out += '>';
-      } else if (entity == "quot") {
-        out += '"';
-      } else if (entity == "apos") {
-        out += '\'';
-      } else if (!entity.empty() && entity[0] == '#') {
-        uint32_t code = 0;
-        const bool hex = entity.size() > 1 && entity[1] == 'x';
-        const std::string digits(entity.substr(hex ? 2 : 1));
-        char* end = nullptr;
-        code = static_cast<uint32_t>(
-            std::strtoul(digits.c_str(), &end, hex ? 16 : 10));
-        if (digits.empty() || *end != '\0') return Error("bad character ref");
-        AppendUtf8(code, &out);
-      } else {
-        return Error(absl::StrCat("unknown entity &", entity, ";"));
-      }
-      pos_ = semi + 1;
-    }
-    return out;
-  }
-  absl::Status Element(XmlElement* element) {
-    if (!Peek("<")) return Error("expected '<'");
-    ++pos_;
-    absl::StatusOr<std::string> name = Name();
-    if (!name.ok()) return name.status();
-    element->name = *name;
-    for (;;) {
-      const size_t before = pos_;
-      SkipSpace();
-      if (Peek("/>")) {
-        pos_ += 2;
-        return absl::OkStatus();
-      }
-      if (Peek(">")) {
-        ++pos_;
-        break;
-      }
-      if (pos_ == before) return Error("expected whitespace before attribute");
-      absl::StatusOr<std::string> key = Name();
-      if (!key.ok()) return key.status();
-      if (element->Attribute(*key) != nullptr) {
-        return Error(absl::StrCat("duplicate attribute ", *key));
-      }
-      SkipSpace();
-      if (!Peek("=")) return Error("expected '='");
-      ++pos_;
-      SkipSpace();
-      if (!Peek("\"") && !Peek("'")) return Error("unquoted attribute value");
-      const char quote = doc_[pos_++];
-      absl::StatusOr<std::string> value = CharData(std::string(1, quote));
-      if (!value.ok()) return value.status();
-      if (pos_ >= doc_.size()) return Error("unterminated attribute value");
-      ++pos_;
-      element->attributes.emplace_back(*key, *value);
-    }
-    for (;;) {
-      absl::StatusOr<std::string> text = CharData("<");
-      if (!text.ok()) return text.status();
-      element->text += *text;
-      if (pos_ >= doc_.size()) {
-        return Error(absl::StrCat("<", element->name, "> is never closed"));
-      }
-      if (Peek("<!--")) {
-        SkipMisc();
-        continue;
-      }
-      if (Peek("</")) {
-        pos_ += 2;
-        absl::StatusOr<std::string> closing = Name();
-        if (!closing.ok()) return closing.status();
-        if (*closing != element->name) {
-          return Error(
-              absl::StrCat("</", *closing, "> closes <", element->name, ">"));
-        }
-        SkipSpace();
-        if (!Peek(">")) return Error("expected '>'");
-        ++pos_;
-        return absl::OkStatus();
-      }
-      element->children.emplace_back();
-      absl::Status status = Element(&element->children.back());
-      if (!status.ok()) return status;
-    }
-  }
-
-  absl::string_view doc_;
-  size_t pos_ = 0;
-};
+  return element;
+}
 
 void Collect(const XmlElement& element, absl::string_view cls,
              absl::string_view name, std::vector<const XmlElement*>* out) {
@@ -314,7 +177,29 @@ std::string XmlElement::AllText() const {
 }
 
 absl::StatusOr<XmlElement> ParseXml(absl::string_view document) {
-  return Parser(document).Document();
+  xmlParserCtxtPtr context = xmlNewParserCtxt();
+  if (context == nullptr) return absl::InternalError("xmlNewParserCtxt failed");
+  // No network, no recovery, and no printing: the error is returned instead.
+  xmlDocPtr doc = xmlCtxtReadMemory(
+      context, document.data(), static_cast<int>(document.size()), "svg.xml",
+      nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  const bool well_formed = doc != nullptr && context->wellFormed;
+  std::string error = "libxml2 gave no document";
+  if (const xmlError* last = xmlCtxtGetLastError(context); last != nullptr) {
+    error = absl::StrCat(
+        "line ", last->line, ": ",
+        absl::StripTrailingAsciiWhitespace(
+            last->message != nullptr ? last->message : "unknown error"));
+  }
+  xmlFreeParserCtxt(context);
+  if (!well_formed) {
+    if (doc != nullptr) xmlFreeDoc(doc);
+    return absl::InvalidArgumentError(
+        absl::StrCat("not well-formed XML: ", error));
+  }
+  XmlElement root = Convert(xmlDocGetRootElement(doc));
+  xmlFreeDoc(doc);
+  return root;
 }
 
 absl::StatusOr<std::vector<std::pair<double, double>>> ParsePoints(

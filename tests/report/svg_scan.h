@@ -1,6 +1,6 @@
-// Test-only reading of the SVG documents written by report/svg_plot.h: a
-// strict mini XML parser (so a test can assert well-formedness and walk the
-// element tree) and helpers that invert the axis transforms from the tick
+// Test-only reading of the SVG documents written by report/svg_plot.h:
+// libxml2's parser, turned into a small element tree (so a test can assert
+// well-formedness and walk the tree), and helpers that invert the axis transforms from the tick
 // marks (so a test can map drawn pixels back to data values).
 //
 //   NFALAB_ASSERT_OK_AND_ASSIGN(XmlElement svg, ParseXml(document));
@@ -40,8 +40,8 @@ struct XmlElement {
   std::string AllText() const;
 };
 
-// Parses a document (optional <?xml ...?> prolog, comments, one root
-// element). InvalidArgument, with the byte offset, for anything not
+// Parses a document with libxml2 (no network, no recovery).
+// InvalidArgument, with libxml2's line and message, for anything not
 // well-formed: unbalanced or mismatched tags, unquoted or duplicate
 // attributes, a raw '<' or an unknown entity, content after the root.
 absl::StatusOr<XmlElement> ParseXml(absl::string_view document);
