@@ -1,13 +1,12 @@
 #include "datasets/csv.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "core/csv.h"
 #include "datasets/file_util.h"
 
 namespace nfalab {
@@ -46,22 +45,15 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text,
   CsvTable table;
   int64_t first_row_line = 0;
   bool header_pending = options.header;
-  int64_t line_number = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == absl::string_view::npos) end = text.size();
-    absl::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (Trim(line).empty()) continue;
+  for (const CsvRecord& record :
+       SplitCsv(text, CsvSplitOptions{options.delimiter,
+                                      /*skip_blank_lines=*/true})) {
     if (header_pending) {
       header_pending = false;
       continue;
     }
-    const int64_t fields =
-        1 + std::count(line.begin(), line.end(), options.delimiter);
+    const int64_t line_number = record.line;
+    const int64_t fields = static_cast<int64_t>(record.fields.size());
     if (table.rows == 0) {
       table.cols = fields;
       first_row_line = line_number;
@@ -71,8 +63,7 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text,
                                       " has ", table.cols));
     }
     int64_t field_number = 0;
-    for (absl::string_view raw :
-         absl::StrSplit(line, absl::ByChar(options.delimiter))) {
+    for (absl::string_view raw : record.fields) {
       ++field_number;
       const absl::string_view field = Trim(raw);
       if (field.empty()) {

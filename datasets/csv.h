@@ -11,7 +11,8 @@
 // UTF-8 byte-order mark at the start is ignored; spaces and tabs around a
 // field are ignored. With `header`, the first non-blank line is skipped.
 // Fields are parsed as doubles (absl::SimpleAtod: decimal, exponent, a
-// leading sign); quoting is not supported.
+// leading sign); quoting is not supported. Lines and fields are split by
+// core/csv.h, the splitter metrics.csv is read with too.
 //
 // ParseCsv is meant for untrusted input (fuzzed in tests/fuzz/). Errors are
 // InvalidArgument naming the file and, where there is one, the line:

@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/csv.h"
 #include "core/file_io.h"
 #include "core/status_macros.h"
 
@@ -49,22 +49,20 @@ bool ParseValue(absl::string_view text, double* value) {
 
 absl::StatusOr<MetricsTable> ParseMetricsCsv(absl::string_view text,
                                              absl::string_view source) {
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
-  // A final newline leaves one empty piece behind.
-  if (!lines.empty() && lines.back().empty()) lines.pop_back();
-  auto error = [&](size_t index, absl::string_view problem) {
+  const std::vector<CsvRecord> records = SplitCsv(text, CsvSplitOptions());
+  auto error = [&](int64_t line, absl::string_view problem) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", index + 1, ": ", problem));
+        absl::StrCat(source, ":", line, ": ", problem));
   };
-  if (lines.empty()) return error(0, "empty file, expected the header");
-  for (absl::string_view& line : lines) absl::ConsumeSuffix(&line, "\r");
-  if (lines[0] != kHeader) {
-    return error(0, absl::StrCat("expected the header \"", kHeader,
-                                 "\", got \"", lines[0], "\""));
+  if (records.empty()) return error(1, "empty file, expected the header");
+  if (records[0].text != kHeader) {
+    return error(1, absl::StrCat("expected the header \"", kHeader,
+                                 "\", got \"", records[0].text, "\""));
   }
   MetricsTable table;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const std::vector<absl::string_view> fields = absl::StrSplit(lines[i], ',');
+  for (size_t r = 1; r < records.size(); ++r) {
+    const std::vector<absl::string_view>& fields = records[r].fields;
+    const int64_t i = records[r].line;
     if (fields.size() != 5) {
       return error(i, absl::StrCat("expected 5 fields, got ", fields.size()));
     }

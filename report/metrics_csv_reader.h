@@ -10,7 +10,7 @@
 // positive 1-based layer, a non-empty measure name and a value (a decimal
 // number, or `nan`, `inf`, with an optional sign). A trailing newline and
 // "\r\n" line ends are accepted; blank lines are not. Rows keep the file's
-// order.
+// order. Lines and fields are split by core/csv.h, as dataset CSVs are.
 #ifndef NFALAB_REPORT_METRICS_CSV_READER_H_
 #define NFALAB_REPORT_METRICS_CSV_READER_H_
 

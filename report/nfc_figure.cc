@@ -12,20 +12,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
+#include "report/palette.h"
 #include "report/svg_plot.h"
 
 namespace nfalab {
 namespace {
 
-constexpr char kUcColor[] = "#1f77b4";
-constexpr char kCColor[] = "#2ca02c";
 constexpr char kPredictedColor[] = "#74c476";
 constexpr char kTrainColor[] = "#333333";
 constexpr char kTestColor[] = "#d62728";
-// Colors of the weight-change series, by layer (tab10 order).
-constexpr const char* kLayerColors[] = {
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 // The (epoch, value) points of one measure of one layer (0 = run level), in
 // (epoch, step) order.
@@ -77,9 +72,9 @@ PlotPanel NfcPanel(const MetricsTable& table, int layer) {
   panel.x_label = "epoch";
   panel.y_label = "Pearson correlation";
   panel.series.push_back(
-      MakeSeries("UC-NFC", kUcColor, SeriesPoints(table, layer, "uc_nfc")));
+      MakeSeries("UC-NFC", kUcNfcColor, SeriesPoints(table, layer, "uc_nfc")));
   panel.series.push_back(
-      MakeSeries("C-NFC", kCColor, SeriesPoints(table, layer, "c_nfc")));
+      MakeSeries("C-NFC", kCNfcColor, SeriesPoints(table, layer, "c_nfc")));
   std::vector<PlotPoint> predicted =
       SeriesPoints(table, layer, "predicted_c_nfc");
   if (!predicted.empty()) {
@@ -120,9 +115,9 @@ PlotPanel WeightChangePanel(const MetricsTable& table,
   panel.x_label = "epoch";
   panel.y_label = "\u2016W \u2212 W\u2080\u2016 / \u2016W\u2016";
   for (int layer : layers) {
-    panel.series.push_back(MakeSeries(
-        absl::StrCat("layer ", layer), kLayerColors[(layer - 1) % 10],
-        SeriesPoints(table, layer, "weight_change")));
+    panel.series.push_back(
+        MakeSeries(absl::StrCat("layer ", layer), PaletteColor(layer - 1),
+                   SeriesPoints(table, layer, "weight_change")));
   }
   return panel;
 }

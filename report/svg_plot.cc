@@ -9,15 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "report/palette.h"
 
 namespace nfalab {
 namespace {
-
-// matplotlib's "tab10" colors, used for series without a color.
-constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                    "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                    "#bcbd22", "#17becf"};
-constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
 // Panel layout, in pixels from the panel's corner.
 constexpr double kMarginLeft = 66;
@@ -307,7 +302,7 @@ std::vector<std::string> BandPaths(const PlotSeries& series, const Axis& x,
 }
 
 std::string SeriesColor(const PlotSeries& series, int index) {
-  return series.color.empty() ? kPalette[index % kPaletteSize] : series.color;
+  return series.color.empty() ? PaletteColor(index) : series.color;
 }
 
 absl::Status ValidatePanel(const PlotPanel& panel, int index) {

@@ -22,6 +22,7 @@
 #include "core/status_macros.h"
 #include "experiment/config_io.h"
 #include "report/metrics_csv_reader.h"
+#include "studies/study_analysis.h"
 #include "studies/study_report.h"
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
@@ -113,7 +114,8 @@ absl::Status ValidateStructure(const StudyConfig& study) {
           absl::StrCat("seed ", seed, " is listed twice in seeds"));
     }
   }
-  return absl::OkStatus();
+  // Before any run, so that a misspelt analysis costs no training.
+  return CreateStudyAnalyses(study).status();
 }
 
 absl::Status ApplyPoint(const StudyConfig::Sweep& sweep,

@@ -14,7 +14,10 @@
 // study config's order; a point is shown as "sweep=label, ..." ("base" with
 // no sweeps) and its file key is the labels joined by "__".
 //
-// Sections, by StudyConfig.analysis:
+// Sections: the generic ones, then those of the analyses the study config
+// selects (`analyses`, or the enum `analysis` as shorthand), each a
+// registered StudyAnalysis (studies/study_analysis.h) in its own file. The
+// statistics are report/statistics.h. The built-in sections:
 // - always (GENERIC): header (study name, analysis, runs, seeds, the
 //   command that regenerates the report); a table with one row per grid
 //   point: final train loss, test loss and test accuracy (when present) and
@@ -34,13 +37,15 @@
 //   points' means and over all runs; figure `predicted_vs_measured.svg`
 //   (one marker series per grid point, plus the line y = x).
 // - SLO_VS_SGD (claim 3): a run's optimizer is `optimizer.name`, an SLO
-//   run's targets `optimizer.slo.target_layers` (read by reflection, so
-//   configs without that field still work). One row per (target layer l*,
+//   run's targets `optimizer.slo.target_layers` (SloTargetLayers in
+//   studies/slo_vs_sgd_analysis.h). One row per (target layer l*,
 //   grid point) for the SLO points aimed at l* and the SGD points: final
 //   UC-NFC and C-NFC at l*, train loss, test loss, test accuracy. Then per l*
 //   and SLO point, against each SGD point with the same labels on the sweeps
-//   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs >= 0.2)
-//   and the final train-loss ratio SLO / SGD (claim needs <= 2).
+//   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs
+//   >= StudyConfig.slo_vs_sgd.min_uc_gain, default 0.2) and the final
+//   train-loss ratio SLO / SGD (claim needs <= max_train_loss_ratio,
+//   default 2).
 // - CONV_ALIGNMENT (per-layer alignment over training), per grid point and
 //   measured layer (for a VGG, the conv layers): the first measurement is
 //   the smallest epoch >= 0 at which a run has both UC-NFC and C-NFC, the
@@ -48,11 +53,11 @@
 //   at both epochs (the rows say which seeds did). A table of UC-NFC and
 //   C-NFC at both epochs as "mean [lo, hi] (per-seed values)", the 95%
 //   interval mean ± t_{0.975, n-1} s / sqrt(n) over the n seeds
-//   (StudentT975). Then three claims, each tested on a per-seed difference d
-//   with a verdict from the 95% interval of its mean: supported (above 0),
-//   not supported (below 0), inconclusive (contains 0, or fewer than two
-//   seeds). A: C-NFC > UC-NFC at the first measurement (d = C - UC there);
-//   B: UC-NFC rises (d = UC last - UC first); C: C-NFC at the last
+//   (StudentT975 in report/statistics.h). Then three claims, each tested on a
+//   per-seed difference d with a verdict from the 95% interval of its mean:
+//   supported (above 0), not supported (below 0), inconclusive (contains 0, or
+//   fewer than two seeds). A: C-NFC > UC-NFC at the first measurement (d = C -
+//   UC there); B: UC-NFC rises (d = UC last - UC first); C: C-NFC at the last
 //   measurement at least as high as at the first (d = C last - C first;
 //   worded rises / falls / no detectable change). One line per claim lists
 //   the layers under each verdict ("Claim A: supported at layers 1-6,
@@ -78,7 +83,10 @@ std::string RenderStudyReport(
     std::vector<std::pair<std::string, std::string>>* figures);
 
 // Creates `out_dir` if needed and writes the figures and then
-// `<out_dir>/report.md`, each atomically.
+// `<out_dir>/report.md`, each atomically. NotFound for an unknown analysis
+// (listing the registered ones), InvalidArgument for a bad threshold, before
+// anything is written. (RenderStudyReport states such an error in the
+// report in place of the analysis sections.)
 absl::Status WriteStudyReport(const StudyResults& results,
                               const std::string& out_dir);
 

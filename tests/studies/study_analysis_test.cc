@@ -1,0 +1,208 @@
+// Study analyses chosen by the study config: thresholds from the config
+// change the verdict (a hand-computed SLO case), unknown names and bad
+// thresholds are errors that name them, a registered analysis needs no
+// change to the report module, and SloTargetLayers reads the compiled field.
+#include "studies/study_analysis.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/file_io.h"
+#include "core/registry.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "report/metrics_table.h"
+#include "studies/slo_vs_sgd_analysis.h"
+#include "studies/study_report.h"
+#include "studies/study_results.h"
+#include "tests/status_matchers.h"
+
+namespace nfalab {
+namespace {
+
+using ::nfalab::testing::IsOk;
+using ::nfalab::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+template <typename Proto>
+Proto Parse(const std::string& text) {
+  Proto proto;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &proto))
+      << text;
+  return proto;
+}
+
+// One SGD and one SLO (l* = 1) point, one seed each. Final values:
+//   SGD: UC-NFC(1) 0.30, train loss 0.010;
+//   SLO: UC-NFC(1) 0.45, train loss 0.025;
+// so dUC-NFC = 0.15 and the train-loss ratio SLO/SGD = 2.5.
+StudyResults SloStudy(const std::string& thresholds) {
+  StudyResults results;
+  results.study =
+      Parse<StudyConfig>(R"pb(
+                           name: "slo"
+                           analysis: SLO_VS_SGD
+                           sweeps {
+                             name: "optimizer"
+                             points { label: "sgd" set: "optimizer.name=sgd" }
+                             points { label: "slo" set: "optimizer.name=slo" }
+                           }
+                         )pb" +
+                         thresholds);
+  const struct {
+    std::string label, config;
+    double uc, loss;
+  } points[] = {
+      {"sgd", R"pb(optimizer { name: "sgd" })pb", 0.30, 0.010},
+      {"slo", R"pb(optimizer {
+                     name: "slo"
+                     slo { target_layers: 1 }
+                   })pb",
+       0.45, 0.025},
+  };
+  for (const auto& p : points) {
+    RunRecord run;
+    run.name = p.label;
+    run.point_labels = {p.label};
+    run.config = Parse<ExperimentConfig>(p.config);
+    run.table.AddForLayer(0, 10, 0, "train_loss", p.loss);
+    run.table.AddForLayer(0, 10, 1, "uc_nfc", p.uc);
+    run.table.AddForLayer(0, 10, 1, "c_nfc", 0.9);
+    results.runs.push_back(std::move(run));
+  }
+  return results;
+}
+
+TEST(StudyAnalysisTest, DefaultThresholdsRejectTheClaim) {
+  const std::string report = RenderStudyReport(SloStudy(""), nullptr);
+  EXPECT_THAT(report, HasSubstr("by at least 0.200, at a final training loss "
+                                "at most 2.000 times SGD's"));
+  EXPECT_THAT(report,
+              HasSubstr("ΔUC-NFC = SLO − SGD = 0.150 (0.450 vs 0.300), not "
+                        "≥ 0.200; train-loss ratio SLO/SGD = 2.500 (0.025 / "
+                        "0.010), not ≤ 2.000. Claim 3 does not hold at layer "
+                        "1: the UC-NFC gain is too small and the training "
+                        "loss is too high.\n"));
+}
+
+TEST(StudyAnalysisTest, ThresholdsFromTheConfigChangeTheVerdict) {
+  // 0.15 >= 0.1 and 2.5 <= 3: the claim holds under these thresholds.
+  const std::string report = RenderStudyReport(
+      SloStudy("slo_vs_sgd { min_uc_gain: 0.1 max_train_loss_ratio: 3 }"),
+      nullptr);
+  EXPECT_THAT(report, HasSubstr("by at least 0.100, at a final training loss "
+                                "at most 3.000 times SGD's"));
+  EXPECT_THAT(report,
+              HasSubstr("ΔUC-NFC = SLO − SGD = 0.150 (0.450 vs 0.300), ≥ "
+                        "0.100; train-loss ratio SLO/SGD = 2.500 (0.025 / "
+                        "0.010), ≤ 3.000. Claim 3 holds at layer 1.\n"));
+  // Only the gain threshold relaxed: the loss ratio still fails.
+  EXPECT_THAT(
+      RenderStudyReport(SloStudy("slo_vs_sgd { min_uc_gain: 0.1 }"), nullptr),
+      HasSubstr("Claim 3 does not hold at layer 1: the training loss "
+                "is too high.\n"));
+}
+
+TEST(StudyAnalysisTest, NamesListEqualsTheEnumShorthand) {
+  StudyResults by_enum = SloStudy("");
+  StudyResults by_name = SloStudy("");
+  by_name.study.clear_analysis();
+  by_name.study.add_analyses("slo_vs_sgd");
+  std::string a = RenderStudyReport(by_enum, nullptr);
+  std::string b = RenderStudyReport(by_name, nullptr);
+  EXPECT_THAT(a, HasSubstr("- Analysis: SLO_VS_SGD\n"));
+  EXPECT_THAT(b, HasSubstr("- Analysis: slo_vs_sgd\n"));
+  a.replace(a.find("SLO_VS_SGD"), 10, "slo_vs_sgd");
+  EXPECT_EQ(a, b);
+}
+
+TEST(StudyAnalysisTest, UnknownAnalysisIsAnErrorNamingItAndTheKnownOnes) {
+  StudyResults results = SloStudy("");
+  results.study.clear_analysis();
+  results.study.add_analyses("no_such_claim");
+  const auto known = HasSubstr(
+      "registered: [conv_alignment, data_distribution, early_alignment, "
+      "slo_vs_sgd]");
+  EXPECT_THAT(CreateStudyAnalyses(results.study).status(),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("study \"slo\""),
+                             HasSubstr("\"no_such_claim\""), known)));
+  const std::string dir = ::testing::TempDir() + "/unknown_analysis";
+  EXPECT_THAT(WriteStudyReport(results, dir),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("\"no_such_claim\""), known)));
+  EXPECT_FALSE(ReadFile(dir + "/report.md").ok());
+}
+
+TEST(StudyAnalysisTest, BadThresholdIsAnErrorNamingTheField) {
+  EXPECT_THAT(CreateStudyAnalyses(
+                  SloStudy("slo_vs_sgd { max_train_loss_ratio: 0 }").study)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("slo_vs_sgd.max_train_loss_ratio is 0")));
+  EXPECT_THAT(
+      CreateStudyAnalyses(SloStudy("slo_vs_sgd { min_uc_gain: nan }").study)
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("slo_vs_sgd.min_uc_gain is nan")));
+}
+
+TEST(StudyAnalysisTest, EnumAndNamesTogetherAreAnError) {
+  StudyConfig study = SloStudy("").study;
+  study.add_analyses("slo_vs_sgd");
+  EXPECT_THAT(SelectedAnalysisNames(study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("sets both analysis: SLO_VS_SGD and "
+                                 "analyses")));
+}
+
+// An analysis registered outside the report module appears in the report.
+class RunCount : public StudyAnalysis {
+ public:
+  std::string Section(const StudyResults& results,
+                      const std::vector<GridPoint>& points,
+                      ReportFigures* /*figures*/) const override {
+    return absl::StrCat("## Run count\n\n", results.runs.size(), " runs in ",
+                        points.size(), " grid points.\n\n");
+  }
+};
+
+TEST(StudyAnalysisTest, ARegisteredAnalysisNeedsNoReportChange) {
+  ScopedRegistration<StudyAnalysisRegistry> registration(
+      StudyAnalysisRegistry::Global(), "run_count",
+      [](const StudyConfig&) -> absl::StatusOr<std::unique_ptr<StudyAnalysis>> {
+        return std::unique_ptr<StudyAnalysis>(new RunCount());
+      });
+  StudyResults results = SloStudy("");
+  results.study.clear_analysis();
+  results.study.add_analyses("run_count");
+  results.study.add_analyses("slo_vs_sgd");
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_THAT(report, HasSubstr("- Analysis: run_count, slo_vs_sgd\n"));
+  const size_t count = report.find("## Run count\n\n2 runs in 2 grid points.");
+  ASSERT_NE(count, std::string::npos);
+  EXPECT_GT(report.find("## Claim 3: SLO against SGD"), count);
+}
+
+TEST(SloTargetLayersTest, ReadsTheCompiledFieldSortedWithoutRepeats) {
+  EXPECT_THAT(SloTargetLayers(Parse<ExperimentConfig>(
+                  R"pb(optimizer {
+                         name: "slo"
+                         slo { target_layers: [ 3, 1, 3 ] }
+                       })pb")),
+              ElementsAre(1, 3));
+  EXPECT_THAT(SloTargetLayers(
+                  Parse<ExperimentConfig>(R"pb(optimizer { name: "sgd" })pb")),
+              IsEmpty());
+}
+
+}  // namespace
+}  // namespace nfalab
