@@ -423,8 +423,7 @@ double MseOf(const Model& mlp, const Matrix& x, const Matrix& y,
 // [4 -> 8 -> 8 -> 2] tanh MLP.
 Verdict CheckLossDescent(const std::string& name, bool bias) {
   absl::StatusOr<std::unique_ptr<Optimizer>> optimizer =
-      OptimizerRegistry::Global().Create(name,
-                                         ConformanceOptimizerConfig(name));
+      CreateOptimizer(ConformanceOptimizerConfig(name));
   if (!optimizer.ok()) return Fail(std::string(optimizer.status().message()));
   ModelConfig model;
   model.set_depth(2);
@@ -1240,7 +1239,10 @@ OptimizerConfig ConformanceOptimizerConfig(const std::string& name) {
   OptimizerConfig config;
   config.set_name(name);
   config.set_learning_rate(kOptimizerLearningRate);
-  if (name == "slo") config.mutable_slo()->add_target_layers(1);
+  // An optimizer with options gets its registered example.
+  if (const auto example = OptimizerRegistry::Global().OptionsExample(name)) {
+    config.mutable_options()->PackFrom(*example);
+  }
   return config;
 }
 
