@@ -476,6 +476,9 @@ Verdict CheckLoadWithoutFiles(DatasetSource& source, const std::string& name) {
   config.set_n_train(kSourceTrain);
   config.set_n_test(kSourceTest);
   config.set_path(kAbsentDataPath);
+  if (const auto example = DatasetSourceRegistry::Global().OptionsExample(name)) {
+    config.mutable_options()->PackFrom(*example);
+  }
   const absl::StatusOr<DatasetSplits> splits = source.Load(config);
   if (!splits.ok()) {
     if (splits.status().message().empty()) {
@@ -611,6 +614,12 @@ std::vector<LayerProbe> LayerProbes(const std::string& type) {
     probe.spec.set_type(type);
     probe.input = input;
     probe.label = absl::StrCat(label, " on ", input.ToString());
+  }
+  // A layer with options gets its registered example on every probe.
+  if (const auto example = LayerRegistry::Global().OptionsExample(type)) {
+    for (LayerProbe& probe : probes) {
+      probe.spec.mutable_options()->PackFrom(*example);
+    }
   }
   return probes;
 }

@@ -60,6 +60,9 @@ absl::Status ValidateData(const DatasetConfig& data) {
   NFALAB_RETURN_IF_ERROR(
       AnnotateStatus(DatasetSourceRegistry::Global().CheckKnown(data.source()),
                      "data.source"));
+  NFALAB_RETURN_IF_ERROR(DatasetSourceRegistry::Global().CheckOptions(
+      data.source(), data.has_options() ? &data.options() : nullptr,
+      "data.options"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_train(), 1, "data.n_train"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_test(), 0, "data.n_test"));
   // Sizes and data.preprocess; reads no file.
