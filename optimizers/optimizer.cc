@@ -27,12 +27,4 @@ absl::Status CheckGradientShapes(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Optimizer>> CreateOptimizer(
-    const OptimizerConfig& config) {
-  NFALAB_RETURN_IF_ERROR(OptimizerRegistry::Global().CheckOptions(
-      config.name(), config.has_options() ? &config.options() : nullptr,
-      "optimizer.options"));
-  return OptimizerRegistry::Global().Create(config.name(), config);
-}
-
 }  // namespace nfalab

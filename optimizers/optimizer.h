@@ -69,7 +69,8 @@ template <>
 OptimizerRegistry& OptimizerRegistry::Global();
 
 // The optimizer `config.name()` from the global registry, after checking
-// that `config.options` suits it (OptimizerRegistry::CheckOptions).
+// that `config.options` suits it (OptimizerRegistry::CheckOptions). Defined
+// with the registry, in //optimizers:optimizer_registry.
 absl::StatusOr<std::unique_ptr<Optimizer>> CreateOptimizer(
     const OptimizerConfig& config);
 
