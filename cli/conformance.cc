@@ -476,7 +476,8 @@ Verdict CheckLoadWithoutFiles(DatasetSource& source, const std::string& name) {
   config.set_n_train(kSourceTrain);
   config.set_n_test(kSourceTest);
   config.set_path(kAbsentDataPath);
-  if (const auto example = DatasetSourceRegistry::Global().OptionsExample(name)) {
+  if (const auto example =
+          DatasetSourceRegistry::Global().OptionsExample(name)) {
     config.mutable_options()->PackFrom(*example);
   }
   const absl::StatusOr<DatasetSplits> splits = source.Load(config);

@@ -5,7 +5,9 @@
 //
 //   optimizer {
 //     name: "layerwise_adam"
-//     options { [type.googleapis.com/nfalab.LayerwiseAdamOptions] { beta1: 0.8 } }
+//     options {
+//       [type.googleapis.com/nfalab.LayerwiseAdamOptions] { beta1: 0.8 }
+//     }
 //   }
 //
 // An entry declares its type when it registers (an example instance, see
@@ -63,29 +65,30 @@ inline absl::Status OptionsError(absl::string_view field,
                                  const google::protobuf::Message& options,
                                  absl::string_view subfield,
                                  absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      OptionsFieldPath(field, options, subfield), " ", message));
+  return absl::InvalidArgumentError(
+      absl::StrCat(OptionsFieldPath(field, options, subfield), " ", message));
 }
 
 // OK if `options` (null: not set in the config) may be given to the entry
 // `name` of a `kind` registry whose declared options type is `declared`
 // (null: the entry takes none). `field` is the config path of the Any.
-inline absl::Status CheckOptionsType(
-    const google::protobuf::Any* options,
-    const google::protobuf::Message* declared, absl::string_view kind,
-    absl::string_view name, absl::string_view field) {
+inline absl::Status CheckOptionsType(const google::protobuf::Any* options,
+                                     const google::protobuf::Message* declared,
+                                     absl::string_view kind,
+                                     absl::string_view name,
+                                     absl::string_view field) {
   if (options == nullptr) return absl::OkStatus();
   if (declared == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " is set (", OptionsTypeName(*options), "), but ", kind, " \"",
-        name, "\" takes no options; remove it"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is set (", OptionsTypeName(*options), "), but ",
+                     kind, " \"", name, "\" takes no options; remove it"));
   }
   const std::string& want = declared->GetDescriptor()->full_name();
   if (OptionsTypeName(*options) != want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " holds ", OptionsTypeName(*options), ", but ", kind, " \"",
-        name, "\" takes ", want, ": write ", field,
-        " { [type.googleapis.com/", want, "] { ... } }"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " holds ", OptionsTypeName(*options), ", but ",
+                     kind, " \"", name, "\" takes ", want, ": write ", field,
+                     " { [type.googleapis.com/", want, "] { ... } }"));
   }
   return absl::OkStatus();
 }
@@ -100,9 +103,8 @@ absl::StatusOr<T> UnpackOptions(const google::protobuf::Any* options,
   if (options == nullptr) return unpacked;
   const std::string& want = unpacked.GetDescriptor()->full_name();
   if (!options->Is<T>()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " holds ", OptionsTypeName(*options),
-                     ", expected ", want));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " holds ", OptionsTypeName(*options), ", expected ", want));
   }
   if (!options->UnpackTo(&unpacked)) {
     return absl::InvalidArgumentError(

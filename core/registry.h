@@ -243,10 +243,9 @@ bool RegisterOrDie(RegistryT& registry, absl::string_view name,
                    int line, const char* anchor = nullptr,
                    std::shared_ptr<const google::protobuf::Message>
                        options_example = nullptr) {
-  const absl::Status status =
-      registry.Add(name, description, std::move(factory),
-                   RegistrationSite(file, line, anchor),
-                   std::move(options_example));
+  const absl::Status status = registry.Add(
+      name, description, std::move(factory),
+      RegistrationSite(file, line, anchor), std::move(options_example));
   if (!status.ok()) {
     std::fprintf(stderr, "nfalab: fatal registration error: %s\n",
                  std::string(status.message()).c_str());
@@ -308,13 +307,13 @@ class ScopedRegistration {
 #define NFALAB_REGISTER_WITH_OPTIONS_ID_(id, registry, name, description,   \
                                          factory, example)                  \
   NFALAB_DEFINE_ABI_FINGERPRINT_(NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id)); \
-  static const bool NFALAB_REGISTRY_CONCAT_(nfalab_registered_, id) =      \
-      ::nfalab::internal::RegisterOrDie(                                   \
-          registry, name, description, factory, __FILE__, __LINE__,        \
-          NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id),                        \
+  static const bool NFALAB_REGISTRY_CONCAT_(nfalab_registered_, id) =       \
+      ::nfalab::internal::RegisterOrDie(                                    \
+          registry, name, description, factory, __FILE__, __LINE__,         \
+          NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id),                         \
           ::nfalab::internal::OptionsExampleOf(example))
-#define NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(registry, name, description,    \
-                                            factory, example)               \
+#define NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(registry, name, description,     \
+                                            factory, example)                \
   NFALAB_REGISTER_WITH_OPTIONS_ID_(__COUNTER__, registry, name, description, \
                                    factory, example)
 

@@ -55,12 +55,12 @@ DatasetSourceRegistry& DatasetSourceRegistry::Global();
 // its options message, also used by the conformance checks.
 #define NFALAB_REGISTER_DATASET_SOURCE_WITH_OPTIONS(name, Type, description, \
                                                     example)                 \
-  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                      \
-      ::nfalab::DatasetSourceRegistry::Global(), name, description,         \
-      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::DatasetSource>> {  \
-        return std::unique_ptr<::nfalab::DatasetSource>(                    \
-            std::make_unique<Type>());                                      \
-      },                                                                    \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                       \
+      ::nfalab::DatasetSourceRegistry::Global(), name, description,          \
+      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::DatasetSource>> {   \
+        return std::unique_ptr<::nfalab::DatasetSource>(                     \
+            std::make_unique<Type>());                                       \
+      },                                                                     \
       example)
 
 #endif  // NFALAB_DATASETS_DATASET_SOURCE_H_

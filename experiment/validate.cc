@@ -87,8 +87,8 @@ absl::Status CheckLayerNumbers(const ExperimentConfig& config,
     if (weighted_layers >= 0 && slo.target_layers(i) > weighted_layers) {
       return absl::InvalidArgumentError(absl::StrCat(
           SloOptionsPath(config.optimizer()), ".target_layers[", i, "] is ",
-          slo.target_layers(i), "; the model's weighted layers are numbered 1..",
-          weighted_layers));
+          slo.target_layers(i),
+          "; the model's weighted layers are numbered 1..", weighted_layers));
     }
   }
   return absl::OkStatus();

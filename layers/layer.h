@@ -338,8 +338,8 @@ absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> CreateLayer(
 // The same for a type that takes options: `example` is an instance of its
 // options message (the type its Create unpacks from LayerSpec.options, with
 // UnpackOptions<T>(..., "options")), also used by the conformance checks.
-#define NFALAB_REGISTER_LAYER_WITH_OPTIONS(name, Template, description,    \
-                                           example)                        \
+#define NFALAB_REGISTER_LAYER_WITH_OPTIONS(name, Template, description,   \
+                                           example)                       \
   NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                    \
       ::nfalab::LayerRegistry::Global(), name, description,               \
       []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::LayerFactory>> { \

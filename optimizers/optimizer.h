@@ -85,9 +85,9 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateOptimizer(
 // The same for an optimizer that takes options: `example` is an instance of
 // its options message (the type it unpacks from OptimizerConfig.options),
 // also used by the conformance checks.
-#define NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(name, factory, description, \
-                                               example)                    \
+#define NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(name, factory, description,   \
+                                               example)                      \
   NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(::nfalab::OptimizerRegistry::Global(), \
-                                     name, description, factory, example)
+                                      name, description, factory, example)
 
 #endif  // NFALAB_OPTIMIZERS_OPTIMIZER_H_

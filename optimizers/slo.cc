@@ -112,9 +112,8 @@ absl::StatusOr<std::unique_ptr<Optimizer>> Slo::Create(
       CheckSpeed(options.target_speed(), path, "target_speed"));
   NFALAB_RETURN_IF_ERROR(CheckSpeed(options.base_speed(), path, "base_speed"));
   if (!(options.epsilon() > 0) || !std::isfinite(options.epsilon())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ".epsilon must be positive and finite, got ",
-                     options.epsilon()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ".epsilon must be positive and finite, got ", options.epsilon()));
   }
   return std::unique_ptr<Optimizer>(
       new Slo(config.learning_rate(), config.momentum(), config.weight_decay(),
@@ -136,8 +135,7 @@ absl::Status Slo::Step(const Gradients& gradients,
     if (layer > n_layers) {
       return absl::InvalidArgumentError(absl::StrCat(
           options_path_, ".target_layers: target layer ", layer,
-          " is beyond the model, which has ", n_layers,
-          " weighted layers (1..",
+          " is beyond the model, which has ", n_layers, " weighted layers (1..",
           n_layers, ", the readout is ", n_layers, ")"));
     }
   }

@@ -88,8 +88,7 @@ class LayerwiseAdam : public Optimizer {
     NFALAB_ASSIGN_OR_RETURN(
         const LayerwiseAdamOptions options,
         UnpackOptions<LayerwiseAdamOptions>(
-            config.has_options() ? &config.options() : nullptr,
-            kOptionsField));
+            config.has_options() ? &config.options() : nullptr, kOptionsField));
     NFALAB_RETURN_IF_ERROR(CheckDecay(options, "beta1", options.beta1()));
     NFALAB_RETURN_IF_ERROR(CheckDecay(options, "beta2", options.beta2()));
     if (!(options.epsilon() > 0) || !std::isfinite(options.epsilon())) {

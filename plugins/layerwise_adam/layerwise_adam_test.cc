@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "core/random.h"
 #include "core/tensor.h"
 #include "google/protobuf/text_format.h"
@@ -271,13 +270,13 @@ TEST(LayerwiseAdamTest, BadOptionValuesAreRejectedByName) {
                 "must be positive and finite, got inf"},
        }) {
     SCOPED_TRACE(c.options);
-    const OptimizerConfig config = ParseOptimizer(absl::StrCat(
-        "name: \"layerwise_adam\" learning_rate: 0.1 options { "
-        "[type.googleapis.com/nfalab.LayerwiseAdamOptions] { ",
-        c.options, " } }"));
-    EXPECT_THAT(CreateOptimizer(config).status(),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         ::testing::Eq(c.message)));
+    const OptimizerConfig config = ParseOptimizer(
+        absl::StrCat("name: \"layerwise_adam\" learning_rate: 0.1 options { "
+                     "[type.googleapis.com/nfalab.LayerwiseAdamOptions] { ",
+                     c.options, " } }"));
+    EXPECT_THAT(
+        CreateOptimizer(config).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, ::testing::Eq(c.message)));
   }
 }
 
@@ -285,12 +284,12 @@ TEST(LayerwiseAdamTest, OptionsOfAnotherTypeNameBothTypes) {
   OptimizerConfig config;
   config.set_name("layerwise_adam");
   config.mutable_options()->PackFrom(OptimizerConfig());
-  EXPECT_THAT(CreateOptimizer(config).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::AllOf(
-                           HasSubstr("optimizer.options holds "
-                                     "nfalab.OptimizerConfig"),
-                           HasSubstr("nfalab.LayerwiseAdamOptions"))));
+  EXPECT_THAT(
+      CreateOptimizer(config).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("optimizer.options holds "
+                                          "nfalab.OptimizerConfig"),
+                                HasSubstr("nfalab.LayerwiseAdamOptions"))));
 }
 
 }  // namespace

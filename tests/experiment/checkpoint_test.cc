@@ -232,22 +232,22 @@ struct SloRun {
 };
 
 SloRun RunSlo(const std::string& slo_text, const std::string& dir) {
-  absl::StatusOr<ExperimentConfig> config = ParseConfig(
-      absl::StrCat(R"pb(
-                     name: "tiny_slo"
-                     data {
-                       source: "synthetic"
-                       n_train: 12
-                       n_test: 4
-                       synthetic { input_dim: 3 teacher_width: 4 }
-                     }
-                     model { depth: 1 width: 3 }
-                     training { epochs: 2 batch_size: 5 }
-                     measurement { measure_samples: 6 }
-                     checkpoint_every: 1
-                     optimizer { name: "slo" momentum: 0.9 )pb",
-                   slo_text, "}"),
-      "tiny_slo");
+  absl::StatusOr<ExperimentConfig> config =
+      ParseConfig(absl::StrCat(R"pb(
+                                 name: "tiny_slo"
+                                 data {
+                                   source: "synthetic"
+                                   n_train: 12
+                                   n_test: 4
+                                   synthetic { input_dim: 3 teacher_width: 4 }
+                                 }
+                                 model { depth: 1 width: 3 }
+                                 training { epochs: 2 batch_size: 5 }
+                                 measurement { measure_samples: 6 }
+                                 checkpoint_every: 1
+                                 optimizer { name: "slo" momentum: 0.9)pb",
+                               " ", slo_text, " }"),
+                  "tiny_slo");
   NFALAB_CHECK(config.ok()) << config.status();
   RunOptions options;
   options.out_dir = ::testing::TempDir() + "/" + dir;
@@ -289,8 +289,9 @@ TEST(CheckpointTest, SloAliasAndOptionsFormCheckpointsResumeAlike) {
 
   EXPECT_THAT(options.config_pbtxt,
               HasSubstr("[type.googleapis.com/nfalab.SloOptions]"));
-  NFALAB_ASSERT_OK_AND_ASSIGN(const ExperimentConfig reparsed,
-                              ParseConfig(options.config_pbtxt, "config.pbtxt"));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      const ExperimentConfig reparsed,
+      ParseConfig(options.config_pbtxt, "config.pbtxt"));
   EXPECT_EQ(reparsed.optimizer().SerializeAsString(),
             options.checkpoint_config.optimizer().SerializeAsString());
 }

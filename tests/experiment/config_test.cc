@@ -226,11 +226,10 @@ TEST(ValidateTest, DeprecatedSloAliasStillValidates) {
 }
 
 TEST(ValidateTest, OptionsAreCheckedAgainstTheEntrysDeclaredType) {
-  EXPECT_THAT(
-      ValidateText("optimizer { name: \"sgd\" options { "
-                   "[type.googleapis.com/nfalab.SloOptions] { } } }"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("optimizer \"sgd\" takes no options")));
+  EXPECT_THAT(ValidateText("optimizer { name: \"sgd\" options { "
+                           "[type.googleapis.com/nfalab.SloOptions] { } } }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer \"sgd\" takes no options")));
   EXPECT_THAT(
       ValidateText("data { source: \"synthetic\" options { "
                    "[type.googleapis.com/nfalab.SloOptions] { } } }"),
@@ -248,13 +247,12 @@ TEST(ValidateTest, OptionsAreCheckedAgainstTheEntrysDeclaredType) {
 // A type URL naming a message this binary does not have is a parse error
 // naming it (a plugin's options need the plugin loaded first).
 TEST(ConfigTest, OptionsOfAnUnknownTypeAreAParseError) {
-  EXPECT_THAT(
-      ParseConfig("optimizer { name: \"x\" options { "
-                  "[type.googleapis.com/my.Missing] { a: 1 } } }",
-                  "bad.pbtxt"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               ::testing::AllOf(HasSubstr("bad.pbtxt:1:"),
-                                HasSubstr("my.Missing"))));
+  EXPECT_THAT(ParseConfig("optimizer { name: \"x\" options { "
+                          "[type.googleapis.com/my.Missing] { a: 1 } } }",
+                          "bad.pbtxt"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("bad.pbtxt:1:"),
+                                        HasSubstr("my.Missing"))));
 }
 
 // Options round-trip through the text a run writes as config.pbtxt, and an

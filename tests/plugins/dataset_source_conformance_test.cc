@@ -131,10 +131,10 @@ TEST(DatasetSourceChecksTest, SourceWithOptionsIsLoadedWithItsExample) {
   const ScopedRegistration<DatasetSourceRegistry> planted(
       DatasetSourceRegistry::Global(), "test_needs_options",
       FactoryOf<DatasetSource, NeedsOptions>());
-  EXPECT_EQ(RowOf(CheckDatasetSource("test_needs_options"),
-                  "load without data files")
-                .result,
-            CheckResult::kFail);
+  EXPECT_EQ(
+      RowOf(CheckDatasetSource("test_needs_options"), "load without data files")
+          .result,
+      CheckResult::kFail);
 }
 
 }  // namespace
