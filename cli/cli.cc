@@ -16,12 +16,16 @@
 #include "cli/plugin_flags.h"
 #include "cli/plugin_loader.h"
 #include "cli/plugin_records.h"
+#include "core/file_io.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
 #include "experiment/config_io.h"
 #include "experiment/interrupt.h"
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/text_format.h"
 #include "layers/activation.h"
 #include "layers/layer.h"
 #include "metrics/alignment_measure.h"
@@ -224,6 +228,35 @@ absl::Status UseRecordedPlugins(const std::string& source,
   return absl::OkStatus();
 }
 
+// Loads the plugins a config file records before the file is parsed as a
+// whole: their options types (core/plugin_options.h) must be in the
+// descriptor pool for the text parser to read `options { [type...] {...} }`.
+// A file that cannot be read or parsed is left to LoadConfig to report.
+absl::Status LoadPluginsBeforeParsing(const std::string& path) {
+  const absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::OkStatus();
+  ConfigPlugins recorded;
+  google::protobuf::TextFormat::Parser parser;
+  parser.AllowUnknownField(true);
+  parser.AllowUnknownExtension(true);
+  google::protobuf::io::ArrayInputStream input(text->data(),
+                                               static_cast<int>(text->size()));
+  // Silences the parser's warnings about the fields skipped on purpose.
+  class Quiet : public google::protobuf::io::ErrorCollector {
+   public:
+    void AddError(int, int, const std::string&) override {}
+    void AddWarning(int, int, const std::string&) override {}
+  } quiet;
+  parser.RecordErrorsTo(&quiet);
+  if (!parser.Parse(&input, &recorded)) return absl::OkStatus();
+  ExperimentConfig plugins_only;
+  for (PluginRecord& record : *recorded.mutable_plugins()) {
+    record.set_path(ResolvePath(record.path()));
+    *plugins_only.add_plugins() = record;
+  }
+  return LoadRecordedPlugins(plugins_only, path);
+}
+
 struct TrainArgs {
   std::string config_path;
   std::string out_dir;
@@ -289,6 +322,8 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
     NFALAB_ASSIGN_OR_RETURN(config,
                             LoadResumeConfig(ResolvePath(args.resume_dir)));
   } else if (!args.config_path.empty()) {
+    NFALAB_RETURN_IF_ERROR(
+        LoadPluginsBeforeParsing(ResolvePath(args.config_path)));
     NFALAB_ASSIGN_OR_RETURN(config, LoadConfig(ResolvePath(args.config_path)));
   }
   for (const std::string& assignment : args.overrides) {

@@ -423,8 +423,7 @@ double MseOf(const Model& mlp, const Matrix& x, const Matrix& y,
 // [4 -> 8 -> 8 -> 2] tanh MLP.
 Verdict CheckLossDescent(const std::string& name, bool bias) {
   absl::StatusOr<std::unique_ptr<Optimizer>> optimizer =
-      OptimizerRegistry::Global().Create(name,
-                                         ConformanceOptimizerConfig(name));
+      CreateOptimizer(ConformanceOptimizerConfig(name));
   if (!optimizer.ok()) return Fail(std::string(optimizer.status().message()));
   ModelConfig model;
   model.set_depth(2);
@@ -477,6 +476,10 @@ Verdict CheckLoadWithoutFiles(DatasetSource& source, const std::string& name) {
   config.set_n_train(kSourceTrain);
   config.set_n_test(kSourceTest);
   config.set_path(kAbsentDataPath);
+  if (const auto example =
+          DatasetSourceRegistry::Global().OptionsExample(name)) {
+    config.mutable_options()->PackFrom(*example);
+  }
   const absl::StatusOr<DatasetSplits> splits = source.Load(config);
   if (!splits.ok()) {
     if (splits.status().message().empty()) {
@@ -612,6 +615,12 @@ std::vector<LayerProbe> LayerProbes(const std::string& type) {
     probe.spec.set_type(type);
     probe.input = input;
     probe.label = absl::StrCat(label, " on ", input.ToString());
+  }
+  // A layer with options gets its registered example on every probe.
+  if (const auto example = LayerRegistry::Global().OptionsExample(type)) {
+    for (LayerProbe& probe : probes) {
+      probe.spec.mutable_options()->PackFrom(*example);
+    }
   }
   return probes;
 }
@@ -1240,7 +1249,10 @@ OptimizerConfig ConformanceOptimizerConfig(const std::string& name) {
   OptimizerConfig config;
   config.set_name(name);
   config.set_learning_rate(kOptimizerLearningRate);
-  if (name == "slo") config.mutable_slo()->add_target_layers(1);
+  // An optimizer with options gets its registered example.
+  if (const auto example = OptimizerRegistry::Global().OptionsExample(name)) {
+    config.mutable_options()->PackFrom(*example);
+  }
   return config;
 }
 

@@ -75,8 +75,8 @@ std::vector<ConformanceCheck> CheckDatasetSource(const std::string& name);
 std::vector<ConformanceCheck> CheckLayer(const std::string& name);
 
 // The config CheckOptimizer creates `name` with: the defaults of
-// OptimizerConfig at lr 0.01, plus the options a built-in cannot do without
-// (slo: target_layers [1]). A plugin optimizer must work with the defaults.
+// OptimizerConfig at lr 0.01, with `options` set to the example options the
+// entry registered, if it declares an options type (core/registry.h).
 OptimizerConfig ConformanceOptimizerConfig(const std::string& name);
 
 // A name in one of the five registries; `kind` is the registry's kind().

@@ -31,7 +31,9 @@
 // Optimizer, DatasetSource, Registry, BasicLayer, the metrics a plugin
 // calls) changes incompatibly. 2: BasicLayer::uses_worker_threads,
 // PtkOptions' cache_entries and threads, ComputeTangentFeatures' `ready`.
-#define NFALAB_PLUGIN_API_VERSION 2
+// 3: Registry entries carry an options example (core/plugin_options.h);
+// OptimizerConfig, LayerSpec and DatasetConfig have `options`.
+#define NFALAB_PLUGIN_API_VERSION 3
 
 // The ELF section that holds the fingerprints.
 #define NFALAB_ABI_SECTION ".nfalab_abi"

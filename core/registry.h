@@ -16,6 +16,14 @@
 //
 //   NFALAB_REGISTER_ACTIVATION("relu", Relu, "max(h, 0)");
 //
+// An entry that takes options (core/plugin_options.h) registers an example
+// of its options message, which declares the type and serves conformance
+// checks; CheckOptions rejects an Any of another type, or options for an
+// entry that declares none:
+//
+//   NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS("slo", Slo::Create, "summary",
+//                                          SloOptionsExample());
+//
 // Create and list:
 //
 //   NFALAB_ASSIGN_OR_RETURN(auto relu,
@@ -53,6 +61,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "core/plugin_abi.h"
+#include "core/plugin_options.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/message.h"
 
 namespace nfalab {
 
@@ -73,6 +84,9 @@ class Registry {
     std::string description;
     Factory factory;
     std::string site;  // "file:line" of the registration.
+    // An example of the entry's options message, whose type is the one the
+    // entry takes; null if it takes none.
+    std::shared_ptr<const google::protobuf::Message> options_example;
   };
 
   // `kind` names the concept in messages, e.g. "activation".
@@ -88,8 +102,9 @@ class Registry {
   // InvalidArgument for a malformed name; AlreadyExists (naming the earlier
   // site) for a duplicate.
   absl::Status Add(absl::string_view name, absl::string_view description,
-                   Factory factory, absl::string_view site)
-      ABSL_LOCKS_EXCLUDED(mutex_) {
+                   Factory factory, absl::string_view site,
+                   std::shared_ptr<const google::protobuf::Message>
+                       options_example = nullptr) ABSL_LOCKS_EXCLUDED(mutex_) {
     if (!IsValidRegistryName(name)) {
       return absl::InvalidArgumentError(
           absl::StrCat(kind_, " name \"", name, "\" (", site,
@@ -98,7 +113,8 @@ class Registry {
     absl::MutexLock lock(&mutex_);
     auto [it, inserted] = entries_.try_emplace(
         std::string(name),
-        Entry{std::string(description), std::move(factory), std::string(site)});
+        Entry{std::string(description), std::move(factory), std::string(site),
+              std::move(options_example)});
     if (!inserted) {
       return absl::AlreadyExistsError(
           absl::StrCat(kind_, " \"", name, "\" is registered twice: at ",
@@ -143,6 +159,31 @@ class Registry {
   std::vector<std::string> Names() const ABSL_LOCKS_EXCLUDED(mutex_) {
     absl::MutexLock lock(&mutex_);
     return NamesLocked();
+  }
+
+  // The example options of `name` (null if it takes none or is unknown).
+  std::shared_ptr<const google::protobuf::Message> OptionsExample(
+      absl::string_view name) const ABSL_LOCKS_EXCLUDED(mutex_) {
+    absl::MutexLock lock(&mutex_);
+    auto it = entries_.find(std::string(name));
+    return it == entries_.end() ? nullptr : it->second.options_example;
+  }
+
+  // OK if `name` is registered and `options` (null: not set in the config)
+  // suits it (core/plugin_options.h, CheckOptionsType); `field` is the
+  // config path of the Any, e.g. "optimizer.options".
+  absl::Status CheckOptions(absl::string_view name,
+                            const google::protobuf::Any* options,
+                            absl::string_view field) const
+      ABSL_LOCKS_EXCLUDED(mutex_) {
+    std::shared_ptr<const google::protobuf::Message> example;
+    {
+      absl::MutexLock lock(&mutex_);
+      auto it = entries_.find(std::string(name));
+      if (it == entries_.end()) return UnknownNameError(name);
+      example = it->second.options_example;
+    }
+    return CheckOptionsType(options, example.get(), kind_, name, field);
   }
 
   // The one-line description given at registration ("" if unknown).
@@ -199,10 +240,12 @@ template <typename RegistryT>
 bool RegisterOrDie(RegistryT& registry, absl::string_view name,
                    absl::string_view description,
                    typename RegistryT::Factory factory, const char* file,
-                   int line, const char* anchor = nullptr) {
-  const absl::Status status =
-      registry.Add(name, description, std::move(factory),
-                   RegistrationSite(file, line, anchor));
+                   int line, const char* anchor = nullptr,
+                   std::shared_ptr<const google::protobuf::Message>
+                       options_example = nullptr) {
+  const absl::Status status = registry.Add(
+      name, description, std::move(factory),
+      RegistrationSite(file, line, anchor), std::move(options_example));
   if (!status.ok()) {
     std::fprintf(stderr, "nfalab: fatal registration error: %s\n",
                  std::string(status.message()).c_str());
@@ -212,6 +255,13 @@ bool RegisterOrDie(RegistryT& registry, absl::string_view name,
   return true;
 }
 
+// A shared copy of `example`, an entry's example options.
+template <typename OptionsT>
+std::shared_ptr<const google::protobuf::Message> OptionsExampleOf(
+    const OptionsT& example) {
+  return std::make_shared<const OptionsT>(example);
+}
+
 }  // namespace internal
 
 // Registers an entry for the lifetime of this object. For tests.
@@ -219,10 +269,13 @@ template <typename RegistryT>
 class ScopedRegistration {
  public:
   ScopedRegistration(RegistryT& registry, absl::string_view name,
-                     typename RegistryT::Factory factory)
+                     typename RegistryT::Factory factory,
+                     std::shared_ptr<const google::protobuf::Message>
+                         options_example = nullptr)
       : registry_(registry), name_(name) {
     internal::RegisterOrDie(registry_, name_, "test registration",
-                            std::move(factory), "ScopedRegistration", 0);
+                            std::move(factory), "ScopedRegistration", 0,
+                            nullptr, std::move(options_example));
   }
   ~ScopedRegistration() { registry_.Remove(name_); }
   ScopedRegistration(const ScopedRegistration&) = delete;
@@ -249,5 +302,19 @@ class ScopedRegistration {
           NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id))
 #define NFALAB_REGISTER_ENTRY_(registry, name, description, factory) \
   NFALAB_REGISTER_WITH_ID_(__COUNTER__, registry, name, description, factory)
+// The same for an entry that takes options; `example` is an options message
+// (its type is the one the entry takes).
+#define NFALAB_REGISTER_WITH_OPTIONS_ID_(id, registry, name, description,   \
+                                         factory, example)                  \
+  NFALAB_DEFINE_ABI_FINGERPRINT_(NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id)); \
+  static const bool NFALAB_REGISTRY_CONCAT_(nfalab_registered_, id) =       \
+      ::nfalab::internal::RegisterOrDie(                                    \
+          registry, name, description, factory, __FILE__, __LINE__,         \
+          NFALAB_REGISTRY_CONCAT_(nfalab_abi_, id),                         \
+          ::nfalab::internal::OptionsExampleOf(example))
+#define NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(registry, name, description,     \
+                                            factory, example)                \
+  NFALAB_REGISTER_WITH_OPTIONS_ID_(__COUNTER__, registry, name, description, \
+                                   factory, example)
 
 #endif  // NFALAB_CORE_REGISTRY_H_

@@ -8,6 +8,15 @@
 //   };
 //   NFALAB_REGISTER_DATASET_SOURCE("my_source", MySource, "one-line summary");
 //
+// A source with options of its own (core/plugin_options.h) registers an
+// example of its options message and unpacks DatasetConfig.options in Load
+// (UnpackOptions<T>(..., "data.options")):
+//
+//   NFALAB_REGISTER_DATASET_SOURCE_WITH_OPTIONS("my_source", MySource,
+//                                               "summary", MyOptions());
+//   data { source: "my_source"
+//          options { [type.googleapis.com/my.MyOptions] { ... } } }
+//
 // Header-only, so run-time plugins can use it without a second registry.
 #ifndef NFALAB_DATASETS_DATASET_SOURCE_H_
 #define NFALAB_DATASETS_DATASET_SOURCE_H_
@@ -41,5 +50,17 @@ DatasetSourceRegistry& DatasetSourceRegistry::Global();
         return std::unique_ptr<::nfalab::DatasetSource>(                   \
             std::make_unique<Type>());                                     \
       })
+
+// The same for a source that takes options; `example` is an instance of
+// its options message, also used by the conformance checks.
+#define NFALAB_REGISTER_DATASET_SOURCE_WITH_OPTIONS(name, Type, description, \
+                                                    example)                 \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                       \
+      ::nfalab::DatasetSourceRegistry::Global(), name, description,          \
+      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::DatasetSource>> {   \
+        return std::unique_ptr<::nfalab::DatasetSource>(                     \
+            std::make_unique<Type>());                                       \
+      },                                                                     \
+      example)
 
 #endif  // NFALAB_DATASETS_DATASET_SOURCE_H_

@@ -38,6 +38,9 @@ absl::StatusOr<DatasetSplits> LoadDataset(const DatasetConfig& config) {
   absl::StatusOr<std::unique_ptr<DatasetSource>> source =
       DatasetSourceRegistry::Global().Create(config.source());
   if (!source.ok()) return AnnotateStatus(source.status(), "data.source");
+  NFALAB_RETURN_IF_ERROR(DatasetSourceRegistry::Global().CheckOptions(
+      config.source(), config.has_options() ? &config.options() : nullptr,
+      "data.options"));
   absl::StatusOr<DatasetSplits> splits = (*source)->Load(config);
   const std::string context =
       absl::StrCat("data (source \"", config.source(), "\")");

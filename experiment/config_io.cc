@@ -165,6 +165,9 @@ absl::Status ApplyOverride(absl::string_view assignment,
 std::string ConfigToText(const ExperimentConfig& config) {
   std::string text;
   TextFormat::Printer printer;
+  // Options as `[type.googleapis.com/T] { ... }`, not as raw bytes (the
+  // type is in the pool: it is linked, or a loaded plugin's).
+  printer.SetExpandAny(true);
   printer.PrintToString(config, &text);
   return text;
 }

@@ -306,9 +306,8 @@ class Run {
       if (training.shuffle()) state_.order_rng.Shuffle(&state_.order);
       state_.epoch_position = 0;
       if (config_.optimizer().reset_every_epoch() && epoch > 0) {
-        NFALAB_ASSIGN_OR_RETURN(
-            optimizer_, OptimizerRegistry::Global().Create(
-                            config_.optimizer().name(), config_.optimizer()));
+        NFALAB_ASSIGN_OR_RETURN(optimizer_,
+                                CreateOptimizer(config_.optimizer()));
       }
     }
     learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
@@ -460,8 +459,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
   NFALAB_RETURN_IF_ERROR(
       CheckLayerNumbers(config, model.num_weighted_layers()));
   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
-                          OptimizerRegistry::Global().Create(
-                              config.optimizer().name(), config.optimizer()));
+                          CreateOptimizer(config.optimizer()));
   NFALAB_ASSIGN_OR_RETURN(
       Measurement measurement,
       Measurement::Create(config.measurement(), model.num_weighted_layers(),

@@ -14,6 +14,7 @@
 #include "layers/sequential.h"
 #include "optimizers/learning_rate_schedule.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/slo_options.h"
 
 namespace nfalab {
 namespace {
@@ -51,8 +52,7 @@ absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
       AnnotateStatus(OptimizerRegistry::Global().CheckKnown(optimizer.name()),
                      "optimizer.name"));
   // The optimizer's own factory knows which of its fields are valid.
-  NFALAB_RETURN_IF_ERROR(
-      OptimizerRegistry::Global().Create(optimizer.name(), optimizer).status());
+  NFALAB_RETURN_IF_ERROR(CreateOptimizer(optimizer).status());
   return ValidateSchedule(optimizer);
 }
 
@@ -60,6 +60,9 @@ absl::Status ValidateData(const DatasetConfig& data) {
   NFALAB_RETURN_IF_ERROR(
       AnnotateStatus(DatasetSourceRegistry::Global().CheckKnown(data.source()),
                      "data.source"));
+  NFALAB_RETURN_IF_ERROR(DatasetSourceRegistry::Global().CheckOptions(
+      data.source(), data.has_options() ? &data.options() : nullptr,
+      "data.options"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_train(), 1, "data.n_train"));
   NFALAB_RETURN_IF_ERROR(AtLeast(data.n_test(), 0, "data.n_test"));
   // Sizes and data.preprocess; reads no file.
@@ -74,11 +77,17 @@ absl::Status CheckLayerNumbers(const ExperimentConfig& config,
       ValidateMeasurementConfig(config.measurement(), weighted_layers));
   // SLO target layers must exist (the optimizer itself does not know the
   // model until its first step).
-  const SloOptions& slo = config.optimizer().slo();
+  // Another optimizer's options are of its own type.
+  if (config.optimizer().name() != "slo" && config.optimizer().has_options()) {
+    return absl::OkStatus();
+  }
+  NFALAB_ASSIGN_OR_RETURN(const SloOptions slo,
+                          SloOptionsOf(config.optimizer()));
   for (int i = 0; i < slo.target_layers_size(); ++i) {
     if (weighted_layers >= 0 && slo.target_layers(i) > weighted_layers) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "optimizer.slo.target_layers[", i, "] is ", slo.target_layers(i),
+          SloOptionsPath(config.optimizer()), ".target_layers[", i, "] is ",
+          slo.target_layers(i),
           "; the model's weighted layers are numbered 1..", weighted_layers));
     }
   }

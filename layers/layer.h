@@ -43,6 +43,14 @@
 //   NFALAB_REGISTER_LAYER("scaled", Scaled, "y = 2 x");
 //
 // and are selected in a config by name: model { layers { type: "scaled" } }.
+// A type with options of its own (core/plugin_options.h) registers an
+// example of its options message and unpacks LayerSpec.options in Create:
+//
+//   NFALAB_REGISTER_LAYER_WITH_OPTIONS("scaled", Scaled, "y = s x",
+//                                      ScaledOptions());
+//   model { layers { type: "scaled"
+//                    options { [type.googleapis.com/my.ScaledOptions] {
+//                      scale: 2 } } } }
 #ifndef NFALAB_LAYERS_LAYER_H_
 #define NFALAB_LAYERS_LAYER_H_
 
@@ -307,8 +315,9 @@ template <>
 LayerRegistry& LayerRegistry::Global();
 
 // The layer `spec.type` for `input` from the registry: NotFound listing the
-// registered types, or the layer's InvalidArgument for bad options or an
-// input shape it cannot take.
+// registered types, InvalidArgument if spec.options does not suit the type
+// (LayerRegistry::CheckOptions), or the layer's InvalidArgument for bad
+// options or an input shape it cannot take.
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> CreateLayer(
     const LayerSpec& spec, const SampleShape& input);
@@ -325,5 +334,18 @@ absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> CreateLayer(
         return std::unique_ptr<::nfalab::LayerFactory>(                   \
             std::make_unique<::nfalab::LayerFactoryFor<Template>>(name)); \
       })
+
+// The same for a type that takes options: `example` is an instance of its
+// options message (the type its Create unpacks from LayerSpec.options, with
+// UnpackOptions<T>(..., "options")), also used by the conformance checks.
+#define NFALAB_REGISTER_LAYER_WITH_OPTIONS(name, Template, description,   \
+                                           example)                       \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                    \
+      ::nfalab::LayerRegistry::Global(), name, description,               \
+      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::LayerFactory>> { \
+        return std::unique_ptr<::nfalab::LayerFactory>(                   \
+            std::make_unique<::nfalab::LayerFactoryFor<Template>>(name)); \
+      },                                                                  \
+      example)
 
 #endif  // NFALAB_LAYERS_LAYER_H_

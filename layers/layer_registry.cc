@@ -14,6 +14,8 @@ LayerRegistry& LayerRegistry::Global() {
 template <typename Scalar>
 absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>> CreateLayer(
     const LayerSpec& spec, const SampleShape& input) {
+  NFALAB_RETURN_IF_ERROR(LayerRegistry::Global().CheckOptions(
+      spec.type(), spec.has_options() ? &spec.options() : nullptr, "options"));
   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<LayerFactory> factory,
                           LayerRegistry::Global().Create(spec.type()));
   if constexpr (std::is_same_v<Scalar, float>) {

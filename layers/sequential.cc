@@ -188,6 +188,9 @@ absl::Status ValidateLayerList(const ModelConfig& config) {
     NFALAB_RETURN_IF_ERROR(
         AnnotateStatus(LayerRegistry::Global().CheckKnown(spec.type()),
                        absl::StrCat("model.layers[", j, "].type")));
+    NFALAB_RETURN_IF_ERROR(LayerRegistry::Global().CheckOptions(
+        spec.type(), spec.has_options() ? &spec.options() : nullptr,
+        absl::StrCat("model.layers[", j, "].options")));
     if (spec.has_activation()) {
       NFALAB_RETURN_IF_ERROR(AnnotateStatus(
           ActivationRegistry::Global().CheckKnown(spec.activation()),

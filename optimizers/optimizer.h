@@ -9,6 +9,10 @@
 //
 // New optimizers register a factory that validates its OptimizerConfig:
 //   NFALAB_REGISTER_OPTIMIZER("my_rule", MyRule::Create, "one-line summary");
+// An optimizer with options of its own (core/plugin_options.h) registers an
+// example of its options message and unpacks OptimizerConfig.options:
+//   NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS("my_rule", MyRule::Create,
+//                                          "summary", MyRuleOptions());
 #ifndef NFALAB_OPTIMIZERS_OPTIMIZER_H_
 #define NFALAB_OPTIMIZERS_OPTIMIZER_H_
 
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/registry.h"
 #include "layers/parameters.h"
 #include "optimizers/optimizer_config.pb.h"
@@ -63,6 +68,12 @@ using OptimizerRegistry = Registry<Optimizer, const OptimizerConfig&>;
 template <>
 OptimizerRegistry& OptimizerRegistry::Global();
 
+// The optimizer `config.name()` from the global registry, after checking
+// that `config.options` suits it (OptimizerRegistry::CheckOptions). Defined
+// with the registry, in //optimizers:optimizer_registry.
+absl::StatusOr<std::unique_ptr<Optimizer>> CreateOptimizer(
+    const OptimizerConfig& config);
+
 }  // namespace nfalab
 
 // `factory` is callable as
@@ -70,5 +81,13 @@ OptimizerRegistry& OptimizerRegistry::Global();
 #define NFALAB_REGISTER_OPTIMIZER(name, factory, description)             \
   NFALAB_REGISTER_ENTRY_(::nfalab::OptimizerRegistry::Global(), name,     \
                          description, factory)
+
+// The same for an optimizer that takes options: `example` is an instance of
+// its options message (the type it unpacks from OptimizerConfig.options),
+// also used by the conformance checks.
+#define NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(name, factory, description,   \
+                                               example)                      \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(::nfalab::OptimizerRegistry::Global(), \
+                                      name, description, factory, example)
 
 #endif  // NFALAB_OPTIMIZERS_OPTIMIZER_H_

@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "core/status_macros.h"
 #include "optimizers/sgd.h"
+#include "optimizers/slo_options.h"
 #include "optimizers/velocity_state.h"
 
 namespace nfalab {
@@ -59,12 +60,20 @@ void NormalizedUpdate(const T& gradient, double inverse_norm, double step,
   *param -= static_cast<float>(step) * *velocity;
 }
 
-absl::Status CheckSpeed(double speed, absl::string_view field) {
+absl::Status CheckSpeed(double speed, absl::string_view path,
+                        absl::string_view field) {
   if (!(speed >= 0) || !std::isfinite(speed)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "optimizer.slo.", field, " must be >= 0 and finite, got ", speed));
+        path, ".", field, " must be >= 0 and finite, got ", speed));
   }
   return absl::OkStatus();
+}
+
+// The example options: layer 1 fast, the defaults otherwise.
+SloOptions SloOptionsExample() {
+  SloOptions options;
+  options.add_target_layers(1);
+  return options;
 }
 
 }  // namespace
@@ -72,37 +81,43 @@ absl::Status CheckSpeed(double speed, absl::string_view field) {
 absl::StatusOr<std::unique_ptr<Optimizer>> Slo::Create(
     const OptimizerConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateCommonOptimizerFields(config));
-  const SloOptions& options = config.slo();
+  NFALAB_ASSIGN_OR_RETURN(const SloOptions options, SloOptionsOf(config));
+  const std::string path = SloOptionsPath(config);
   if (options.target_layers_size() == 0) {
-    return absl::InvalidArgumentError(
-        "optimizer.slo.target_layers must list at least one layer (1-based, "
-        "1..L+1) for the slo optimizer");
+    // A config with neither field may have been written for the alias.
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ".target_layers must list at least one layer (1-based, 1..L+1) for "
+        "the slo optimizer",
+        config.has_options() || path == "optimizer.slo"
+            ? ""
+            : " (or the deprecated optimizer.slo.target_layers)"));
   }
   for (int k = 0; k < options.target_layers_size(); ++k) {
     const int layer = options.target_layers(k);
     if (layer < 1) {
       return absl::InvalidArgumentError(
-          absl::StrCat("optimizer.slo.target_layers[", k,
+          absl::StrCat(path, ".target_layers[", k,
                        "] must be a 1-based layer number >= 1, got ", layer));
     }
     for (int j = 0; j < k; ++j) {
       if (options.target_layers(j) == layer) {
         return absl::InvalidArgumentError(
-            absl::StrCat("optimizer.slo.target_layers lists layer ", layer,
+            absl::StrCat(path, ".target_layers lists layer ", layer,
                          " twice (entries ", j, " and ", k, ")"));
       }
     }
   }
-  NFALAB_RETURN_IF_ERROR(CheckSpeed(options.target_speed(), "target_speed"));
-  NFALAB_RETURN_IF_ERROR(CheckSpeed(options.base_speed(), "base_speed"));
+  NFALAB_RETURN_IF_ERROR(
+      CheckSpeed(options.target_speed(), path, "target_speed"));
+  NFALAB_RETURN_IF_ERROR(CheckSpeed(options.base_speed(), path, "base_speed"));
   if (!(options.epsilon() > 0) || !std::isfinite(options.epsilon())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("optimizer.slo.epsilon must be positive and finite, got ",
-                     options.epsilon()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ".epsilon must be positive and finite, got ", options.epsilon()));
   }
-  return std::unique_ptr<Optimizer>(new Slo(config.learning_rate(),
-                                            config.momentum(),
-                                            config.weight_decay(), options));
+  return std::unique_ptr<Optimizer>(
+      new Slo(config.learning_rate(), config.momentum(), config.weight_decay(),
+              options, path));
 }
 
 double Slo::Speed(int i) const {
@@ -119,9 +134,8 @@ absl::Status Slo::Step(const Gradients& gradients,
   for (const int layer : options_.target_layers()) {
     if (layer > n_layers) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "optimizer.slo.target_layers: target layer ", layer,
-          " is beyond the model, which has ", n_layers,
-          " weighted layers (1..",
+          options_path_, ".target_layers: target layer ", layer,
+          " is beyond the model, which has ", n_layers, " weighted layers (1..",
           n_layers, ", the readout is ", n_layers, ")"));
     }
   }
@@ -200,8 +214,10 @@ absl::Status Slo::LoadState(const OptimizerState& state) {
   return LoadVelocities(kName, state, &weight_velocity_, &bias_velocity_);
 }
 
-NFALAB_REGISTER_OPTIMIZER("slo", Slo::Create,
-                          "Speed Limited Optimization: per-layer step speeds, "
-                          "fast at optimizer.slo.target_layers");
+NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(
+    "slo", Slo::Create,
+    "Speed Limited Optimization: per-layer step speeds, fast at the "
+    "SloOptions target_layers",
+    SloOptionsExample());
 
 }  // namespace nfalab

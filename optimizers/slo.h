@@ -2,7 +2,15 @@
 // target layers fast and the others slowly (paper.md section 4, with the
 // definition nfalab uses in section 9, "SLO as nfalab defines it"; the
 // paper's exact rule is not available). Registered as "slo", configured by
-// OptimizerConfig.slo (SloOptions).
+// SloOptions (optimizers/slo_options.proto) in OptimizerConfig.options:
+//
+//   optimizer {
+//     name: "slo"
+//     learning_rate: 0.5
+//     options { [type.googleapis.com/nfalab.SloOptions] { target_layers: 3 } }
+//   }
+//
+// (the deprecated `slo { target_layers: 3 }` still reads the same).
 //
 // The update. Layers are numbered l = 1..L+1 as the paper's W_l (code layer
 // l-1); a layer's parameter block P_l is its weight W_l together with its
@@ -30,17 +38,21 @@
 #define NFALAB_OPTIMIZERS_SLO_H_
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/slo_options.pb.h"
 
 namespace nfalab {
 
 class Slo : public Optimizer {
  public:
-  // InvalidArgument naming the field for the common fields (see Sgd), an
-  // empty optimizer.slo.target_layers, a target layer < 1 or listed twice,
+  // InvalidArgument naming the field for the common fields (see Sgd), both
+  // `options` and the `slo` alias set, options of another type, an empty
+  // target_layers, a target layer < 1 or listed twice,
   // negative or non-finite speeds, or a non-positive or non-finite epsilon.
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config);
@@ -54,11 +66,12 @@ class Slo : public Optimizer {
 
  private:
   Slo(double learning_rate, double momentum, double weight_decay,
-      const SloOptions& options)
+      const SloOptions& options, std::string options_path)
       : Optimizer(learning_rate),
         momentum_(momentum),
         weight_decay_(weight_decay),
-        options_(options) {}
+        options_(options),
+        options_path_(std::move(options_path)) {}
 
   // s_l for the code layer index i (the paper's l = i + 1).
   double Speed(int i) const;
@@ -66,6 +79,7 @@ class Slo : public Optimizer {
   double momentum_;
   double weight_decay_;
   SloOptions options_;
+  std::string options_path_;  // For errors: SloOptionsPath(config).
   std::vector<Matrix> weight_velocity_;
   std::vector<Vector> bias_velocity_;
 };

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "optimizers/slo_options.h"
 #include "report/statistics.h"
 #include "studies/grid_points.h"
 #include "studies/report_format.h"
@@ -22,7 +23,11 @@
 namespace nfalab {
 
 std::vector<int> SloTargetLayers(const ExperimentConfig& config) {
-  const auto& field = config.optimizer().slo().target_layers();
+  // A run's config was validated before it ran, so SloOptionsOf fails only
+  // for a config that never named "slo"; it then has no targets.
+  const absl::StatusOr<SloOptions> options = SloOptionsOf(config.optimizer());
+  if (!options.ok()) return {};
+  const auto& field = options->target_layers();
   std::vector<int> layers(field.begin(), field.end());
   std::sort(layers.begin(), layers.end());
   layers.erase(std::unique(layers.begin(), layers.end()), layers.end());

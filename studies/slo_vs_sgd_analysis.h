@@ -12,9 +12,9 @@
 
 namespace nfalab {
 
-// The SLO target layers of a run's config, ascending and without repeats
-// (empty if none are set). The only place the analysis reads the SLO
-// options.
+// The SLO target layers of a run's config (optimizer.options or the
+// deprecated optimizer.slo), ascending and without repeats; empty if none
+// are set. The only place the analysis reads the SLO options.
 std::vector<int> SloTargetLayers(const ExperimentConfig& config);
 
 }  // namespace nfalab

@@ -37,7 +37,7 @@
 //   points' means and over all runs; figure `predicted_vs_measured.svg`
 //   (one marker series per grid point, plus the line y = x).
 // - SLO_VS_SGD (claim 3): a run's optimizer is `optimizer.name`, an SLO
-//   run's targets `optimizer.slo.target_layers` (SloTargetLayers in
+//   run's targets the SloOptions target_layers (SloTargetLayers in
 //   studies/slo_vs_sgd_analysis.h). One row per (target layer l*,
 //   grid point) for the SLO points aimed at l* and the SGD points: final
 //   UC-NFC and C-NFC at l*, train loss, test loss, test accuracy. Then per l*

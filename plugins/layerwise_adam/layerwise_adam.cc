@@ -15,12 +15,21 @@
 // update is exactly zero (|U_l| = 0) does not move.
 //
 // Options: learning_rate (> 0) and weight_decay (>= 0) from OptimizerConfig;
-// the schedule applies as for any optimizer. beta1 = 0.9, beta2 = 0.999 and
-// eps = 1e-8 are fixed (a plugin cannot add fields to OptimizerConfig).
-// momentum must be 0 (its role is played by beta1).
+// the schedule applies as for any optimizer. beta1, beta2 (each in [0, 1))
+// and eps (> 0) come from LayerwiseAdamOptions (layerwise_adam_options.proto,
+// defaults 0.9, 0.999, 1e-8) in optimizer.options. momentum must be 0 (its
+// role is played by beta1).
 //
 // Config:
-//   optimizer { name: "layerwise_adam" learning_rate: 0.01 }
+//   optimizer {
+//     name: "layerwise_adam"
+//     learning_rate: 0.01
+//     options {
+//       [type.googleapis.com/nfalab.LayerwiseAdamOptions] {
+//         beta1: 0.8 beta2: 0.99 epsilon: 1e-6
+//       }
+//     }
+//   }
 //
 // State (checkpoints): the step count ("step", a 1x1 tensor) and per layer i
 // the tensors "m_weight/<i>", "m_bias/<i>", "v_weight/<i>", "v_bias/<i>".
@@ -32,22 +41,30 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "core/plugin_options.h"
 #include "core/status_macros.h"
 #include "core/tensor.h"
 #include "core/tensor_proto.h"
 #include "optimizers/optimizer.h"
+#include "plugins/layerwise_adam/layerwise_adam_options.pb.h"
 
 namespace nfalab {
 namespace {
 
 constexpr char kName[] = "layerwise_adam";
+constexpr char kOptionsField[] = "optimizer.options";
+
+// OK if `value` is in [0, 1).
+absl::Status CheckDecay(const LayerwiseAdamOptions& options,
+                        absl::string_view field, double value) {
+  if (value >= 0 && value < 1) return absl::OkStatus();
+  return OptionsError(kOptionsField, options, field,
+                      absl::StrCat("must be in [0, 1), got ", value));
+}
 
 class LayerwiseAdam : public Optimizer {
  public:
-  static constexpr double kBeta1 = 0.9;
-  static constexpr double kBeta2 = 0.999;
-  static constexpr double kEpsilon = 1e-8;
-
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config) {
     if (!(config.learning_rate() > 0) ||
@@ -63,13 +80,24 @@ class LayerwiseAdam : public Optimizer {
                        config.weight_decay()));
     }
     if (config.momentum() != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("optimizer.momentum must be 0 for layerwise_adam (its "
-                       "first-moment decay is the fixed beta1 = 0.9), got ",
-                       config.momentum()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "optimizer.momentum must be 0 for layerwise_adam (its first-moment "
+          "decay is LayerwiseAdamOptions.beta1), got ",
+          config.momentum()));
     }
-    return std::unique_ptr<Optimizer>(
-        new LayerwiseAdam(config.learning_rate(), config.weight_decay()));
+    NFALAB_ASSIGN_OR_RETURN(
+        const LayerwiseAdamOptions options,
+        UnpackOptions<LayerwiseAdamOptions>(
+            config.has_options() ? &config.options() : nullptr, kOptionsField));
+    NFALAB_RETURN_IF_ERROR(CheckDecay(options, "beta1", options.beta1()));
+    NFALAB_RETURN_IF_ERROR(CheckDecay(options, "beta2", options.beta2()));
+    if (!(options.epsilon() > 0) || !std::isfinite(options.epsilon())) {
+      return OptionsError(
+          kOptionsField, options, "epsilon",
+          absl::StrCat("must be positive and finite, got ", options.epsilon()));
+    }
+    return std::unique_ptr<Optimizer>(new LayerwiseAdam(
+        config.learning_rate(), config.weight_decay(), options));
   }
 
   absl::Status Step(const Gradients& gradients,
@@ -104,8 +132,8 @@ class LayerwiseAdam : public Optimizer {
       }
     }
     ++step_;
-    const double correction1 = 1 - std::pow(kBeta1, step_);
-    const double correction2 = 1 - std::pow(kBeta2, step_);
+    const double correction1 = 1 - std::pow(options_.beta1(), step_);
+    const double correction2 = 1 - std::pow(options_.beta2(), step_);
     for (int i = 0; i < n_layers; ++i) {
       const ParameterBlock& layer = parameters[i];
       const MatrixD update_w =
@@ -193,8 +221,11 @@ class LayerwiseAdam : public Optimizer {
   }
 
  private:
-  LayerwiseAdam(double learning_rate, double weight_decay)
-      : Optimizer(learning_rate), weight_decay_(weight_decay) {}
+  LayerwiseAdam(double learning_rate, double weight_decay,
+                const LayerwiseAdamOptions& options)
+      : Optimizer(learning_rate),
+        weight_decay_(weight_decay),
+        options_(options) {}
 
   // Updates the moments of one parameter and returns its Adam direction U
   // (in double).
@@ -202,12 +233,15 @@ class LayerwiseAdam : public Optimizer {
   MatrixD Moments(const T& gradient, const T& param, double correction1,
                   double correction2, T* m, T* v) const {
     const T g = gradient + static_cast<float>(weight_decay_) * param;
-    *m = static_cast<float>(kBeta1) * *m + static_cast<float>(1 - kBeta1) * g;
-    *v = static_cast<float>(kBeta2) * *v +
-         static_cast<float>(1 - kBeta2) * g.cwiseAbs2();
+    const double beta1 = options_.beta1();
+    const double beta2 = options_.beta2();
+    *m = static_cast<float>(beta1) * *m + static_cast<float>(1 - beta1) * g;
+    *v = static_cast<float>(beta2) * *v +
+         static_cast<float>(1 - beta2) * g.cwiseAbs2();
     const MatrixD m_hat = MatrixD(m->template cast<double>()) / correction1;
     const MatrixD v_hat = MatrixD(v->template cast<double>()) / correction2;
-    return (m_hat.array() / (v_hat.array().sqrt() + kEpsilon)).matrix();
+    return (m_hat.array() / (v_hat.array().sqrt() + options_.epsilon()))
+        .matrix();
   }
 
   static void Add(const std::string& name, TensorProto tensor,
@@ -230,6 +264,7 @@ class LayerwiseAdam : public Optimizer {
   }
 
   double weight_decay_;
+  LayerwiseAdamOptions options_;
   int64_t step_ = 0;
   std::vector<Matrix> m_weight_, v_weight_;
   std::vector<Vector> m_bias_, v_bias_;
@@ -237,9 +272,10 @@ class LayerwiseAdam : public Optimizer {
 
 }  // namespace
 
-NFALAB_REGISTER_OPTIMIZER(
+NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(
     "layerwise_adam", LayerwiseAdam::Create,
-    "Adam (betas 0.9/0.999, eps 1e-8) with every layer's step normalised to "
-    "length learning_rate");
+    "Adam (LayerwiseAdamOptions: betas 0.9/0.999, eps 1e-8 by default) with "
+    "every layer's step normalised to length learning_rate",
+    LayerwiseAdamOptions());
 
 }  // namespace nfalab

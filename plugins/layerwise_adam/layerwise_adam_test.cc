@@ -1,11 +1,16 @@
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/random.h"
 #include "core/tensor.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "layers/sequential.h"
 #include "optimizers/optimizer.h"
+#include "plugins/layerwise_adam/layerwise_adam_options.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/random_matrix.h"
 #include "tests/status_matchers.h"
@@ -154,6 +159,137 @@ TEST(LayerwiseAdamTest, RejectsBadOptions) {
       OptimizerRegistry::Global().Create("layerwise_adam", config).status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("optimizer.momentum")));
+}
+
+// The options as a config gives them, in text format.
+OptimizerConfig ParseOptimizer(const std::string& text) {
+  OptimizerConfig config;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
+      << text;
+  return config;
+}
+
+// Two steps on a 1 x 2 weight (no bias) with beta1 0.5, beta2 0.75, eps 0.25
+// and lr 1, computed by hand:
+//   g1 = [2, -1]: m = [1, -0.5], v = [1, 0.25]; corrections 0.5, 0.25;
+//     m_hat = [2, -1], v_hat = [4, 1], U1 = [2 / 2.25, -1 / 1.25].
+//   g2 = [1, 1]: m = [1, 0.25], v = [1, 0.4375]; corrections 0.75, 0.4375;
+//     m_hat = [4/3, 1/3], v_hat = [1 / 0.4375, 1],
+//     U2 = [(4/3) / (sqrt(1 / 0.4375) + 0.25), (1/3) / 1.25].
+// W = -U1 / |U1| - U2 / |U2|. The default betas give another U2.
+TEST(LayerwiseAdamTest, TwoStepsWithConfiguredBetasAndEpsilonMatchHandValues) {
+  const OptimizerConfig config = ParseOptimizer(R"pb(
+    name: "layerwise_adam"
+    learning_rate: 1
+    options {
+      [type.googleapis.com/nfalab.LayerwiseAdamOptions] {
+        beta1: 0.5
+        beta2: 0.75
+        epsilon: 0.25
+      }
+    }
+  )pb");
+  auto optimizer = CreateOptimizer(config);
+  ASSERT_THAT(optimizer, IsOk());
+  Matrix w = Matrix::Zero(1, 2);
+  Vector b;
+  const std::vector<ParameterBlock> blocks = {{&w, &b}};
+  Gradients g;
+  g.weight = {Matrix(1, 2)};
+  g.bias = {Vector()};
+  g.weight[0] << 2, -1;
+  ASSERT_THAT((*optimizer)->Step(g, blocks), IsOk());
+  g.weight[0] << 1, 1;
+  ASSERT_THAT((*optimizer)->Step(g, blocks), IsOk());
+
+  const double u1[2] = {2 / 2.25, -1 / 1.25};
+  const double u2[2] = {(4.0 / 3) / (std::sqrt(1 / 0.4375) + 0.25),
+                        (1.0 / 3) / 1.25};
+  const double n1 = std::hypot(u1[0], u1[1]);
+  const double n2 = std::hypot(u2[0], u2[1]);
+  MatrixD expected(1, 2);
+  expected << -u1[0] / n1 - u2[0] / n2, -u1[1] / n1 - u2[1] / n2;
+  EXPECT_THAT(MatrixD(w.cast<double>()), ApproxEq(expected, 1e-6, 1e-7));
+}
+
+// No options and options with the defaults spelled out give the same
+// steps bit for bit (the defaults are PyTorch Adam's).
+TEST(LayerwiseAdamTest, DefaultOptionsAreTheUnsetOnes) {
+  const LayerwiseAdamOptions defaults;
+  EXPECT_EQ(defaults.beta1(), 0.9);
+  EXPECT_EQ(defaults.beta2(), 0.999);
+  EXPECT_EQ(defaults.epsilon(), 1e-8);
+  const OptimizerConfig spelled = ParseOptimizer(R"pb(
+    name: "layerwise_adam"
+    learning_rate: 0.03
+    options {
+      [type.googleapis.com/nfalab.LayerwiseAdamOptions] {
+        beta1: 0.9
+        beta2: 0.999
+        epsilon: 1e-8
+      }
+    }
+  )pb");
+  Model a = MakeMlp(9);
+  Model b = a;
+  auto first = Create(0.03);
+  auto second = CreateOptimizer(spelled);
+  ASSERT_THAT(second, IsOk());
+  Rng rng(10);
+  for (int step = 0; step < 3; ++step) {
+    const Gradients g = RandomGradients(a, &rng);
+    ASSERT_THAT(first->Step(g, a.ParameterBlocks()), IsOk());
+    ASSERT_THAT((*second)->Step(g, b.ParameterBlocks()), IsOk());
+  }
+  for (int i = 0; i < a.num_weighted_layers(); ++i) {
+    EXPECT_EQ(a.weighted_layer(i).weight(), b.weighted_layer(i).weight());
+    EXPECT_EQ(a.weighted_layer(i).bias(), b.weighted_layer(i).bias());
+  }
+}
+
+TEST(LayerwiseAdamTest, BadOptionValuesAreRejectedByName) {
+  struct Case {
+    const char* options;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"beta2: 1.5",
+                "optimizer.options (nfalab.LayerwiseAdamOptions).beta2 must "
+                "be in [0, 1), got 1.5"},
+           Case{"beta1: -0.1",
+                "optimizer.options (nfalab.LayerwiseAdamOptions).beta1 must "
+                "be in [0, 1), got -0.1"},
+           Case{"beta1: 1",
+                "optimizer.options (nfalab.LayerwiseAdamOptions).beta1 must "
+                "be in [0, 1), got 1"},
+           Case{"epsilon: 0",
+                "optimizer.options (nfalab.LayerwiseAdamOptions).epsilon "
+                "must be positive and finite, got 0"},
+           Case{"epsilon: inf",
+                "optimizer.options (nfalab.LayerwiseAdamOptions).epsilon "
+                "must be positive and finite, got inf"},
+       }) {
+    SCOPED_TRACE(c.options);
+    const OptimizerConfig config = ParseOptimizer(
+        absl::StrCat("name: \"layerwise_adam\" learning_rate: 0.1 options { "
+                     "[type.googleapis.com/nfalab.LayerwiseAdamOptions] { ",
+                     c.options, " } }"));
+    EXPECT_THAT(
+        CreateOptimizer(config).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, ::testing::Eq(c.message)));
+  }
+}
+
+TEST(LayerwiseAdamTest, OptionsOfAnotherTypeNameBothTypes) {
+  OptimizerConfig config;
+  config.set_name("layerwise_adam");
+  config.mutable_options()->PackFrom(OptimizerConfig());
+  EXPECT_THAT(
+      CreateOptimizer(config).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("optimizer.options holds "
+                                          "nfalab.OptimizerConfig"),
+                                HasSubstr("nfalab.LayerwiseAdamOptions"))));
 }
 
 }  // namespace

@@ -121,10 +121,10 @@ TEST(CliTest, BadLayerListsAreOneErrorLineAndWriteNothing) {
       {"slo_target",
        "model { layers { type: 'linear' out_features: 8 } "
        "layers { type: 'activation' activation: 'relu' } "
-       "layers { type: 'linear' } } optimizer { name: 'slo' "
-       "slo { target_layers: 4 } }",
-       "optimizer.slo.target_layers[0] is 4; the model's weighted layers are "
-       "numbered 1..2"},
+       "layers { type: 'linear' } } optimizer { name: 'slo' options { "
+       "[type.googleapis.com/nfalab.SloOptions] { target_layers: 4 } } }",
+       "optimizer.options (nfalab.SloOptions).target_layers[0] is 4; the "
+       "model's weighted layers are numbered 1..2"},
   };
   for (const BadLayerList& bad : cases) {
     SCOPED_TRACE(bad.name);

@@ -13,8 +13,10 @@
 #include "core/version.h"
 #include "experiment/config_io.h"
 #include "experiment/trainer.h"
+#include "experiment/validate.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "optimizers/slo_options.h"
 #include "tests/status_matchers.h"
 #include "tests/test_seed.h"
 
@@ -219,6 +221,79 @@ TEST(CheckpointTest, ReadCheckpointNamesThePath) {
                        Eq(path + " is not an nfalab checkpoint")));
   EXPECT_THAT(ReadCheckpoint(path + ".missing"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(".missing")));
+}
+
+// A tiny SLO run with its options given as `slo_text` (inside optimizer {}),
+// written to `dir`: its checkpoint's config and its metrics.csv.
+struct SloRun {
+  ExperimentConfig checkpoint_config;
+  std::string metrics_csv;
+  std::string config_pbtxt;
+};
+
+SloRun RunSlo(const std::string& slo_text, const std::string& dir) {
+  absl::StatusOr<ExperimentConfig> config =
+      ParseConfig(absl::StrCat(R"pb(
+                                 name: "tiny_slo"
+                                 data {
+                                   source: "synthetic"
+                                   n_train: 12
+                                   n_test: 4
+                                   synthetic { input_dim: 3 teacher_width: 4 }
+                                 }
+                                 model { depth: 1 width: 3 }
+                                 training { epochs: 2 batch_size: 5 }
+                                 measurement { measure_samples: 6 }
+                                 checkpoint_every: 1
+                                 optimizer { name: "slo" momentum: 0.9)pb",
+                               " ", slo_text, " }"),
+                  "tiny_slo");
+  NFALAB_CHECK(config.ok()) << config.status();
+  RunOptions options;
+  options.out_dir = ::testing::TempDir() + "/" + dir;
+  options.overwrite = true;
+  const absl::StatusOr<RunResult> run = RunExperiment(*config, options);
+  NFALAB_CHECK(run.ok()) << run.status();
+  absl::StatusOr<ExperimentConfig> resumed = LoadResumeConfig(options.out_dir);
+  NFALAB_CHECK(resumed.ok()) << resumed.status();
+  absl::StatusOr<std::string> metrics =
+      ReadFile(options.out_dir + "/metrics.csv");
+  absl::StatusOr<std::string> written =
+      ReadFile(options.out_dir + "/config.pbtxt");
+  NFALAB_CHECK(metrics.ok() && written.ok());
+  return {*resumed, *metrics, *written};
+}
+
+// A checkpoint written with the deprecated `slo {}` still resumes: its
+// config validates and names the same options. The options form gives the
+// same run byte for byte, and its config.pbtxt parses back to the config
+// the checkpoint holds.
+TEST(CheckpointTest, SloAliasAndOptionsFormCheckpointsResumeAlike) {
+  const SloRun alias =
+      RunSlo("slo { target_layers: 2 base_speed: 0.5 }", "slo_alias");
+  const SloRun options = RunSlo(
+      "options { [type.googleapis.com/nfalab.SloOptions] { target_layers: 2 "
+      "base_speed: 0.5 } }",
+      "slo_options");
+  EXPECT_THAT(ValidateConfig(alias.checkpoint_config), IsOk());
+  EXPECT_THAT(ValidateConfig(options.checkpoint_config), IsOk());
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      const SloOptions from_alias,
+      SloOptionsOf(alias.checkpoint_config.optimizer()));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      const SloOptions from_options,
+      SloOptionsOf(options.checkpoint_config.optimizer()));
+  EXPECT_EQ(from_alias.SerializeAsString(), from_options.SerializeAsString());
+  EXPECT_EQ(from_options.base_speed(), 0.5);
+  EXPECT_EQ(alias.metrics_csv, options.metrics_csv);
+
+  EXPECT_THAT(options.config_pbtxt,
+              HasSubstr("[type.googleapis.com/nfalab.SloOptions]"));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      const ExperimentConfig reparsed,
+      ParseConfig(options.config_pbtxt, "config.pbtxt"));
+  EXPECT_EQ(reparsed.optimizer().SerializeAsString(),
+            options.checkpoint_config.optimizer().SerializeAsString());
 }
 
 }  // namespace

@@ -193,6 +193,23 @@ TEST(ValidateTest, BadPreprocessingIsRejectedBeforeLoading) {
 }
 
 TEST(ValidateTest, SloTargetBeyondTheModelIsRejected) {
+  EXPECT_THAT(
+      ValidateText("model { depth: 2 } optimizer { name: \"slo\" options { "
+                   "[type.googleapis.com/nfalab.SloOptions] { "
+                   "target_layers: [1, 4] } } }"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("optimizer.options (nfalab.SloOptions)."
+                         "target_layers[1] is 4")));
+  EXPECT_THAT(
+      ValidateText("model { depth: 2 } optimizer { name: \"slo\" options { "
+                   "[type.googleapis.com/nfalab.SloOptions] { "
+                   "target_layers: 3 } } }"),
+      IsOk());
+}
+
+// Configs written before optimizer.options still load: the deprecated
+// optimizer.slo reads as the options, and errors name it.
+TEST(ValidateTest, DeprecatedSloAliasStillValidates) {
   EXPECT_THAT(ValidateText("model { depth: 2 } optimizer { name: \"slo\" slo { "
                            "target_layers: [1, 4] } }"),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -200,6 +217,67 @@ TEST(ValidateTest, SloTargetBeyondTheModelIsRejected) {
   EXPECT_THAT(ValidateText("model { depth: 2 } optimizer { name: \"slo\" "
                            "slo { target_layers: 3 } }"),
               IsOk());
+  EXPECT_THAT(
+      ValidateText("optimizer { name: \"slo\" slo { target_layers: 1 } "
+                   "options { [type.googleapis.com/nfalab.SloOptions] { "
+                   "target_layers: 1 } } }"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("optimizer.slo and optimizer.options are both set")));
+}
+
+TEST(ValidateTest, OptionsAreCheckedAgainstTheEntrysDeclaredType) {
+  EXPECT_THAT(ValidateText("optimizer { name: \"sgd\" options { "
+                           "[type.googleapis.com/nfalab.SloOptions] { } } }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer \"sgd\" takes no options")));
+  EXPECT_THAT(
+      ValidateText("data { source: \"synthetic\" options { "
+                   "[type.googleapis.com/nfalab.SloOptions] { } } }"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("data.options is set (nfalab.SloOptions), but dataset "
+                         "source \"synthetic\" takes no options")));
+  EXPECT_THAT(
+      ValidateText("model { layers { type: \"linear\" options { "
+                   "[type.googleapis.com/nfalab.SloOptions] { } } } }"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("model.layers[0].options is set (nfalab.SloOptions), "
+                         "but layer \"linear\" takes no options")));
+}
+
+// A type URL naming a message this binary does not have is a parse error
+// naming it (a plugin's options need the plugin loaded first).
+TEST(ConfigTest, OptionsOfAnUnknownTypeAreAParseError) {
+  EXPECT_THAT(ParseConfig("optimizer { name: \"x\" options { "
+                          "[type.googleapis.com/my.Missing] { a: 1 } } }",
+                          "bad.pbtxt"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("bad.pbtxt:1:"),
+                                        HasSubstr("my.Missing"))));
+}
+
+// Options round-trip through the text a run writes as config.pbtxt, and an
+// override can set them (as a study's `set:` does).
+TEST(ConfigTest, OptionsRoundTripThroughTextAndOverrides) {
+  absl::StatusOr<ExperimentConfig> config = ParseConfig(
+      "optimizer { name: \"slo\" options { "
+      "[type.googleapis.com/nfalab.SloOptions] { target_layers: 2 "
+      "base_speed: 0.25 } } }",
+      "options.pbtxt");
+  ASSERT_THAT(config, IsOk());
+  const std::string text = ConfigToText(*config);
+  EXPECT_THAT(text, HasSubstr("[type.googleapis.com/nfalab.SloOptions]"));
+  absl::StatusOr<ExperimentConfig> again = ParseConfig(text, "config.pbtxt");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->SerializeAsString(), config->SerializeAsString());
+
+  ExperimentConfig overridden;
+  ASSERT_THAT(ApplyOverride("optimizer.options={[type.googleapis.com/"
+                            "nfalab.SloOptions] { target_layers: 2 "
+                            "base_speed: 0.25 }}",
+                            &overridden),
+              IsOk());
+  EXPECT_EQ(overridden.optimizer().options().SerializeAsString(),
+            config->optimizer().options().SerializeAsString());
 }
 
 TEST(OverrideTest, SetsNestedScalarsEnumsAndStrings) {

@@ -20,11 +20,13 @@
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "layers/sequential.h"
 #include "layers/model_config.pb.h"
+#include "layers/sequential.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/optimizer_config.pb.h"
 #include "optimizers/optimizer_state.pb.h"
+#include "optimizers/slo_options.h"
+#include "optimizers/slo_options.pb.h"
 #include "tests/matrix_matchers.h"
 #include "tests/optimizers/optimizer_test_util.h"
 #include "tests/status_matchers.h"
@@ -689,6 +691,120 @@ TEST(SloTest, LoadStateRejectsAnotherOptimizersState) {
   state.add_tensors()->set_name("weight_velocity/0");
   EXPECT_THAT(slo->LoadState(state),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("odd")));
+}
+
+// The options form of SloConfig(p): the same SloOptions in
+// optimizer.options instead of the deprecated optimizer.slo.
+OptimizerConfig SloOptionsConfig(const SloParams& p) {
+  OptimizerConfig config = SloConfig(p);
+  const absl::StatusOr<SloOptions> options = SloOptionsOf(config);
+  EXPECT_TRUE(options.ok()) << options.status();
+  SetSloOptions(options.value_or(SloOptions()), &config);
+  return config;
+}
+
+// The alias and the options form configure the same optimizer: three steps
+// with momentum and decay give bit-identical weights, in both modes.
+TEST(SloOptionsTest, AliasAndOptionsFormGiveBitIdenticalSteps) {
+  for (const auto mode : {SloOptions::NORMALIZED, SloOptions::SCALED}) {
+    SCOPED_TRACE(mode);
+    SloParams p;
+    p.momentum = 0.9;
+    p.weight_decay = 0.05;
+    p.target_layers = {2};
+    p.target_speed = 0.7;
+    p.base_speed = 0.2;
+    p.mode = mode;
+    const OptimizerConfig alias = SloConfig(p);
+    const OptimizerConfig options = SloOptionsConfig(p);
+    ASSERT_TRUE(options.has_options());
+    NFALAB_ASSERT_OK_AND_ASSIGN(Model a, MakeMlp(/*depth=*/2, true, 200));
+    Model b = a;
+    NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> first,
+                                CreateOptimizer(alias));
+    NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> second,
+                                CreateOptimizer(options));
+    const Model initial = a;
+    Rng rng(201);
+    for (int step = 0; step < 3; ++step) {
+      const Gradients g = RandomGradients(a, &rng);
+      NFALAB_ASSERT_OK(first->Step(g, a.ParameterBlocks()));
+      NFALAB_ASSERT_OK(second->Step(g, b.ParameterBlocks()));
+    }
+    EXPECT_TRUE(SameParameters(a, b));
+    EXPECT_FALSE(SameParameters(a, initial));  // The steps did something.
+  }
+}
+
+TEST(SloOptionsTest, ErrorsOfTheOptionsFormNameTheOptionsField) {
+  SloParams p;
+  p.target_speed = -1.0;
+  EXPECT_THAT(CreateOptimizer(SloOptionsConfig(p)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer.options (nfalab.SloOptions)."
+                                 "target_speed must be >= 0")));
+  p = SloParams();
+  p.target_layers = {1, 1};
+  EXPECT_THAT(CreateOptimizer(SloOptionsConfig(p)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer.options (nfalab.SloOptions)."
+                                 "target_layers lists layer 1 twice")));
+}
+
+TEST(SloOptionsTest, BothAliasAndOptionsIsAnError) {
+  OptimizerConfig config = SloOptionsConfig(SloParams());
+  config.mutable_slo()->add_target_layers(1);
+  EXPECT_THAT(CreateOptimizer(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("optimizer.slo and optimizer.options "
+                                       "are both set"),
+                             HasSubstr("keep one"))));
+}
+
+TEST(SloOptionsTest, OptionsOfAnotherTypeNameBothTypes) {
+  OptimizerConfig config = SloConfig(SloParams());
+  config.clear_slo();
+  config.mutable_options()->PackFrom(OptimizerConfig());  // Not SloOptions.
+  EXPECT_THAT(CreateOptimizer(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("optimizer.options holds "
+                                       "nfalab.OptimizerConfig"),
+                             HasSubstr("takes nfalab.SloOptions"))));
+}
+
+TEST(SloOptionsTest, SgdDeclaresNoOptionsAndRejectsThem) {
+  OptimizerConfig config;
+  config.set_name("sgd");
+  config.mutable_options()->PackFrom(SloOptions());
+  EXPECT_THAT(CreateOptimizer(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("optimizer.options is set (nfalab.SloOptions)"
+                                 ", but optimizer \"sgd\" takes no options")));
+  EXPECT_EQ(OptimizerRegistry::Global().OptionsExample("sgd"), nullptr);
+}
+
+TEST(SloOptionsTest, RegisteredExampleIsSloOptionsTargetingLayerOne) {
+  const auto example = OptimizerRegistry::Global().OptionsExample("slo");
+  ASSERT_NE(example, nullptr);
+  ASSERT_EQ(example->GetDescriptor()->full_name(), "nfalab.SloOptions");
+  const auto& slo = static_cast<const SloOptions&>(*example);
+  EXPECT_THAT(slo.target_layers(), ::testing::ElementsAre(1));
+  EXPECT_EQ(slo.target_speed(), 1.0);
+}
+
+TEST(SloOptionsTest, SloOptionsOfReadsEitherFormAndDefaultsToEmpty) {
+  OptimizerConfig config;
+  NFALAB_ASSERT_OK_AND_ASSIGN(SloOptions none, SloOptionsOf(config));
+  EXPECT_EQ(none.target_layers_size(), 0);
+  config.mutable_slo()->add_target_layers(3);
+  EXPECT_EQ(SloOptionsPath(config), "optimizer.slo");
+  NFALAB_ASSERT_OK_AND_ASSIGN(SloOptions alias, SloOptionsOf(config));
+  EXPECT_THAT(alias.target_layers(), ::testing::ElementsAre(3));
+  SetSloOptions(alias, &config);
+  EXPECT_FALSE(config.has_slo());
+  EXPECT_EQ(SloOptionsPath(config), "optimizer.options (nfalab.SloOptions)");
+  NFALAB_ASSERT_OK_AND_ASSIGN(SloOptions packed, SloOptionsOf(config));
+  EXPECT_THAT(packed.target_layers(), ::testing::ElementsAre(3));
 }
 
 }  // namespace

@@ -98,5 +98,44 @@ TEST(DatasetSourceChecksTest, ErrorWithoutAMessageFails) {
   EXPECT_EQ(row.detail, "an error without a message");
 }
 
+// Valid 4 x input_dim splits when data.options holds SyntheticOptions (a
+// stand-in options type), else an error without a message (a failure).
+class NeedsOptions : public DatasetSource {
+ public:
+  absl::StatusOr<DatasetSplits> Load(const DatasetConfig& config) override {
+    SyntheticOptions options;
+    if (!config.has_options() || !config.options().UnpackTo(&options)) {
+      return absl::NotFoundError("");
+    }
+    DatasetSplits splits;
+    splits.train.x = Matrix::Zero(4, options.input_dim());
+    splits.train.y = Matrix::Zero(4, 1);
+    return splits;
+  }
+};
+
+// The check loads a source that declares options with its registered
+// example, and without one when it declares none.
+TEST(DatasetSourceChecksTest, SourceWithOptionsIsLoadedWithItsExample) {
+  SyntheticOptions example;
+  example.set_input_dim(3);
+  {
+    const ScopedRegistration<DatasetSourceRegistry> planted(
+        DatasetSourceRegistry::Global(), "test_needs_options",
+        FactoryOf<DatasetSource, NeedsOptions>(),
+        std::make_shared<const SyntheticOptions>(example));
+    const ConformanceCheck row = RowOf(CheckDatasetSource("test_needs_options"),
+                                       "load without data files");
+    EXPECT_EQ(row.result, CheckResult::kPass) << row.detail;
+  }
+  const ScopedRegistration<DatasetSourceRegistry> planted(
+      DatasetSourceRegistry::Global(), "test_needs_options",
+      FactoryOf<DatasetSource, NeedsOptions>());
+  EXPECT_EQ(
+      RowOf(CheckDatasetSource("test_needs_options"), "load without data files")
+          .result,
+      CheckResult::kFail);
+}
+
 }  // namespace
 }  // namespace nfalab

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/slo_options.pb.h"
 #include "tests/plugins/conformance_test_util.h"
 
 namespace nfalab {
@@ -37,16 +38,6 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::string>& info) {
       return info.param;
     });
-
-TEST(OptimizerChecksTest, ConfigIsTheDefaultAtASmallRateExceptForSlo) {
-  const OptimizerConfig sgd = ConformanceOptimizerConfig("sgd");
-  EXPECT_EQ(sgd.name(), "sgd");
-  EXPECT_EQ(sgd.learning_rate(), 0.01);
-  EXPECT_EQ(sgd.momentum(), 0.0);
-  EXPECT_FALSE(sgd.has_slo());
-  EXPECT_THAT(ConformanceOptimizerConfig("slo").slo().target_layers(),
-              ElementsAre(1));
-}
 
 TEST(OptimizerChecksTest, SgdRowsShowTheLossGoingDown) {
   const ConformanceCheck row =
@@ -80,6 +71,43 @@ class StepFails : public Optimizer {
     return absl::InvalidArgumentError("no step today");
   }
 };
+
+TEST(OptimizerChecksTest, ConfigIsTheDefaultAtASmallRatePlusExampleOptions) {
+  const OptimizerConfig sgd = ConformanceOptimizerConfig("sgd");
+  EXPECT_EQ(sgd.name(), "sgd");
+  EXPECT_EQ(sgd.learning_rate(), 0.01);
+  EXPECT_EQ(sgd.momentum(), 0.0);
+  EXPECT_FALSE(sgd.has_options());  // sgd declares no options.
+  // slo's registered example, not a name-specific rule in the checks.
+  const OptimizerConfig slo = ConformanceOptimizerConfig("slo");
+  SloOptions options;
+  ASSERT_TRUE(slo.options().UnpackTo(&options));
+  EXPECT_THAT(options.target_layers(), ElementsAre(1));
+}
+
+// A planted optimizer that needs its options: the checks hand it the
+// example it registered, so it passes.
+TEST(OptimizerChecksTest, EntryWithOptionsIsCreatedFromItsExample) {
+  SloOptions example;
+  example.add_target_layers(7);
+  const ScopedRegistration<OptimizerRegistry> planted(
+      OptimizerRegistry::Global(), "test_needs_options",
+      [](const OptimizerConfig& config)
+          -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+        SloOptions options;
+        if (!config.options().UnpackTo(&options) ||
+            options.target_layers_size() != 1 ||
+            options.target_layers(0) != 7) {
+          return absl::InvalidArgumentError("no example options");
+        }
+        return std::make_unique<StepFails>();
+      },
+      std::make_shared<const SloOptions>(example));
+  const std::vector<ConformanceCheck> checks =
+      CheckOptimizer("test_needs_options");
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[0].result, CheckResult::kPass) << checks[0].detail;
+}
 
 TEST(OptimizerChecksTest, GradientAscentFails) {
   const ScopedRegistration<OptimizerRegistry> planted(

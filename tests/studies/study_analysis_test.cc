@@ -1,7 +1,7 @@
 // Study analyses chosen by the study config: thresholds from the config
 // change the verdict (a hand-computed SLO case), unknown names and bad
 // thresholds are errors that name them, a registered analysis needs no
-// change to the report module, and SloTargetLayers reads the compiled field.
+// change to the report module, and SloTargetLayers reads either form of the SLO options.
 #include "studies/study_analysis.h"
 
 #include <memory>
@@ -192,13 +192,24 @@ TEST(StudyAnalysisTest, ARegisteredAnalysisNeedsNoReportChange) {
   EXPECT_GT(report.find("## Claim 3: SLO against SGD"), count);
 }
 
-TEST(SloTargetLayersTest, ReadsTheCompiledFieldSortedWithoutRepeats) {
+TEST(SloTargetLayersTest, ReadsEitherFormSortedWithoutRepeats) {
   EXPECT_THAT(SloTargetLayers(Parse<ExperimentConfig>(
                   R"pb(optimizer {
                          name: "slo"
-                         slo { target_layers: [ 3, 1, 3 ] }
+                         options {
+                           [type.googleapis.com/nfalab.SloOptions] {
+                             target_layers: [ 3, 1, 3 ]
+                           }
+                         }
                        })pb")),
               ElementsAre(1, 3));
+  // The deprecated alias, as the shipped studies' run configs still have it.
+  EXPECT_THAT(SloTargetLayers(Parse<ExperimentConfig>(
+                  R"pb(optimizer {
+                         name: "slo"
+                         slo { target_layers: [ 5, 2 ] }
+                       })pb")),
+              ElementsAre(2, 5));
   EXPECT_THAT(SloTargetLayers(
                   Parse<ExperimentConfig>(R"pb(optimizer { name: "sgd" })pb")),
               IsEmpty());

@@ -377,12 +377,12 @@ StudyResults SloStudy() {
       points {
         label: "slo_l1"
         set: "optimizer.name=slo"
-        set: "optimizer.slo.target_layers=1"
+        set: "optimizer.options={[type.googleapis.com/nfalab.SloOptions] { target_layers: 1 }}"
       }
       points {
         label: "slo_l2"
         set: "optimizer.name=slo"
-        set: "optimizer.slo.target_layers=2"
+        set: "optimizer.options={[type.googleapis.com/nfalab.SloOptions] { target_layers: 2 }}"
       }
     }
     seeds: [ 0, 1 ]
@@ -400,7 +400,9 @@ StudyResults SloStudy() {
       {"slo_l1",
        R"pb(optimizer {
               name: "slo"
-              slo { target_layers: 1 }
+              options {
+                [type.googleapis.com/nfalab.SloOptions] { target_layers: 1 }
+              }
             })pb",
        {0.7, 0.8},
        {0.2, 0.2},
@@ -408,7 +410,9 @@ StudyResults SloStudy() {
       {"slo_l2",
        R"pb(optimizer {
               name: "slo"
-              slo { target_layers: 2 }
+              options {
+                [type.googleapis.com/nfalab.SloOptions] { target_layers: 2 }
+              }
             })pb",
        {0.1, 0.1},
        {0.6, 0.6},
