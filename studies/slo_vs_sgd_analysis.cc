@@ -14,10 +14,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "core/plugin_options.h"
+#include "core/status_macros.h"
+#include "google/protobuf/any.pb.h"
 #include "optimizers/slo_options.h"
 #include "report/statistics.h"
 #include "studies/grid_points.h"
 #include "studies/report_format.h"
+#include "studies/slo_vs_sgd_options.pb.h"
 #include "studies/study_analysis.h"
 
 namespace nfalab {
@@ -81,7 +85,7 @@ std::vector<std::string> MatchKey(const StudyConfig& study,
   return key;
 }
 
-std::string SloSection(const StudyConfig::SloVsSgd& thresholds,
+std::string SloSection(const SloVsSgdOptions& thresholds,
                        const StudyResults& results,
                        const std::vector<GridPoint>& points) {
   const double min_uc_gain = thresholds.min_uc_gain();
@@ -216,7 +220,7 @@ std::string SloSection(const StudyConfig::SloVsSgd& thresholds,
 
 class SloVsSgdAnalysis : public StudyAnalysis {
  public:
-  explicit SloVsSgdAnalysis(StudyConfig::SloVsSgd thresholds)
+  explicit SloVsSgdAnalysis(SloVsSgdOptions thresholds)
       : thresholds_(std::move(thresholds)) {}
 
   std::string Section(const StudyResults& results,
@@ -226,30 +230,31 @@ class SloVsSgdAnalysis : public StudyAnalysis {
   }
 
  private:
-  const StudyConfig::SloVsSgd thresholds_;
+  const SloVsSgdOptions thresholds_;
 };
 
 absl::StatusOr<std::unique_ptr<StudyAnalysis>> CreateSloVsSgd(
-    const StudyConfig& study) {
-  const StudyConfig::SloVsSgd& thresholds = study.slo_vs_sgd();
+    const google::protobuf::Any* options) {
+  NFALAB_ASSIGN_OR_RETURN(SloVsSgdOptions thresholds,
+                          UnpackOptions<SloVsSgdOptions>(options, "options"));
   if (!std::isfinite(thresholds.min_uc_gain())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("slo_vs_sgd.min_uc_gain is ", thresholds.min_uc_gain(),
-                     "; it must be a finite number"));
+    return OptionsError("options", thresholds, "min_uc_gain",
+                        absl::StrCat("must be a finite number, got ",
+                                     thresholds.min_uc_gain()));
   }
   if (!(std::isfinite(thresholds.max_train_loss_ratio()) &&
         thresholds.max_train_loss_ratio() > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "slo_vs_sgd.max_train_loss_ratio is ",
-        thresholds.max_train_loss_ratio(), "; it must be a finite number > 0"));
+    return OptionsError("options", thresholds, "max_train_loss_ratio",
+                        absl::StrCat("must be a finite number > 0, got ",
+                                     thresholds.max_train_loss_ratio()));
   }
   return std::unique_ptr<StudyAnalysis>(new SloVsSgdAnalysis(thresholds));
 }
 
 }  // namespace
 
-NFALAB_REGISTER_STUDY_ANALYSIS_FACTORY(
+NFALAB_REGISTER_STUDY_ANALYSIS_WITH_OPTIONS(
     "slo_vs_sgd", "paper claim 3: SLO against SGD at each SLO target layer",
-    CreateSloVsSgd);
+    CreateSloVsSgd, SloVsSgdOptions());
 
 }  // namespace nfalab

@@ -109,8 +109,13 @@ std::string RenderStudyReport(
   // The enum's name when the study selects by the enum, as reports always
   // have; the names when it lists them.
   const std::string analysis =
-      study.analyses_size() > 0 ? absl::StrJoin(study.analyses(), ", ")
-                                : StudyConfig::Analysis_Name(study.analysis());
+      study.analyses_size() > 0
+          ? absl::StrJoin(
+                study.analyses(), ", ",
+                [](std::string* out, const StudyConfig::AnalysisSpec& spec) {
+                  out->append(spec.name());
+                })
+          : StudyConfig::Analysis_Name(study.analysis());
 
   std::string out = absl::StrCat("# Study report: ", study.name(), "\n\n");
   absl::StrAppend(&out, "- Study: ", Code(study.name()), "\n");

@@ -1,7 +1,8 @@
 // Study analyses chosen by the study config: thresholds from the config
 // change the verdict (a hand-computed SLO case), unknown names and bad
 // thresholds are errors that name them, a registered analysis needs no
-// change to the report module, and SloTargetLayers reads either form of the SLO options.
+// change to the report module, and SloTargetLayers reads either form of the SLO
+// options.
 #include "studies/study_analysis.h"
 
 #include <memory>
@@ -17,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "report/metrics_table.h"
 #include "studies/slo_vs_sgd_analysis.h"
+#include "studies/slo_vs_sgd_options.pb.h"
 #include "studies/study_report.h"
 #include "studies/study_results.h"
 #include "tests/status_matchers.h"
@@ -44,19 +46,25 @@ Proto Parse(const std::string& text) {
 //   SGD: UC-NFC(1) 0.30, train loss 0.010;
 //   SLO: UC-NFC(1) 0.45, train loss 0.025;
 // so dUC-NFC = 0.15 and the train-loss ratio SLO/SGD = 2.5.
+// `thresholds`: SloVsSgdOptions fields in text format; empty selects the
+// analysis by the enum shorthand, without options.
 StudyResults SloStudy(const std::string& thresholds) {
   StudyResults results;
-  results.study =
-      Parse<StudyConfig>(R"pb(
-                           name: "slo"
-                           analysis: SLO_VS_SGD
-                           sweeps {
-                             name: "optimizer"
-                             points { label: "sgd" set: "optimizer.name=sgd" }
-                             points { label: "slo" set: "optimizer.name=slo" }
-                           }
-                         )pb" +
-                         thresholds);
+  results.study = Parse<StudyConfig>(
+      R"pb(
+        name: "slo"
+        sweeps {
+          name: "optimizer"
+          points { label: "sgd" set: "optimizer.name=sgd" }
+          points { label: "slo" set: "optimizer.name=slo" }
+        }
+      )pb" +
+      (thresholds.empty()
+           ? std::string("analysis: SLO_VS_SGD")
+           : absl::StrCat("analyses { name: 'slo_vs_sgd' options { "
+                          "[type.googleapis.com/"
+                          "nfalab.SloVsSgdOptions] { ",
+                          thresholds, " } } }")));
   const struct {
     std::string label, config;
     double uc, loss;
@@ -96,8 +104,7 @@ TEST(StudyAnalysisTest, DefaultThresholdsRejectTheClaim) {
 TEST(StudyAnalysisTest, ThresholdsFromTheConfigChangeTheVerdict) {
   // 0.15 >= 0.1 and 2.5 <= 3: the claim holds under these thresholds.
   const std::string report = RenderStudyReport(
-      SloStudy("slo_vs_sgd { min_uc_gain: 0.1 max_train_loss_ratio: 3 }"),
-      nullptr);
+      SloStudy("min_uc_gain: 0.1 max_train_loss_ratio: 3"), nullptr);
   EXPECT_THAT(report, HasSubstr("by at least 0.100, at a final training loss "
                                 "at most 3.000 times SGD's"));
   EXPECT_THAT(report,
@@ -105,17 +112,16 @@ TEST(StudyAnalysisTest, ThresholdsFromTheConfigChangeTheVerdict) {
                         "0.100; train-loss ratio SLO/SGD = 2.500 (0.025 / "
                         "0.010), ≤ 3.000. Claim 3 holds at layer 1.\n"));
   // Only the gain threshold relaxed: the loss ratio still fails.
-  EXPECT_THAT(
-      RenderStudyReport(SloStudy("slo_vs_sgd { min_uc_gain: 0.1 }"), nullptr),
-      HasSubstr("Claim 3 does not hold at layer 1: the training loss "
-                "is too high.\n"));
+  EXPECT_THAT(RenderStudyReport(SloStudy("min_uc_gain: 0.1"), nullptr),
+              HasSubstr("Claim 3 does not hold at layer 1: the training loss "
+                        "is too high.\n"));
 }
 
 TEST(StudyAnalysisTest, NamesListEqualsTheEnumShorthand) {
   StudyResults by_enum = SloStudy("");
   StudyResults by_name = SloStudy("");
   by_name.study.clear_analysis();
-  by_name.study.add_analyses("slo_vs_sgd");
+  by_name.study.add_analyses()->set_name("slo_vs_sgd");
   std::string a = RenderStudyReport(by_enum, nullptr);
   std::string b = RenderStudyReport(by_name, nullptr);
   EXPECT_THAT(a, HasSubstr("- Analysis: SLO_VS_SGD\n"));
@@ -127,7 +133,7 @@ TEST(StudyAnalysisTest, NamesListEqualsTheEnumShorthand) {
 TEST(StudyAnalysisTest, UnknownAnalysisIsAnErrorNamingItAndTheKnownOnes) {
   StudyResults results = SloStudy("");
   results.study.clear_analysis();
-  results.study.add_analyses("no_such_claim");
+  results.study.add_analyses()->set_name("no_such_claim");
   const auto known = HasSubstr(
       "registered: [conv_alignment, data_distribution, early_alignment, "
       "slo_vs_sgd]");
@@ -143,22 +149,39 @@ TEST(StudyAnalysisTest, UnknownAnalysisIsAnErrorNamingItAndTheKnownOnes) {
 }
 
 TEST(StudyAnalysisTest, BadThresholdIsAnErrorNamingTheField) {
-  EXPECT_THAT(CreateStudyAnalyses(
-                  SloStudy("slo_vs_sgd { max_train_loss_ratio: 0 }").study)
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("slo_vs_sgd.max_train_loss_ratio is 0")));
   EXPECT_THAT(
-      CreateStudyAnalyses(SloStudy("slo_vs_sgd { min_uc_gain: nan }").study)
-          .status(),
+      CreateStudyAnalyses(SloStudy("max_train_loss_ratio: 0").study).status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("slo_vs_sgd.min_uc_gain is nan")));
+               HasSubstr("study \"slo\", analyses[0] \"slo_vs_sgd\": options "
+                         "(nfalab.SloVsSgdOptions).max_train_loss_ratio must "
+                         "be a finite number > 0, got 0")));
+  EXPECT_THAT(CreateStudyAnalyses(SloStudy("min_uc_gain: nan").study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("options (nfalab.SloVsSgdOptions).min_uc_gain "
+                                 "must be a finite number, got nan")));
+}
+
+TEST(StudyAnalysisTest, OptionsOfAnotherTypeOrForAnAnalysisWithoutAreErrors) {
+  StudyConfig study = SloStudy("").study;
+  study.clear_analysis();
+  StudyConfig::AnalysisSpec* spec = study.add_analyses();
+  spec->set_name("slo_vs_sgd");
+  spec->mutable_options()->PackFrom(StudyConfig());
+  EXPECT_THAT(CreateStudyAnalyses(study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("nfalab.StudyConfig"),
+                             HasSubstr("nfalab.SloVsSgdOptions"))));
+  spec->set_name("early_alignment");
+  spec->mutable_options()->PackFrom(SloVsSgdOptions());
+  EXPECT_THAT(CreateStudyAnalyses(study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("analyses[0] \"early_alignment\"")));
 }
 
 TEST(StudyAnalysisTest, EnumAndNamesTogetherAreAnError) {
   StudyConfig study = SloStudy("").study;
-  study.add_analyses("slo_vs_sgd");
-  EXPECT_THAT(SelectedAnalysisNames(study).status(),
+  study.add_analyses()->set_name("slo_vs_sgd");
+  EXPECT_THAT(SelectedAnalyses(study).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("sets both analysis: SLO_VS_SGD and "
                                  "analyses")));
@@ -178,13 +201,14 @@ class RunCount : public StudyAnalysis {
 TEST(StudyAnalysisTest, ARegisteredAnalysisNeedsNoReportChange) {
   ScopedRegistration<StudyAnalysisRegistry> registration(
       StudyAnalysisRegistry::Global(), "run_count",
-      [](const StudyConfig&) -> absl::StatusOr<std::unique_ptr<StudyAnalysis>> {
+      [](const google::protobuf::Any*)
+          -> absl::StatusOr<std::unique_ptr<StudyAnalysis>> {
         return std::unique_ptr<StudyAnalysis>(new RunCount());
       });
   StudyResults results = SloStudy("");
   results.study.clear_analysis();
-  results.study.add_analyses("run_count");
-  results.study.add_analyses("slo_vs_sgd");
+  results.study.add_analyses()->set_name("run_count");
+  results.study.add_analyses()->set_name("slo_vs_sgd");
   const std::string report = RenderStudyReport(results, nullptr);
   EXPECT_THAT(report, HasSubstr("- Analysis: run_count, slo_vs_sgd\n"));
   const size_t count = report.find("## Run count\n\n2 runs in 2 grid points.");
