@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -1214,11 +1215,26 @@ const char* ResultText(CheckResult result) {
 
 }  // namespace
 
+// The registered example options of `name` in `registry`, packed; none if
+// it takes none.
+template <typename RegistryT>
+std::optional<google::protobuf::Any> ExampleOptions(const RegistryT& registry,
+                                                    const std::string& name) {
+  const auto example = registry.OptionsExample(name);
+  if (example == nullptr) return std::nullopt;
+  google::protobuf::Any any;
+  any.PackFrom(*example);
+  return any;
+}
+
 std::vector<ConformanceCheck> CheckActivation(const std::string& name) {
   CheckRows rows(ActivationRegistry::Global().kind(), name);
+  // An activation with options gets its registered example.
+  const std::optional<google::protobuf::Any> options =
+      ExampleOptions(ActivationRegistry::Global(), name);
   const absl::StatusOr<std::unique_ptr<Activation>> created =
       CreateOrAddFailure(ActivationRegistry::Global(), name, "create by name",
-                         &rows);
+                         &rows, options ? &*options : nullptr);
   if (!created.ok()) return rows.Take();
   const Activation& phi = **created;
   rows.Add("create by name",
@@ -1234,9 +1250,13 @@ std::vector<ConformanceCheck> CheckActivation(const std::string& name) {
 
 std::vector<ConformanceCheck> CheckAlignmentMeasure(const std::string& name) {
   CheckRows rows(AlignmentMeasureRegistry::Global().kind(), name);
+  // A measure with options gets its registered example.
+  const std::optional<google::protobuf::Any> options =
+      ExampleOptions(AlignmentMeasureRegistry::Global(), name);
   const absl::StatusOr<std::unique_ptr<AlignmentMeasure>> created =
       CreateOrAddFailure(AlignmentMeasureRegistry::Global(), name,
-                         "create by name", &rows);
+                         "create by name", &rows,
+                         options ? &*options : nullptr);
   if (!created.ok()) return rows.Take();
   rows.Add("create by name", Pass("ok"));
   rows.Add("finite on 3 layer shapes", CheckMeasureFinite(**created));

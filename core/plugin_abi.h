@@ -32,7 +32,8 @@
 // calls) changes incompatibly. 2: BasicLayer::uses_worker_threads,
 // PtkOptions' cache_entries and threads, ComputeTangentFeatures' `ready`.
 // 3: Registry entries carry an options example (core/plugin_options.h);
-// OptimizerConfig, LayerSpec and DatasetConfig have `options`.
+// OptimizerConfig, LayerSpec and DatasetConfig have `options`; activation
+// and measure factories take their options (a google.protobuf.Any*).
 #define NFALAB_PLUGIN_API_VERSION 3
 
 // The ELF section that holds the fingerprints.

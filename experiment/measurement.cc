@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/plugin_options.h"
 #include "core/status_macros.h"
 #include "layers/loss.h"
 #include "metrics/correlation.h"
@@ -106,6 +107,79 @@ std::vector<bool> ImageInputLayers(const Model& model) {
   return image_input;
 }
 
+namespace {
+
+// For each of `names`, the measure_options entry of the type it declares
+// (null if it declares none or none is given). InvalidArgument naming
+// measurement.measure_options[i] for a type given twice or taken by no
+// selected measure.
+absl::StatusOr<std::vector<const google::protobuf::Any*>> MatchMeasureOptions(
+    const MeasurementConfig& config, const std::vector<std::string>& names) {
+  std::vector<std::string> declared(names.size());
+  for (size_t k = 0; k < names.size(); ++k) {
+    if (const auto example =
+            AlignmentMeasureRegistry::Global().OptionsExample(names[k])) {
+      declared[k] = example->GetDescriptor()->full_name();
+    }
+  }
+  std::vector<const google::protobuf::Any*> matched(names.size(), nullptr);
+  for (int i = 0; i < config.measure_options_size(); ++i) {
+    const google::protobuf::Any& any = config.measure_options(i);
+    const std::string type = OptionsTypeName(any);
+    for (int j = 0; j < i; ++j) {
+      if (OptionsTypeName(config.measure_options(j)) == type) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "measurement.measure_options[", i, "] is a second ", type,
+            " (entry ", j, " is one too); give each type once"));
+      }
+    }
+    bool taken = false;
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (declared[k] == type) {
+        matched[k] = &any;
+        taken = true;
+      }
+    }
+    if (!taken) {
+      std::vector<std::string> takers;
+      for (size_t k = 0; k < names.size(); ++k) {
+        if (!declared[k].empty()) {
+          takers.push_back(absl::StrCat(names[k], " (", declared[k], ")"));
+        }
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "measurement.measure_options[", i, "] is a ", type,
+          ", which no selected measure takes; ",
+          takers.empty() ? "none of them takes options"
+                         : absl::StrCat("the ones with options: ",
+                                        absl::StrJoin(takers, ", "))));
+    }
+  }
+  return matched;
+}
+
+// The selected measures, created with their options.
+absl::StatusOr<std::vector<std::unique_ptr<AlignmentMeasure>>> CreateMeasures(
+    const MeasurementConfig& config) {
+  const std::vector<std::string> names = MeasureNames(config);
+  NFALAB_ASSIGN_OR_RETURN(
+      const std::vector<const google::protobuf::Any*> options,
+      MatchMeasureOptions(config, names));
+  std::vector<std::unique_ptr<AlignmentMeasure>> measures;
+  for (size_t k = 0; k < names.size(); ++k) {
+    absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
+        AlignmentMeasureRegistry::Global().Create(names[k], options[k]);
+    if (!measure.ok()) {
+      return AnnotateStatus(measure.status(),
+                            absl::StrCat("measurement (\"", names[k], "\")"));
+    }
+    measures.push_back(*std::move(measure));
+  }
+  return measures;
+}
+
+}  // namespace
+
 absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
                                        int weighted_layers) {
   if (config.measure_every() < 0) {
@@ -135,6 +209,10 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
       }
     }
   }
+  // Measures are cheap to create, so their options' checks run here.
+  if (config.measure_options_size() > 0) {
+    NFALAB_RETURN_IF_ERROR(CreateMeasures(config).status());
+  }
   for (int i = 0; i < config.layers_size(); ++i) {
     if (config.layers(i) < 1 ||
         (weighted_layers >= 0 && config.layers(i) > weighted_layers)) {
@@ -161,12 +239,9 @@ absl::StatusOr<Measurement> Measurement::Create(
     const MeasurementConfig& config, int weighted_layers, const Dataset& train,
     const std::vector<bool>& image_input) {
   NFALAB_RETURN_IF_ERROR(ValidateMeasurementConfig(config, weighted_layers));
-  std::vector<std::unique_ptr<AlignmentMeasure>> measures;
-  for (const std::string& name : MeasureNames(config)) {
-    NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<AlignmentMeasure> measure,
-                            AlignmentMeasureRegistry::Global().Create(name));
-    measures.push_back(std::move(measure));
-  }
+  NFALAB_ASSIGN_OR_RETURN(
+      std::vector<std::unique_ptr<AlignmentMeasure>> measures,
+      CreateMeasures(config));
   const int samples = config.measure_samples() == 0
                           ? train.size()
                           : std::min(config.measure_samples(), train.size());

@@ -16,9 +16,17 @@
 //   };
 //   NFALAB_REGISTER_ACTIVATION("relu", Relu, "max(h, 0)");
 //
-// and are then created by name:
+// and are then created by name (the second argument: the activation's
+// options, a google.protobuf.Any, or null for none):
 //   NFALAB_ASSIGN_OR_RETURN(auto phi,
-//   ActivationRegistry::Global().Create("relu"));
+//   ActivationRegistry::Global().Create("relu", nullptr));
+//
+// An activation with options of its own (core/plugin_options.h; e.g. swish's
+// beta) registers a factory and an example of its options message:
+//   NFALAB_REGISTER_ACTIVATION_WITH_OPTIONS("swish", CreateSwish, "...",
+//                                           SwishOptions());
+// and configs give them beside the name, as model.activation_options or a
+// layer's activation_options.
 #ifndef NFALAB_LAYERS_ACTIVATION_H_
 #define NFALAB_LAYERS_ACTIVATION_H_
 
@@ -27,6 +35,7 @@
 
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "google/protobuf/any.pb.h"
 
 namespace nfalab {
 
@@ -75,20 +84,39 @@ class ElementwiseActivation : public Activation {
   }
 };
 
-using ActivationRegistry = Registry<Activation>;
+// Factories take the activation's options (null: none given).
+using ActivationRegistry = Registry<Activation, const google::protobuf::Any*>;
 template <>
 ActivationRegistry& ActivationRegistry::Global();
 
 }  // namespace nfalab
 
 // Registers `Type` (default-constructible Activation) under `name`.
-#define NFALAB_REGISTER_ACTIVATION(name, Type, description)               \
-  NFALAB_REGISTER_ENTRY_(                                                 \
-      ::nfalab::ActivationRegistry::Global(), name, description,          \
-      []() -> ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> {   \
-        auto activation = std::make_unique<Type>();                       \
-        activation->set_name(name);                                       \
+#define NFALAB_REGISTER_ACTIVATION(name, Type, description)                  \
+  NFALAB_REGISTER_ENTRY_(                                                    \
+      ::nfalab::ActivationRegistry::Global(), name, description,             \
+      [](const ::google::protobuf::Any*)                                     \
+          -> ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> {       \
+        auto activation = std::make_unique<Type>();                          \
+        activation->set_name(name);                                          \
         return std::unique_ptr<::nfalab::Activation>(std::move(activation)); \
       })
+
+// Registers `factory` (absl::StatusOr<std::unique_ptr<Activation>>(const
+// google::protobuf::Any* options)) for an activation with options; `example`
+// is an instance of its options message, the type it unpacks (also used by
+// the conformance checks). The registry sets the activation's name.
+#define NFALAB_REGISTER_ACTIVATION_WITH_OPTIONS(name, factory, description,  \
+                                                example)                     \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                       \
+      ::nfalab::ActivationRegistry::Global(), name, description,             \
+      [](const ::google::protobuf::Any* options)                             \
+          -> ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> {       \
+        ::absl::StatusOr<std::unique_ptr<::nfalab::Activation>> activation = \
+            factory(options);                                                \
+        if (activation.ok()) (*activation)->set_name(name);                  \
+        return activation;                                                   \
+      },                                                                     \
+      example)
 
 #endif  // NFALAB_LAYERS_ACTIVATION_H_

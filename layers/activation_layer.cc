@@ -19,8 +19,12 @@ template <typename Scalar>
 absl::StatusOr<std::unique_ptr<BasicLayer<Scalar>>>
 BasicActivationLayer<Scalar>::Create(const LayerSpec& spec,
                                      const SampleShape& input) {
+  const google::protobuf::Any* options =
+      spec.has_activation_options() ? &spec.activation_options() : nullptr;
+  NFALAB_RETURN_IF_ERROR(ActivationRegistry::Global().CheckOptions(
+      spec.activation(), options, "activation_options"));
   absl::StatusOr<std::unique_ptr<Activation>> activation =
-      ActivationRegistry::Global().Create(spec.activation());
+      ActivationRegistry::Global().Create(spec.activation(), options);
   if (!activation.ok()) {
     return AnnotateStatus(activation.status(), "activation");
   }

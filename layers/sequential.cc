@@ -24,6 +24,19 @@ std::vector<int> HiddenWidths(const ModelConfig& config) {
   return std::vector<int>(config.depth(), config.width());
 }
 
+// The options of a known activation, by type and then by value: creating one
+// is cheap, so its factory's checks run here, before any weight is drawn.
+// `parent` is the config path that holds the activation_options field.
+absl::Status CheckActivation(const std::string& name,
+                             const google::protobuf::Any* options,
+                             absl::string_view parent) {
+  NFALAB_RETURN_IF_ERROR(ActivationRegistry::Global().CheckOptions(
+      name, options, absl::StrCat(parent, ".activation_options")));
+  if (options == nullptr) return absl::OkStatus();
+  return AnnotateStatus(
+      ActivationRegistry::Global().Create(name, options).status(), parent);
+}
+
 absl::Status ValidateMlpFields(const ModelConfig& config) {
   if (config.depth() < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -45,9 +58,13 @@ absl::Status ValidateMlpFields(const ModelConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("model.width must be >= 1, got ", config.width()));
   }
-  return AnnotateStatus(
+  NFALAB_RETURN_IF_ERROR(AnnotateStatus(
       ActivationRegistry::Global().CheckKnown(config.activation()),
-      "model.activation");
+      "model.activation"));
+  return CheckActivation(
+      config.activation(),
+      config.has_activation_options() ? &config.activation_options() : nullptr,
+      "model");
 }
 
 std::string LayerName(const LayerSpec& spec, int j) {
@@ -78,6 +95,7 @@ std::vector<std::string> SetMlpFields(const ModelConfig& config) {
   if (config.has_width()) fields.push_back("width");
   if (config.widths_size() > 0) fields.push_back("widths");
   if (config.has_activation()) fields.push_back("activation");
+  if (config.has_activation_options()) fields.push_back("activation_options");
   return fields;
 }
 
@@ -195,6 +213,10 @@ absl::Status ValidateLayerList(const ModelConfig& config) {
       NFALAB_RETURN_IF_ERROR(AnnotateStatus(
           ActivationRegistry::Global().CheckKnown(spec.activation()),
           absl::StrCat("model.layers[", j, "].activation")));
+      NFALAB_RETURN_IF_ERROR(CheckActivation(
+          spec.activation(),
+          spec.has_activation_options() ? &spec.activation_options() : nullptr,
+          absl::StrCat("model.layers[", j, "]")));
     }
   }
   return absl::OkStatus();
@@ -236,6 +258,9 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
       LayerSpec& activation = specs.emplace_back();
       activation.set_type("activation");
       activation.set_activation(config.activation());
+      if (config.has_activation_options()) {
+        *activation.mutable_activation_options() = config.activation_options();
+      }
     }
     specs.emplace_back().set_type("linear");
   }

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "google/protobuf/any.pb.h"
 
 namespace nfalab {
 
@@ -65,20 +66,33 @@ class AlignmentMeasure {
   virtual bool IsScaleInvariant() const { return false; }
 };
 
-using AlignmentMeasureRegistry = Registry<AlignmentMeasure>;
+// Factories take the measure's options (null: none given), from
+// measurement.measure_options.
+using AlignmentMeasureRegistry =
+    Registry<AlignmentMeasure, const google::protobuf::Any*>;
 template <>
 AlignmentMeasureRegistry& AlignmentMeasureRegistry::Global();
 
 }  // namespace nfalab
 
 // Registers `Type` (a default-constructible AlignmentMeasure) under `name`.
-#define NFALAB_REGISTER_ALIGNMENT_MEASURE(name, Type, description)      \
-  NFALAB_REGISTER_ENTRY_(                                               \
-      ::nfalab::AlignmentMeasureRegistry::Global(), name, description,  \
-      []() -> ::absl::StatusOr<                                         \
-               std::unique_ptr<::nfalab::AlignmentMeasure>> {           \
-        return std::unique_ptr<::nfalab::AlignmentMeasure>(             \
-            std::make_unique<Type>());                                  \
+#define NFALAB_REGISTER_ALIGNMENT_MEASURE(name, Type, description)           \
+  NFALAB_REGISTER_ENTRY_(                                                    \
+      ::nfalab::AlignmentMeasureRegistry::Global(), name, description,       \
+      [](const ::google::protobuf::Any*)                                     \
+          -> ::absl::StatusOr<std::unique_ptr<::nfalab::AlignmentMeasure>> { \
+        return std::unique_ptr<::nfalab::AlignmentMeasure>(                  \
+            std::make_unique<Type>());                                       \
       })
+
+// Registers `factory` (absl::StatusOr<std::unique_ptr<AlignmentMeasure>>(
+// const google::protobuf::Any* options)) for a measure with options;
+// `example` is an instance of its options message, the type it unpacks
+// from measurement.measure_options (also used by the conformance checks).
+#define NFALAB_REGISTER_ALIGNMENT_MEASURE_WITH_OPTIONS(name, factory,        \
+                                                       description, example) \
+  NFALAB_REGISTER_ENTRY_WITH_OPTIONS_(                                       \
+      ::nfalab::AlignmentMeasureRegistry::Global(), name, description,       \
+      factory, example)
 
 #endif  // NFALAB_METRICS_ALIGNMENT_MEASURE_H_

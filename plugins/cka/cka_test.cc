@@ -16,7 +16,7 @@ using ::nfalab::testing::GaussianMatrix;
 
 std::map<std::string, double> Compute(const Matrix& w, const Matrix& w0,
                                       const MatrixD& k) {
-  auto measure = AlignmentMeasureRegistry::Global().Create("cka");
+  auto measure = AlignmentMeasureRegistry::Global().Create("cka", nullptr);
   EXPECT_TRUE(measure.ok()) << measure.status();
   const LayerContext layer{1, 2, w, w0, k};
   auto values = (*measure)->Compute(layer);
@@ -70,7 +70,7 @@ TEST(CkaTest, IsOneForIdenticalKernelsAndNanForUnmovedLayer) {
 }
 
 TEST(CkaTest, DeclaresScaleInvariance) {
-  auto measure = AlignmentMeasureRegistry::Global().Create("cka");
+  auto measure = AlignmentMeasureRegistry::Global().Create("cka", nullptr);
   ASSERT_TRUE(measure.ok());
   EXPECT_TRUE((*measure)->IsScaleInvariant());
 }

@@ -388,7 +388,7 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
   const std::vector<MatrixD> k1 = Kernels(trained, x);
   NFALAB_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<AlignmentMeasure> c_nfc,
-      AlignmentMeasureRegistry::Global().Create("c_nfc"));
+      AlignmentMeasureRegistry::Global().Create("c_nfc", nullptr));
   trained.Forward(x, &cache);
   for (int l = 0; l < kReluDepth; ++l) {
     const LayerContext context{l + 1,

@@ -31,7 +31,7 @@ using ::testing::ElementsAre;
 
 std::unique_ptr<Activation> MakeActivation(const std::string& name) {
   absl::StatusOr<std::unique_ptr<Activation>> activation =
-      ActivationRegistry::Global().Create(name);
+      ActivationRegistry::Global().Create(name, nullptr);
   EXPECT_TRUE(activation.ok()) << activation.status();
   return activation.ok() ? std::move(activation).value() : nullptr;
 }
@@ -238,7 +238,7 @@ TEST(ActivationRegistryTest, BuiltinsRegisterExactlyTheDocumentedSet) {
 
 TEST(ActivationRegistryTest, UnknownNameIsNotFound) {
   absl::StatusOr<std::unique_ptr<Activation>> activation =
-      ActivationRegistry::Global().Create("gleu");
+      ActivationRegistry::Global().Create("gleu", nullptr);
   EXPECT_THAT(activation, StatusIs(absl::StatusCode::kNotFound,
                                    ::testing::HasSubstr("\"gleu\"")));
 }

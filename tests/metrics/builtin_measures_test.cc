@@ -51,7 +51,7 @@ absl::StatusOr<std::vector<MeasureValue>> RunMeasure(const std::string& name,
                                                      const Matrix& w0,
                                                      const MatrixD& k) {
   absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
-      AlignmentMeasureRegistry::Global().Create(name);
+      AlignmentMeasureRegistry::Global().Create(name, nullptr);
   if (!measure.ok()) return measure.status();
   const LayerContext context{/*layer=*/1, /*num_layers=*/3, w, w0, k};
   return (*measure)->Compute(context);
@@ -263,7 +263,7 @@ TEST(BuiltinMeasuresTest, EveryBuiltinIsScaleInvariantAsDeclared) {
   const MatrixD k = RandomPsd(7, &rng);
   for (const std::string& name : AlignmentMeasureRegistry::Global().Names()) {
     absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
-        AlignmentMeasureRegistry::Global().Create(name);
+        AlignmentMeasureRegistry::Global().Create(name, nullptr);
     ASSERT_TRUE(measure.ok()) << measure.status();
     EXPECT_TRUE((*measure)->IsScaleInvariant()) << name;
     const std::map<std::string, double> base = Measure(name, w, w0, k);

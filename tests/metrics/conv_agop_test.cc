@@ -185,7 +185,7 @@ std::vector<MeasureValue> CenteredNfcAfter(ModelD model, int l,
       ComputePtk(model, x, {l}, PtkOptions());
   EXPECT_TRUE(k.ok()) << k.status();
   absl::StatusOr<std::unique_ptr<AlignmentMeasure>> c_nfc =
-      AlignmentMeasureRegistry::Global().Create("c_nfc");
+      AlignmentMeasureRegistry::Global().Create("c_nfc", nullptr);
   EXPECT_TRUE(c_nfc.ok()) << c_nfc.status();
   const Matrix weight = layer.weight().cast<float>();
   const Matrix initial = layer.initial_weight().cast<float>();

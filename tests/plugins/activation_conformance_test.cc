@@ -106,7 +106,8 @@ class FlattensItsInput : public Activation {
 
 template <typename T>
 ActivationRegistry::Factory NamedFactory(const std::string& name) {
-  return [name]() -> absl::StatusOr<std::unique_ptr<Activation>> {
+  return [name](const google::protobuf::Any*)
+             -> absl::StatusOr<std::unique_ptr<Activation>> {
     auto activation = std::make_unique<T>();
     activation->set_name(name);
     return std::unique_ptr<Activation>(std::move(activation));

@@ -36,10 +36,11 @@ inline void ExpectNoFailedCheck(const std::vector<ConformanceCheck>& checks) {
   }
 }
 
-// A registry factory making a default-constructed T as a Base.
-template <typename Base, typename T>
-std::function<absl::StatusOr<std::unique_ptr<Base>>()> FactoryOf() {
-  return []() -> absl::StatusOr<std::unique_ptr<Base>> {
+// A registry factory making a default-constructed T as a Base; `Args` are
+// the registry's factory arguments (ignored).
+template <typename Base, typename T, typename... Args>
+std::function<absl::StatusOr<std::unique_ptr<Base>>(Args...)> FactoryOf() {
+  return [](Args...) -> absl::StatusOr<std::unique_ptr<Base>> {
     return std::unique_ptr<Base>(std::make_unique<T>());
   };
 }

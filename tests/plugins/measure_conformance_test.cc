@@ -87,7 +87,8 @@ class AlwaysFails : public AlignmentMeasure {
 TEST(MeasureChecksTest, FalseScaleInvarianceFails) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_false_invariant",
-      FactoryOf<AlignmentMeasure, FalselyScaleInvariant>());
+      FactoryOf<AlignmentMeasure, FalselyScaleInvariant,
+                const google::protobuf::Any*>());
   const std::vector<ConformanceCheck> checks =
       CheckAlignmentMeasure("test_false_invariant");
   const ConformanceCheck row = RowOf(checks, "scale invariance");
@@ -102,7 +103,7 @@ TEST(MeasureChecksTest, FalseScaleInvarianceFails) {
 TEST(MeasureChecksTest, NonDeterministicMeasureFails) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_drifts",
-      FactoryOf<AlignmentMeasure, Drifts>());
+      FactoryOf<AlignmentMeasure, Drifts, const google::protobuf::Any*>());
   const ConformanceCheck row =
       RowOf(CheckAlignmentMeasure("test_drifts"), "deterministic");
   EXPECT_EQ(row.result, CheckResult::kFail);
@@ -114,7 +115,8 @@ TEST(MeasureChecksTest, NonDeterministicMeasureFails) {
 TEST(MeasureChecksTest, NanOnTheReadoutFailsAndUndeclaredInvarianceIsSkipped) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_nan",
-      FactoryOf<AlignmentMeasure, NanOnReadout>());
+      FactoryOf<AlignmentMeasure, NanOnReadout,
+                const google::protobuf::Any*>());
   const std::vector<ConformanceCheck> checks =
       CheckAlignmentMeasure("test_nan");
   const ConformanceCheck finite = RowOf(checks, "finite on 3 layer shapes");
@@ -128,7 +130,7 @@ TEST(MeasureChecksTest, NanOnTheReadoutFailsAndUndeclaredInvarianceIsSkipped) {
 TEST(MeasureChecksTest, ComputeErrorFailsWithItsMessage) {
   const ScopedRegistration<AlignmentMeasureRegistry> planted(
       AlignmentMeasureRegistry::Global(), "test_fails",
-      FactoryOf<AlignmentMeasure, AlwaysFails>());
+      FactoryOf<AlignmentMeasure, AlwaysFails, const google::protobuf::Any*>());
   const ConformanceCheck row =
       RowOf(CheckAlignmentMeasure("test_fails"), "finite on 3 layer shapes");
   EXPECT_EQ(row.result, CheckResult::kFail);

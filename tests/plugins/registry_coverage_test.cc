@@ -26,12 +26,12 @@ TEST(RegistryCoverageTest, ActivationsAreBuiltinsPlusSwish) {
                         "sigmoid", "softplus", "swish", "tanh"}));
 }
 
-TEST(RegistryCoverageTest, AlignmentMeasuresAreBuiltinsPlusCka) {
+TEST(RegistryCoverageTest, AlignmentMeasuresAreBuiltinsPlusCkaAndNfcAlpha) {
   EXPECT_THAT(
       AlignmentMeasureRegistry::Global().Names(),
       ElementsAreArray({"c_nfc", "c_singular_alignment", "cka",
-                        "left_gram_alignment", "nfc_sqrt", "singular_alignment",
-                        "uc_nfc", "weight_change"}));
+                        "left_gram_alignment", "nfc_alpha", "nfc_sqrt",
+                        "singular_alignment", "uc_nfc", "weight_change"}));
 }
 
 TEST(RegistryCoverageTest, OptimizersAreBuiltinsPlusLayerwiseAdam) {
