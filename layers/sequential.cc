@@ -209,6 +209,11 @@ absl::Status ValidateLayerList(const ModelConfig& config) {
     NFALAB_RETURN_IF_ERROR(LayerRegistry::Global().CheckOptions(
         spec.type(), spec.has_options() ? &spec.options() : nullptr,
         absl::StrCat("model.layers[", j, "].options")));
+    if (spec.has_activation_options() && !spec.has_activation()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model.layers[", j, "].activation_options is set without an "
+          "activation to take them"));
+    }
     if (spec.has_activation()) {
       NFALAB_RETURN_IF_ERROR(AnnotateStatus(
           ActivationRegistry::Global().CheckKnown(spec.activation()),

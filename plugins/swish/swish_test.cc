@@ -148,6 +148,20 @@ TEST(SwishTest, BadOptionsAreRejectedByName) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("model.layers[1].activation_options"),
                              HasSubstr("relu"))));
+  // Options with no activation to take them.
+  EXPECT_THAT(ValidateModelConfig(ParseModel(R"pb(
+                layers {
+                  type: "linear"
+                  out_features: 2
+                  activation_options {
+                    [type.googleapis.com/nfalab.SwishOptions] { beta: 2 }
+                  }
+                }
+                layers { type: "linear" }
+              )pb")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("model.layers[0].activation_options is set "
+                                 "without an activation to take them")));
 }
 
 }  // namespace
