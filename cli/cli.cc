@@ -1,12 +1,17 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -30,6 +35,7 @@
 #include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
+#include "studies/slurm_launcher.h"
 #include "studies/study.h"
 #include "studies/study_report.h"
 
@@ -42,7 +48,9 @@ usage:
   nfalab train [--config=FILE] [--out=DIR] [--FIELD.PATH=VALUE ...]
   nfalab train --out=DIR --overwrite [--config=FILE] [--FIELD.PATH=VALUE ...]
   nfalab train --resume=DIR [--FIELD.PATH=VALUE ...]
-  nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N]
+  nfalab study STUDY.pbtxt [--out=DIR] [--shard=i/N|auto [--num_shards=N]]
+  nfalab study STUDY.pbtxt --out=DIR --launcher=slurm [--tasks=N]
+               [--slurm_*=...] [--wait] [--dry_run]
   nfalab report [--out=DIR] DIR...
   nfalab list
   nfalab plugin-flags [--root=DIR]
@@ -63,16 +71,47 @@ study   Runs a grid of experiments described by a StudyConfig
         __seed<s>/ (as train writes), printing one line per run with its
         final losses. A run that fails (e.g. diverges) leaves its error in
         its error.txt and the study goes on. Unless sharded, it ends by
-        writing the report (DIR/report.md and its figures).
+        writing the report (DIR/report.md and its figures). Each finished
+        run gets a marker (DIR/runs/<run>/complete); running the study
+        again skips finished runs, resumes an interrupted one from its
+        checkpoint.pb (checkpoint_every, or the one SIGINT/SIGTERM leaves)
+        and restarts the others, so after a crash or preemption the answer
+        is the same command. Relative paths in the study are taken from the
+        directory recorded in DIR/study.pbtxt (base_directory: where the
+        study was first started), so shards merge from anywhere.
   --out=DIR            study directory (default: runs/<study name>).
   --shard=i/N          run only the i-th of N disjoint shards of the runs
                        (1 <= i <= N; run k belongs to shard k % N + 1).
                        Shards may share one DIR or use one DIR each; then
                        `nfalab report` merges them.
+  --shard=auto         the shard from the task index of the engine running
+                       this process: a Slurm array task
+                       (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a
+                       Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with
+                       --num_shards=N, the Job's completions).
+  --launcher=slurm     submit the study to Slurm instead of running it:
+                       writes DIR/slurm/array.sbatch (an array of --tasks
+                       tasks, each running its shard into DIR with
+                       --shard=auto) and DIR/slurm/report.sbatch (runs
+                       `nfalab report DIR` after the array, however it
+                       ends), submits both with sbatch and prints the job
+                       ids. DIR must be on a filesystem every node sees.
+  --tasks=N            array tasks (default: one per run; at most the runs).
+  --slurm_partition=P, --slurm_time=T, --slurm_mem=M
+                       #SBATCH --partition / --time / --mem of both jobs.
+  --slurm_cpus_per_task=C
+                       #SBATCH --cpus-per-task of the array tasks (also
+                       their thread count).
+  --slurm_arg=--OPT=V  any other #SBATCH option for both jobs (repeatable),
+                       e.g. --slurm_arg=--account=ml.
+  --wait               block until the report job ends; exit status 0 only
+                       if it wrote the report with every run finished.
+  --dry_run            print both scripts; submit and write nothing.
 
 report  Collects the runs of one study from one or more study directories
-        (e.g. its shards), checks that every run is there exactly once, and
-        writes report.md and its figures.
+        (e.g. its shards), checks that every run is there exactly once and
+        finished, and writes report.md and its figures. Exit status 1 if
+        runs are missing (no report) or failed (after the report).
   --out=DIR            where to write the report (default: the first DIR).
 
 list    Prints every registered layer, activation, alignment measure,
@@ -380,47 +419,24 @@ absl::Status Train(const TrainArgs& args, bool interactive, std::ostream& out) {
   return absl::OkStatus();
 }
 
-// Paths in a study are taken from the user's directory, as in train: the
-// base config's data.path and export_dir, and points that set them.
-void ResolveStudyPaths(StudyConfig* study) {
-  ExperimentConfig* base = study->mutable_base();
-  if (!base->data().path().empty()) {
-    base->mutable_data()->set_path(ResolvePath(base->data().path()));
-  }
-  if (!base->export_dir().empty()) {
-    base->set_export_dir(ResolvePath(base->export_dir()));
-  }
-  for (StudyConfig::Sweep& sweep : *study->mutable_sweeps()) {
-    for (StudyConfig::Point& point : *sweep.mutable_points()) {
-      for (std::string& assignment : *point.mutable_set()) {
-        const size_t equals = assignment.find('=');
-        if (equals == std::string::npos) continue;
-        const absl::string_view key = absl::StripAsciiWhitespace(
-            absl::string_view(assignment).substr(0, equals));
-        if (key != "data.path" && key != "export_dir") continue;
-        const std::string value(absl::StripAsciiWhitespace(
-            absl::string_view(assignment).substr(equals + 1)));
-        if (value.empty() || value.front() == '"' || value.front() == '\'') {
-          continue;
-        }
-        assignment = absl::StrCat(key, "=", ResolvePath(value));
-      }
-    }
-  }
-}
-
 struct StudyArgs {
   std::vector<std::string> positional;
   std::string out_dir;
   std::string shard = "1/1";
+  int num_shards = 0;
+  std::string launcher;
+  SlurmOptions slurm;
+  bool wait = false;
+  bool dry_run = false;
   bool help = false;
 };
 
-// Parses the arguments after the command: --out=DIR, --shard=i/N (only if
-// `allow_shard`), --help and positional arguments.
+// Parses the arguments after the command: --help, positional arguments,
+// --out=DIR and, only for `study`, the shard and launcher flags.
 absl::StatusOr<StudyArgs> ParseStudyArgs(const std::vector<std::string>& args,
-                                         bool allow_shard) {
+                                         bool is_study) {
   StudyArgs parsed;
+  std::set<std::string> seen;
   for (size_t i = 1; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -431,10 +447,26 @@ absl::StatusOr<StudyArgs> ParseStudyArgs(const std::vector<std::string>& args,
       parsed.positional.push_back(args[i]);
       continue;
     }
+    if (is_study && (arg == "wait" || arg == "dry_run")) {
+      (arg == "wait" ? parsed.wait : parsed.dry_run) = true;
+      seen.insert(std::string(arg));
+      continue;
+    }
     const size_t equals = arg.find('=');
-    const absl::string_view key = arg.substr(0, equals);
-    const bool known = key == "out" || (allow_shard && key == "shard");
-    if (!known) {
+    const std::string key(arg.substr(0, equals));
+    std::string* const text_value =
+        key == "out"                            ? &parsed.out_dir
+        : !is_study                             ? nullptr
+        : key == "shard"                        ? &parsed.shard
+        : key == "launcher"                     ? &parsed.launcher
+        : key == "slurm_partition"              ? &parsed.slurm.partition
+        : key == "slurm_time"                   ? &parsed.slurm.time
+        : key == "slurm_cpus_per_task"          ? &parsed.slurm.cpus_per_task
+        : key == "slurm_mem"                    ? &parsed.slurm.mem
+        : nullptr;
+    const bool is_number = is_study && (key == "tasks" || key == "num_shards");
+    const bool is_list = is_study && key == "slurm_arg";
+    if (text_value == nullptr && !is_number && !is_list) {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown flag \"", args[i], "\" for ", args[0], " (see --help)"));
     }
@@ -448,9 +480,75 @@ absl::StatusOr<StudyArgs> ParseStudyArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(
           absl::StrCat("--", key, " needs a value: --", key, "=..."));
     }
-    (key == "out" ? parsed.out_dir : parsed.shard) = value;
+    seen.insert(key);
+    if (is_list) {
+      parsed.slurm.extra_args.push_back(value);
+    } else if (is_number) {
+      int number = 0;
+      if (!absl::SimpleAtoi(value, &number) || number < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--", key, "=", value, " must be a positive integer"));
+      }
+      (key == "tasks" ? parsed.slurm.tasks : parsed.num_shards) = number;
+    } else {
+      *text_value = value;
+    }
+  }
+  if (!is_study) return parsed;
+  if (!parsed.launcher.empty() && parsed.launcher != "slurm") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown --launcher=", parsed.launcher,
+                     " (known: slurm; without --launcher the study runs "
+                     "here)"));
+  }
+  // Launcher flags without the launcher, or with a shard, are mistakes.
+  for (const std::string& flag : seen) {
+    const bool launcher_flag =
+        flag == "tasks" || flag == "wait" || flag == "dry_run" ||
+        absl::StartsWith(flag, "slurm_");
+    if (launcher_flag && parsed.launcher.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " goes with --launcher=slurm"));
+    }
+    if ((flag == "shard" || flag == "num_shards") &&
+        !parsed.launcher.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag,
+          " does not go with --launcher=slurm: each array task picks its "
+          "shard (--tasks sets how many)"));
+    }
+  }
+  if (parsed.num_shards != 0 && parsed.shard != "auto") {
+    return absl::InvalidArgumentError(
+        "--num_shards goes with --shard=auto (a Kubernetes Indexed Job)");
+  }
+  if (!parsed.launcher.empty() && parsed.out_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "--launcher=slurm needs --out=DIR, on a filesystem every node sees");
   }
   return parsed;
+}
+
+// The directory nfalab was started in (the user's, under `bazel run`).
+std::string UserDirectory() {
+  if (const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
+      base != nullptr && *base != '\0') {
+    return base;
+  }
+  char buffer[PATH_MAX];
+  return getcwd(buffer, sizeof(buffer)) != nullptr ? buffer : ".";
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path.front() == '/') return path;
+  return absl::StrCat(UserDirectory(), "/", path);
+}
+
+// This binary, for the jobs a launcher submits.
+std::string ThisBinary() {
+  char buffer[PATH_MAX];
+  const ssize_t length = readlink("/proc/self/exe", buffer, sizeof(buffer));
+  return length > 0 ? std::string(buffer, length) : "";
 }
 
 absl::Status Study(const StudyArgs& args, std::ostream& out) {
@@ -461,17 +559,62 @@ absl::Status Study(const StudyArgs& args, std::ostream& out) {
             ? ""
             : absl::StrCat(" (", absl::StrJoin(args.positional, " "), ")")));
   }
-  NFALAB_ASSIGN_OR_RETURN(const Shard shard, ParseShard(args.shard));
+  Shard shard;
+  if (args.shard == "auto") {
+    NFALAB_ASSIGN_OR_RETURN(
+        shard, ShardFromEnvironment([](const char* name) { return std::getenv(name); },
+                                    args.num_shards));
+  } else {
+    NFALAB_ASSIGN_OR_RETURN(shard, ParseShard(args.shard));
+  }
   NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
                           LoadStudy(ResolvePath(args.positional[0])));
-  ResolveStudyPaths(&study);
+  const std::string out_dir = AbsolutePath(
+      args.out_dir.empty() ? absl::StrCat("runs/", study.name()) : args.out_dir);
+  NFALAB_ASSIGN_OR_RETURN(
+      const std::string base,
+      StudyBaseDirectory(study, out_dir, UserDirectory()));
+  study.set_base_directory(base);
+  for (PluginRecord& record : *study.mutable_base()->mutable_plugins()) {
+    if (!record.path().empty() && record.path().front() != '/') {
+      record.set_path(absl::StrCat(base, "/", record.path()));
+    }
+  }
   NFALAB_RETURN_IF_ERROR(
       UseRecordedPlugins(args.positional[0], study.mutable_base()));
-  const std::string out_dir =
-      ResolvePath(args.out_dir.empty() ? absl::StrCat("runs/", study.name())
-                                       : args.out_dir);
-  NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRunOutcome> outcomes,
-                          RunStudy(study, out_dir, shard, &out));
+
+  if (!args.launcher.empty()) {
+    SlurmOptions slurm = args.slurm;
+    slurm.nfalab_binary = ThisBinary();
+    if (args.dry_run) {
+      NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRun> runs,
+                              ExpandStudy(study));
+      NFALAB_RETURN_IF_ERROR(CheckStudyDirectory(study, out_dir));
+      NFALAB_ASSIGN_OR_RETURN(
+          const SlurmScripts scripts,
+          RenderSlurmScripts(study, static_cast<int>(runs.size()), out_dir,
+                             slurm));
+      out << "# " << out_dir << "/slurm/array.sbatch (dry run: nothing "
+          << "written or submitted)\n"
+          << scripts.array << "\n# " << out_dir
+          << "/slurm/report.sbatch (submitted with "
+          << "--dependency=afterany:<array job>)\n"
+          << scripts.report;
+      return absl::OkStatus();
+    }
+    NFALAB_ASSIGN_OR_RETURN(const SlurmJobs jobs,
+                            SubmitStudyToSlurm(study, out_dir, slurm, &out));
+    if (!args.wait) return absl::OkStatus();
+    return WaitForSlurmReport(jobs, out_dir, slurm, &out);
+  }
+
+  // SIGINT/SIGTERM (a preemption, scancel) finish the current step and
+  // save the run; running the study again continues it.
+  const ScopedInterruptHandlers interrupt_handlers;
+  NFALAB_ASSIGN_OR_RETURN(
+      const std::vector<StudyRunOutcome> outcomes,
+      RunStudy(study, out_dir, shard, &out,
+               [](int64_t) { return PendingInterruptSignal(); }));
   std::vector<std::string> failed;
   for (const StudyRunOutcome& outcome : outcomes) {
     if (!outcome.status.ok()) failed.push_back(outcome.name);
@@ -515,14 +658,23 @@ absl::Status Report(const StudyArgs& args, std::ostream& out) {
                          results.study.name(), results.runs.size(),
                          dirs.size());
   out << "report: " << out_dir << "/report.md\n";
+  std::vector<std::string> failed;
+  for (const RunRecord& run : results.runs) {
+    if (!run.error.empty()) failed.push_back(run.name);
+  }
+  if (!failed.empty()) {
+    return absl::AbortedError(absl::StrCat(
+        failed.size(), " of ", results.runs.size(),
+        " runs failed (the report says so): ", absl::StrJoin(failed, ", "),
+        " (see <dir>/runs/<run>/error.txt)"));
+  }
   return absl::OkStatus();
 }
 
 int RunStudyCommand(const std::vector<std::string>& args, std::ostream& out,
                     std::ostream& err) {
   const bool is_study = args[0] == "study";
-  absl::StatusOr<StudyArgs> parsed =
-      ParseStudyArgs(args, /*allow_shard=*/is_study);
+  absl::StatusOr<StudyArgs> parsed = ParseStudyArgs(args, is_study);
   if (!parsed.ok()) {
     err << "error: " << parsed.status().message() << "\n";
     return 2;
@@ -533,6 +685,11 @@ int RunStudyCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   const absl::Status status =
       is_study ? Study(*parsed, out) : Report(*parsed, out);
+  const int signal = PendingInterruptSignal();
+  if (absl::IsCancelled(status) && signal != 0) {
+    err << status.message() << "\n";  // How to continue; not an error.
+    return 128 + signal;
+  }
   if (!status.ok()) {
     err << "error: " << status.message() << "\n";
     return 1;

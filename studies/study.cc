@@ -21,15 +21,15 @@
 #include "core/file_io.h"
 #include "core/status_macros.h"
 #include "experiment/config_io.h"
-#include "report/metrics_csv_reader.h"
-#include "studies/study_analysis.h"
-#include "studies/study_report.h"
 #include "experiment/trainer.h"
 #include "experiment/validate.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
+#include "report/metrics_csv_reader.h"
+#include "studies/study_analysis.h"
+#include "studies/study_report.h"
 
 namespace nfalab {
 namespace {
@@ -47,6 +47,22 @@ std::string Serialized(const google::protobuf::Message& message) {
     message.SerializeToCodedStream(&coded);
   }
   return bytes;
+}
+
+// What makes two study directories hold the same study: everything but
+// where its paths are taken from and where its plugins were found.
+std::string StudyIdentity(const StudyConfig& study) {
+  StudyConfig identity = study;
+  identity.clear_base_directory();
+  for (PluginRecord& plugin : *identity.mutable_base()->mutable_plugins()) {
+    plugin.clear_path();
+  }
+  return Serialized(identity);
+}
+
+std::string JoinIfRelative(const std::string& base, const std::string& path) {
+  if (base.empty() || path.empty() || path.front() == '/') return path;
+  return absl::StrCat(base, "/", path);
 }
 
 bool IsSnakeCase(absl::string_view name) {
@@ -223,6 +239,29 @@ std::string RunDir(const std::string& study_dir, const std::string& run) {
   return absl::StrCat(study_dir, "/", kRunsDir, "/", run);
 }
 
+bool IsComplete(const std::string& run_dir) {
+  return IsFile(absl::StrCat(run_dir, "/", kCompleteMarker));
+}
+
+// The run in run_dir can continue: it has a checkpoint of this very config.
+bool CanResume(const std::string& run_dir, const ExperimentConfig& config) {
+  const absl::StatusOr<ExperimentConfig> saved = LoadResumeConfig(run_dir);
+  return saved.ok() && Serialized(*saved) == Serialized(config);
+}
+
+// A Slurm or Kubernetes index variable: a non-negative integer.
+absl::StatusOr<int> IndexVariable(
+    const std::function<const char*(const char*)>& getenv, const char* name) {
+  const char* text = getenv(name);
+  int value = 0;
+  if (text == nullptr || !absl::SimpleAtoi(text, &value) || value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--shard=auto: ", name, "=\"", text == nullptr ? "" : text,
+        "\" is not a non-negative integer"));
+  }
+  return value;
+}
+
 // The first line of a run's error.txt, if there is one.
 std::string RecordedError(const std::string& run_dir) {
   absl::StatusOr<std::string> text =
@@ -259,11 +298,19 @@ std::string StudyToText(const StudyConfig& study) {
 }
 
 absl::Status ValidateStudy(const StudyConfig& study) {
-  NFALAB_RETURN_IF_ERROR(ValidateStructure(study));
-  NFALAB_RETURN_IF_ERROR(ValidatePoints(study));
+  if (!study.base_directory().empty() &&
+      study.base_directory().front() != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("base_directory \"", study.base_directory(),
+                     "\" must be an absolute path"));
+  }
+  const StudyConfig resolved = ResolveStudyPaths(study);
+  NFALAB_RETURN_IF_ERROR(ValidateStructure(resolved));
+  NFALAB_RETURN_IF_ERROR(ValidatePoints(resolved));
   // Points that are valid alone may still clash (e.g. model.widths and
   // model.depth from two sweeps).
-  NFALAB_ASSIGN_OR_RETURN(std::vector<StudyRun> runs, ExpandUnchecked(study));
+  NFALAB_ASSIGN_OR_RETURN(std::vector<StudyRun> runs,
+                          ExpandUnchecked(resolved));
   for (const StudyRun& run : runs) {
     NFALAB_RETURN_IF_ERROR(AnnotateStatus(
         ValidateConfig(run.config), absl::StrCat("run \"", run.name, "\"")));
@@ -273,7 +320,7 @@ absl::Status ValidateStudy(const StudyConfig& study) {
 
 absl::StatusOr<std::vector<StudyRun>> ExpandStudy(const StudyConfig& study) {
   NFALAB_RETURN_IF_ERROR(ValidateStudy(study));
-  return ExpandUnchecked(study);
+  return ExpandUnchecked(ResolveStudyPaths(study));
 }
 
 absl::StatusOr<Shard> ParseShard(absl::string_view spec) {
@@ -305,24 +352,144 @@ absl::StatusOr<Shard> ParseShard(absl::string_view spec) {
   return shard;
 }
 
-absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
-    const StudyConfig& study, const std::string& out_dir, const Shard& shard,
-    std::ostream* log) {
-  NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRun> runs, ExpandStudy(study));
+absl::StatusOr<Shard> ShardFromEnvironment(
+    const std::function<const char*(const char*)>& getenv, int num_shards) {
+  Shard shard;
+  if (getenv("SLURM_ARRAY_TASK_ID") != nullptr) {
+    NFALAB_ASSIGN_OR_RETURN(const int id,
+                            IndexVariable(getenv, "SLURM_ARRAY_TASK_ID"));
+    NFALAB_ASSIGN_OR_RETURN(shard.count,
+                            IndexVariable(getenv, "SLURM_ARRAY_TASK_COUNT"));
+    int min = 0;
+    if (getenv("SLURM_ARRAY_TASK_MIN") != nullptr) {
+      NFALAB_ASSIGN_OR_RETURN(min,
+                              IndexVariable(getenv, "SLURM_ARRAY_TASK_MIN"));
+    }
+    shard.index = id - min + 1;
+    if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--shard=auto: SLURM_ARRAY_TASK_ID=%d (SLURM_ARRAY_TASK_MIN=%d) is "
+          "not one of SLURM_ARRAY_TASK_COUNT=%d consecutive tasks; submit the "
+          "array as --array=0-<N-1>, or give --shard=i/N",
+          id, min, shard.count));
+    }
+    if (num_shards != 0 && num_shards != shard.count) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--shard=auto: --num_shards=%d but the Slurm array has "
+          "SLURM_ARRAY_TASK_COUNT=%d tasks",
+          num_shards, shard.count));
+    }
+    return shard;
+  }
+  if (getenv("JOB_COMPLETION_INDEX") != nullptr) {
+    NFALAB_ASSIGN_OR_RETURN(const int index,
+                            IndexVariable(getenv, "JOB_COMPLETION_INDEX"));
+    if (num_shards < 1) {
+      return absl::InvalidArgumentError(
+          "--shard=auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed "
+          "Job) but --num_shards is not; pass the Job's completions count");
+    }
+    if (index >= num_shards) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--shard=auto: JOB_COMPLETION_INDEX=%d is not below "
+          "--num_shards=%d",
+          index, num_shards));
+    }
+    shard.index = index + 1;
+    shard.count = num_shards;
+    return shard;
+  }
+  return absl::InvalidArgumentError(
+      "--shard=auto needs a task index in the environment: "
+      "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm array task) "
+      "or JOB_COMPLETION_INDEX with --num_shards (a Kubernetes Indexed Job), "
+      "and none is set; outside such a task give --shard=i/N");
+}
+
+StudyConfig ResolveStudyPaths(const StudyConfig& study) {
+  StudyConfig resolved = study;
+  const std::string& base = study.base_directory();
+  if (base.empty()) return resolved;
+  ExperimentConfig* config = resolved.mutable_base();
+  if (config->has_data() && !config->data().path().empty()) {
+    config->mutable_data()->set_path(
+        JoinIfRelative(base, config->data().path()));
+  }
+  config->set_export_dir(JoinIfRelative(base, config->export_dir()));
+  if (config->export_dir().empty()) config->clear_export_dir();
+  for (StudyConfig::Sweep& sweep : *resolved.mutable_sweeps()) {
+    for (StudyConfig::Point& point : *sweep.mutable_points()) {
+      for (std::string& assignment : *point.mutable_set()) {
+        const size_t equals = assignment.find('=');
+        if (equals == std::string::npos) continue;
+        const absl::string_view key = absl::StripAsciiWhitespace(
+            absl::string_view(assignment).substr(0, equals));
+        if (key != "data.path" && key != "export_dir") continue;
+        const std::string value(absl::StripAsciiWhitespace(
+            absl::string_view(assignment).substr(equals + 1)));
+        // A quoted value is left to ApplyOverride as written.
+        if (value.empty() || value.front() == '"' || value.front() == '\'') {
+          continue;
+        }
+        assignment = absl::StrCat(key, "=", JoinIfRelative(base, value));
+      }
+    }
+  }
+  return resolved;
+}
+
+absl::StatusOr<std::string> StudyBaseDirectory(
+    const StudyConfig& study, const std::string& out_dir,
+    const std::string& user_directory) {
+  if (!study.base_directory().empty()) return study.base_directory();
+  const std::string study_path = absl::StrCat(out_dir, "/", kStudyFile);
+  if (IsFile(study_path)) {
+    NFALAB_ASSIGN_OR_RETURN(const StudyConfig existing, LoadStudy(study_path));
+    if (!existing.base_directory().empty()) return existing.base_directory();
+  }
+  return user_directory;
+}
+
+absl::Status CheckStudyDirectory(const StudyConfig& study,
+                                 const std::string& out_dir) {
+  NFALAB_RETURN_IF_ERROR(ValidateStudy(study));
   if (out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
   }
   const std::string study_path = absl::StrCat(out_dir, "/", kStudyFile);
   if (IsFile(study_path)) {
     NFALAB_ASSIGN_OR_RETURN(const StudyConfig existing, LoadStudy(study_path));
-    if (Serialized(existing) != Serialized(study)) {
+    if (StudyIdentity(existing) != StudyIdentity(study)) {
       return absl::FailedPreconditionError(
           absl::StrCat(out_dir, " already holds a different study (",
                        study_path, "); use another --out or remove it"));
     }
+    if (existing.base_directory() != study.base_directory()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          out_dir, " holds this study with base_directory \"",
+          existing.base_directory(), "\", but this one gives \"",
+          study.base_directory(),
+          "\"; its runs take relative paths from the recorded one"));
+    }
   }
+  return absl::OkStatus();
+}
+
+absl::Status PrepareStudyDirectory(const StudyConfig& study,
+                                   const std::string& out_dir) {
+  NFALAB_RETURN_IF_ERROR(CheckStudyDirectory(study, out_dir));
+  const std::string study_path = absl::StrCat(out_dir, "/", kStudyFile);
+  const std::string text = StudyToText(study);
+  if (ReadFile(study_path).value_or("") == text) return absl::OkStatus();
   NFALAB_RETURN_IF_ERROR(MakeDirectories(out_dir));
-  NFALAB_RETURN_IF_ERROR(WriteFileAtomically(study_path, StudyToText(study)));
+  return WriteFileAtomically(study_path, text);
+}
+
+absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
+    const StudyConfig& study, const std::string& out_dir, const Shard& shard,
+    std::ostream* log, const std::function<int(int64_t)>& interrupt_signal) {
+  NFALAB_RETURN_IF_ERROR(PrepareStudyDirectory(study, out_dir));
+  NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRun> runs, ExpandStudy(study));
 
   size_t in_shard = 0;
   for (size_t i = 0; i < runs.size(); ++i) in_shard += shard.Contains(i);
@@ -340,19 +507,44 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     const std::string error_path = absl::StrCat(run_dir, "/", kErrorFile);
     StudyRunOutcome outcome;
     outcome.name = run.name;
+    const std::string counter =
+        absl::StrFormat("[%d/%d]", outcomes.size() + 1, in_shard);
+    if (IsComplete(run_dir)) {
+      outcome.skipped = true;
+      if (log != nullptr) *log << counter << " " << run.name << ": complete\n";
+      outcomes.push_back(std::move(outcome));
+      continue;
+    }
     // An error.txt from an earlier attempt no longer applies.
     if (IsFile(error_path)) std::remove(error_path.c_str());
     RunOptions options;
     options.out_dir = run_dir;
-    options.overwrite = true;  // Rerunning a study reruns its runs.
+    options.interrupt_signal = interrupt_signal;
+    outcome.resumed = CanResume(run_dir, run.config);
+    // Otherwise whatever an earlier attempt left is replaced.
+    options.resume = outcome.resumed;
+    options.overwrite = !outcome.resumed;
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<RunResult> result = RunExperiment(run.config, options);
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
+    if (absl::IsCancelled(result.status())) {
+      if (log != nullptr) {
+        *log << counter << " " << run.name << ": stopped: "
+             << result.status().message() << "\n";
+      }
+      return absl::CancelledError(absl::StrCat(
+          "study ", study.name(), " stopped in run ", run.name, ": ",
+          result.status().message(),
+          ". Run the same command again to continue: complete runs are "
+          "skipped and this one resumes"));
+    }
     if (result.ok()) {
       outcome.final_train_loss = result->final_train_loss;
       outcome.final_test_loss = result->final_test_loss;
+      NFALAB_RETURN_IF_ERROR(WriteFileAtomically(
+          absl::StrCat(run_dir, "/", kCompleteMarker), "complete\n"));
     } else {
       outcome.status = result.status();
       NFALAB_RETURN_IF_ERROR(MakeDirectories(run_dir));
@@ -360,13 +552,11 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
           error_path, absl::StrCat(result.status().ToString(), "\n")));
     }
     if (log != nullptr) {
-      const std::string counter =
-          absl::StrFormat("[%d/%d]", outcomes.size() + 1, in_shard);
       if (outcome.status.ok()) {
         *log << absl::StrFormat(
-            "%s %s: train_loss %.6g test_loss %.6g (%.1fs)\n", counter,
+            "%s %s: train_loss %.6g test_loss %.6g (%.1fs%s)\n", counter,
             run.name, outcome.final_train_loss, outcome.final_test_loss,
-            outcome.seconds);
+            outcome.seconds, outcome.resumed ? ", resumed" : "");
       } else {
         *log << absl::StrFormat("%s %s: FAILED: %s (%.1fs)\n", counter,
                                 run.name, outcome.status.message(),
@@ -391,27 +581,28 @@ absl::StatusOr<StudyResults> CollectStudyResults(
     return absl::InvalidArgumentError("no study directory given");
   }
   StudyResults results;
-  std::string first_bytes;
+  // Per dir, its runs by name: each dir resolves paths its own way.
+  std::vector<std::vector<StudyRun>> runs_per_dir;
   for (size_t d = 0; d < dirs.size(); ++d) {
     NFALAB_ASSIGN_OR_RETURN(StudyConfig study,
                             LoadStudy(absl::StrCat(dirs[d], "/", kStudyFile)));
-    const std::string bytes = Serialized(study);
     if (d == 0) {
-      results.study = std::move(study);
-      first_bytes = bytes;
-    } else if (bytes != first_bytes) {
+      results.study = study;
+    } else if (StudyIdentity(study) != StudyIdentity(results.study)) {
       return absl::InvalidArgumentError(absl::StrCat(
           dirs[0], " and ", dirs[d], " hold different studies (their ",
           kStudyFile, " differ); only shards of one study can be merged"));
     }
+    NFALAB_ASSIGN_OR_RETURN(std::vector<StudyRun> runs, ExpandStudy(study));
+    runs_per_dir.push_back(std::move(runs));
   }
-  NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRun> runs,
-                          ExpandStudy(results.study));
-  std::map<std::string, const StudyRun*> by_name;
-  for (const StudyRun& run : runs) by_name[run.name] = &run;
 
   std::map<std::string, std::string> found_in;  // run name -> study dir
-  for (const std::string& dir : dirs) {
+  std::map<std::string, std::vector<std::string>> unfinished_in;
+  for (size_t d = 0; d < dirs.size(); ++d) {
+    const std::string& dir = dirs[d];
+    std::map<std::string, const StudyRun*> by_name;
+    for (const StudyRun& run : runs_per_dir[d]) by_name[run.name] = &run;
     const std::string runs_dir = absl::StrCat(dir, "/", kRunsDir);
     NFALAB_ASSIGN_OR_RETURN(const std::vector<std::string> names,
                             ListSubdirectories(runs_dir));
@@ -423,6 +614,11 @@ absl::StatusOr<StudyResults> CollectStudyResults(
       if (run == by_name.end()) {
         return absl::InvalidArgumentError(absl::StrCat(
             run_dir, " is not a run of study \"", results.study.name(), "\""));
+      }
+      const std::string error = RecordedError(run_dir);
+      if (!IsComplete(run_dir) && error.empty()) {
+        unfinished_in[name].push_back(dir);  // e.g. a preempted task
+        continue;
       }
       const auto [previous, inserted] = found_in.emplace(name, dir);
       if (!inserted) {
@@ -442,7 +638,7 @@ absl::StatusOr<StudyResults> CollectStudyResults(
       record.name = name;
       record.point_labels = run->second->point_labels;
       record.seed = run->second->seed;
-      record.error = RecordedError(run_dir);
+      record.error = error;
       record.config = std::move(config);
       record.table = std::move(table);
       results.runs.push_back(std::move(record));
@@ -450,20 +646,26 @@ absl::StatusOr<StudyResults> CollectStudyResults(
   }
 
   std::vector<std::string> missing;
-  for (const StudyRun& run : runs) {
+  for (const StudyRun& run : runs_per_dir.front()) {
     if (found_in.count(run.name) > 0) continue;
     std::string entry = run.name;
     for (const std::string& dir : dirs) {
       const std::string error = RecordedError(RunDir(dir, run.name));
       if (!error.empty()) absl::StrAppend(&entry, " (failed: ", error, ")");
     }
+    const auto unfinished = unfinished_in.find(run.name);
+    if (unfinished != unfinished_in.end()) {
+      absl::StrAppend(&entry, " (unfinished in ",
+                      absl::StrJoin(unfinished->second, ", "), ")");
+    }
     missing.push_back(std::move(entry));
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        missing.size(), " of ", runs.size(), " runs of study \"",
-        results.study.name(), "\" have no results in ",
-        absl::StrJoin(dirs, ", "), ": ", absl::StrJoin(missing, ", ")));
+        missing.size(), " of ", runs_per_dir.front().size(),
+        " runs of study \"", results.study.name(), "\" have no results in ",
+        absl::StrJoin(dirs, ", "), ": ", absl::StrJoin(missing, ", "),
+        "; run the study (or its shards) again to finish them"));
   }
   std::sort(
       results.runs.begin(), results.runs.end(),
