@@ -325,9 +325,12 @@ absl::Status WaitForSlurmReport(const SlurmJobs& jobs,
   bool ended = false;
   while (!Exists(status_path)) {
     if (ended) {
-      // It left the queue before its status appeared: once more, for a
-      // filesystem that shows the file late, then give up.
-      std::this_thread::sleep_for(absl::ToChronoSeconds(absl::Seconds(5)));
+      // It left the queue before its status appeared: look a few more
+      // times, for a shared filesystem that shows the file late.
+      for (int i = 0; i < 3 && !Exists(status_path); ++i) {
+        std::this_thread::sleep_for(
+            absl::ToChronoMilliseconds(options.poll_interval));
+      }
       if (Exists(status_path)) break;
       return absl::AbortedError(absl::StrCat(
           "report job ", jobs.report_job_id,

@@ -27,6 +27,8 @@ PACKAGES=(
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)
+  slurm-wlm             # the cluster test: a one-node Slurm (tools/slurm_local.sh)
+  munge                 # Slurm's authentication, for the same
 )
 
 # The peer benchmarks only (benchmarks/peers/run.sh); the tests do not need it.

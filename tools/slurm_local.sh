@@ -114,14 +114,15 @@ CONF
 }
 
 stop() {
-  local name pid_file status=0
+  local name pid_file pid status=0
   for name in slurmd slurmctld munged; do
     pid_file="${STATE_DIR}/${name}.pid"
     [[ -s "${pid_file}" ]] || continue
-    if pid_alive "${pid_file}"; then
-      kill "$(cat "${pid_file}")"
-      if ! wait_for 20 sh -c "! kill -0 $(cat "${pid_file}") 2>/dev/null"; then
-        echo "slurm_local: error: ${name} (pid $(cat "${pid_file}")) did not stop" >&2
+    pid="$(cat "${pid_file}")"  # The daemon removes its file as it exits.
+    if kill -0 "${pid}" 2>/dev/null; then
+      kill "${pid}"
+      if ! wait_for 20 sh -c "! kill -0 ${pid} 2>/dev/null"; then
+        echo "slurm_local: error: ${name} (pid ${pid}) did not stop" >&2
         status=1
       fi
     fi
