@@ -1,5 +1,4 @@
 // The command line: exit codes, the one-line errors and overrides.
-#include "cli/cli.h"
 
 #include <sys/stat.h>
 
@@ -18,6 +17,7 @@
 #include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 #include "optimizers/optimizer.h"
+#include "tests/cli_runner.h"
 
 namespace nfalab {
 namespace {
@@ -26,29 +26,9 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-CliRun RunNfalab(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
 bool Exists(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0;
-}
-
-// A user error gives a non-zero exit and exactly one "error: " line.
-void ExpectOneErrorLine(const CliRun& run, const std::string& fragment) {
-  EXPECT_NE(run.exit_code, 0);
-  EXPECT_THAT(run.err, StartsWith("error: "));
-  EXPECT_THAT(run.err, HasSubstr(fragment));
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
 TEST(CliTest, HelpDocumentsEveryFlagAndExitsZero) {

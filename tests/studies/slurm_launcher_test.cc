@@ -13,13 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "cli/cli.h"
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "studies/study.h"
+#include "tests/cli_runner.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
@@ -334,25 +334,6 @@ TEST_F(FakeSlurmTest, ADirectoryOfAnotherStudyIsRefusedBeforeSubmitting) {
   EXPECT_TRUE(Calls().empty());
   EXPECT_EQ(Read(dir + "/" + kStudyFile), before);
   EXPECT_FALSE(Exists(dir + "/slurm"));
-}
-
-struct CliRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-CliRun RunNfalab(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-void ExpectOneErrorLine(const CliRun& run, const std::string& fragment) {
-  EXPECT_NE(run.exit_code, 0);
-  EXPECT_THAT(run.err, StartsWith("error: "));
-  EXPECT_THAT(run.err, HasSubstr(fragment));
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
 std::string WriteStudyFile(const std::string& name) {

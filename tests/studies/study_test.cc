@@ -14,11 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/file_io.h"
-#include "cli/cli.h"
 #include "experiment/config_io.h"
 #include "studies/study_report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/cli_runner.h"
 #include "tests/status_matchers.h"
 
 namespace nfalab {
@@ -516,25 +516,6 @@ TEST(StudyRunTest, RerunningAStudyReplacesItsRuns) {
   }
   EXPECT_EQ(ReadFile(run_dir + "/metrics.csv").value_or(""), metrics);
   EXPECT_FALSE(Exists(run_dir + "/error.txt"));
-}
-
-struct CliRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-CliRun RunNfalab(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-void ExpectOneErrorLine(const CliRun& run, const std::string& fragment) {
-  EXPECT_NE(run.exit_code, 0);
-  EXPECT_THAT(run.err, StartsWith("error: "));
-  EXPECT_THAT(run.err, HasSubstr(fragment));
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
 std::string WriteTinyStudyFile(const std::string& name) {
