@@ -49,15 +49,25 @@ std::string Serialized(const google::protobuf::Message& message) {
   return bytes;
 }
 
+// Plugins are the same plugins wherever they were found (their SHA-256
+// and names stay).
+void ClearPluginPaths(ExperimentConfig* config) {
+  for (PluginRecord& plugin : *config->mutable_plugins()) plugin.clear_path();
+}
+
 // What makes two study directories hold the same study: everything but
 // where its paths are taken from and where its plugins were found.
 std::string StudyIdentity(const StudyConfig& study) {
   StudyConfig identity = study;
   identity.clear_base_directory();
-  for (PluginRecord& plugin : *identity.mutable_base()->mutable_plugins()) {
-    plugin.clear_path();
-  }
+  ClearPluginPaths(identity.mutable_base());
   return Serialized(identity);
+}
+
+// The same for a run's config (data paths stay: they are resolved).
+std::string RunConfigIdentity(ExperimentConfig config) {
+  ClearPluginPaths(&config);
+  return Serialized(config);
 }
 
 std::string JoinIfRelative(const std::string& base, const std::string& path) {
@@ -255,9 +265,9 @@ absl::StatusOr<int> IndexVariable(
   const char* text = getenv(name);
   int value = 0;
   if (text == nullptr || !absl::SimpleAtoi(text, &value) || value < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--shard=auto: ", name, "=\"", text == nullptr ? "" : text,
-        "\" is not a non-negative integer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--shard=auto: ", name, "=\"", text == nullptr ? "" : text,
+                     "\" is not a non-negative integer"));
   }
   return value;
 }
@@ -390,10 +400,10 @@ absl::StatusOr<Shard> ShardFromEnvironment(
           "Job) but --num_shards is not; pass the Job's completions count");
     }
     if (index >= num_shards) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "--shard=auto: JOB_COMPLETION_INDEX=%d is not below "
-          "--num_shards=%d",
-          index, num_shards));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--shard=auto: JOB_COMPLETION_INDEX=%d is not below "
+                          "--num_shards=%d",
+                          index, num_shards));
     }
     shard.index = index + 1;
     shard.count = num_shards;
@@ -531,8 +541,8 @@ absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
             .count();
     if (absl::IsCancelled(result.status())) {
       if (log != nullptr) {
-        *log << counter << " " << run.name << ": stopped: "
-             << result.status().message() << "\n";
+        *log << counter << " " << run.name
+             << ": stopped: " << result.status().message() << "\n";
       }
       return absl::CancelledError(absl::StrCat(
           "study ", study.name(), " stopped in run ", run.name, ": ",
@@ -628,7 +638,7 @@ absl::StatusOr<StudyResults> CollectStudyResults(
       NFALAB_ASSIGN_OR_RETURN(
           ExperimentConfig config,
           LoadConfig(absl::StrCat(run_dir, "/config.pbtxt")));
-      if (Serialized(config) != Serialized(run->second->config)) {
+      if (RunConfigIdentity(config) != RunConfigIdentity(run->second->config)) {
         return absl::InvalidArgumentError(absl::StrCat(
             run_dir, "/config.pbtxt is not the config the study gives run ",
             name, " (was it run from another version of the study?)"));
