@@ -320,27 +320,47 @@ absl::Status Measurement::Record(const Model& model,
 }
 
 absl::Status Measurement::RecordEarlyPredictor(const Model& model,
+                                               const Dataset& train,
                                                TrainingConfig::Loss loss,
                                                MetricsTable* table) {
+  // G0 of the mean loss over all n rows: the chunks' mean-loss gradients,
+  // each weighted by rows / n. Chunks of the subset's size keep the memory
+  // of the measurement itself.
+  const int n = train.size();
+  const int chunk = std::max(1, subset_.size());
+  std::vector<MatrixD> g0(layers_.size());
   ModelCache cache;
-  model.Forward(subset_.x, &cache);
   Matrix d_output;
-  if (loss == TrainingConfig::CROSS_ENTROPY) {
-    SoftmaxCrossEntropyLoss(cache.output(), absl::MakeConstSpan(subset_.labels),
-                            &d_output);
-  } else {
-    MseLoss(cache.output(), subset_.y, &d_output);
-  }
   Gradients gradients;
-  model.Backward(cache, d_output, &gradients);
+  for (int begin = 0; begin < n; begin += chunk) {
+    const int rows = std::min(chunk, n - begin);
+    model.Forward(train.x.middleRows(begin, rows), &cache);
+    if (loss == TrainingConfig::CROSS_ENTROPY) {
+      SoftmaxCrossEntropyLoss(
+          cache.output(),
+          absl::MakeConstSpan(train.labels).subspan(begin, rows), &d_output);
+    } else {
+      MseLoss(cache.output(), Matrix(train.y.middleRows(begin, rows)),
+              &d_output);
+    }
+    model.Backward(cache, d_output, &gradients);
+    const double share = static_cast<double>(rows) / n;
+    for (size_t j = 0; j < layers_.size(); ++j) {
+      const MatrixD part = share * gradients.weight[layers_[j]].cast<double>();
+      if (begin == 0) {
+        g0[j] = part;
+      } else {
+        g0[j] += part;
+      }
+    }
+  }
   NFALAB_ASSIGN_OR_RETURN(std::vector<MatrixD> ptk, ComputeKernels(model));
   std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
-    const MatrixD g0 = gradients.weight[l].cast<double>();
     bool nan = false, infinite = false;
     for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
-      const double value = NeuralFeatureCorrelation(g0, ptk[j], 1.0, kind);
+      const double value = NeuralFeatureCorrelation(g0[j], ptk[j], 1.0, kind);
       table->AddForLayer(
           -1, 0, l + 1,
           absl::StrCat("predicted_c_nfc", CorrelationSuffix(kind)), value);
@@ -350,7 +370,7 @@ absl::Status Measurement::RecordEarlyPredictor(const Model& model,
     if (nan || infinite) {
       non_finite.push_back(
           {"predicted_c_nfc", l + 1, nan,
-           NonFiniteCause(ptk[j], gradients.weight[l], nullptr, "G0")});
+           NonFiniteCause(ptk[j], g0[j].cast<float>(), nullptr, "G0")});
     }
   }
   Warn(non_finite, -1, model);

@@ -78,10 +78,13 @@ class Measurement {
                       int epoch, int64_t step, MetricsTable* table,
                       std::string* summary);
 
-  // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer,
-  // with G0 the gradient of `loss` over the whole subset at the model's
-  // (initial) weights. Appends predicted_c_nfc{,_cos} rows at epoch -1.
-  absl::Status RecordEarlyPredictor(const Model& model,
+  // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer
+  // (paper.md §3.2), at the model's (initial) weights: G0 the full-batch
+  // gradient of `loss` over all of `train` (the training split, whatever
+  // measure_samples is; computed in chunks of at most the subset's size,
+  // each weighted by its share of the rows), K0 on the measurement subset.
+  // Appends predicted_c_nfc{,_cos} rows at epoch -1.
+  absl::Status RecordEarlyPredictor(const Model& model, const Dataset& train,
                                     TrainingConfig::Loss loss,
                                     MetricsTable* table);
 

@@ -65,13 +65,20 @@ Evaluation Evaluate(const Model& model, const Dataset& data,
   return result;
 }
 
-absl::Status CheckLossFits(const ExperimentConfig& config,
-                           const DatasetSplits& data) {
+absl::Status CheckConfigFitsData(const ExperimentConfig& config,
+                                 const DatasetSplits& data) {
   if (config.training().loss() == TrainingConfig::CROSS_ENTROPY &&
       !data.train.is_classification()) {
     return absl::InvalidArgumentError(
         "training.loss CROSS_ENTROPY needs class labels, but the data is a "
         "regression task (for synthetic data set data.synthetic.classify)");
+  }
+  if (config.optimizer().schedule().scale_by_classes() &&
+      !data.train.is_classification()) {
+    return absl::InvalidArgumentError(
+        "optimizer.schedule.scale_by_classes multiplies the learning rate by "
+        "C/10 for C classes, but the data is a regression task (use "
+        "optimizer.schedule.scale instead)");
   }
   return absl::OkStatus();
 }
@@ -137,7 +144,7 @@ class Run {
     RecordEvaluation(-1, train, test);
     if (measurement_.enabled() && config_.measurement().early_predictor()) {
       NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
-          model_, loss_kind(), &state_.table));
+          model_, data_.train, loss_kind(), &state_.table));
       LogWarnings();
     }
     Log(absl::StrFormat("%-14s %s\n", "init",
@@ -310,7 +317,8 @@ class Run {
                                 CreateOptimizer(config_.optimizer()));
       }
     }
-    learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch);
+    learning_rate_ = LearningRateForEpoch(config_.optimizer(), epoch,
+                                          data_.train.num_classes);
     optimizer_->set_learning_rate(learning_rate_);
     const int n = data_.train.size();
     // A model whose layers run their own workers trains on a
@@ -443,7 +451,7 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                         data.test.size(), data.train.input_dim(),
                         data.train.output_dim(), SecondsSince(load_start));
   }
-  NFALAB_RETURN_IF_ERROR(CheckLossFits(config, data));
+  NFALAB_RETURN_IF_ERROR(CheckConfigFitsData(config, data));
   NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
 
   Rng rng(config.seed());

@@ -30,12 +30,14 @@ absl::Status ValidateSchedule(const OptimizerConfig& config) {
   return absl::OkStatus();
 }
 
-double LearningRateForEpoch(const OptimizerConfig& config, int epoch) {
+double LearningRateForEpoch(const OptimizerConfig& config, int epoch,
+                            int num_classes) {
   const LearningRateSchedule& schedule = config.schedule();
   const double base = epoch < schedule.initial_epochs()
                           ? schedule.initial_learning_rate()
                           : config.learning_rate();
-  return schedule.scale() * base;
+  const double classes = schedule.scale_by_classes() ? num_classes / 10.0 : 1.0;
+  return schedule.scale() * classes * base;
 }
 
 }  // namespace nfalab

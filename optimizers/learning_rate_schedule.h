@@ -1,10 +1,11 @@
 // LearningRateSchedule: the learning rate of each epoch.
 //
-//   lr(epoch) = scale * (epoch < initial_epochs ? initial_learning_rate
-//                                               : learning_rate)
+//   lr(epoch) = scale * c * (epoch < initial_epochs ? initial_learning_rate
+//                                                   : learning_rate)
+//   c = C / 10 with scale_by_classes (C classes), else 1
 //
 // The paper's MLP runs use initial_epochs 1, initial_learning_rate 1e-4 (the
-// "epoch 0" used as the init measurement) and scale C/10.
+// "epoch 0" used as the init measurement) and scale_by_classes.
 #ifndef NFALAB_OPTIMIZERS_LEARNING_RATE_SCHEDULE_H_
 #define NFALAB_OPTIMIZERS_LEARNING_RATE_SCHEDULE_H_
 
@@ -16,8 +17,11 @@ namespace nfalab {
 // InvalidArgument naming the field for negative epochs or non-positive rates.
 absl::Status ValidateSchedule(const OptimizerConfig& config);
 
-// The learning rate for 0-based `epoch`.
-double LearningRateForEpoch(const OptimizerConfig& config, int epoch);
+// The learning rate for 0-based `epoch` of a run on data with
+// `num_classes` classes (only read with scale_by_classes; the caller checks
+// that there are classes).
+double LearningRateForEpoch(const OptimizerConfig& config, int epoch,
+                            int num_classes = 0);
 
 }  // namespace nfalab
 

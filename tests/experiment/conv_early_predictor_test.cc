@@ -313,8 +313,8 @@ TEST_F(ConvEarlyPredictorTest, MeasurementRowsMatchDoubleComputation) {
   ASSERT_EQ(measurement.layers(), (std::vector<int>{0, 1}));
   const Model model = model_->Cast<float>();
   MetricsTable predicted_table;
-  NFALAB_ASSERT_OK(measurement.RecordEarlyPredictor(model, TrainingConfig::MSE,
-                                                    &predicted_table));
+  NFALAB_ASSERT_OK(measurement.RecordEarlyPredictor(
+      model, train, TrainingConfig::MSE, &predicted_table));
   // Record at W1 rounded to float, W0 as trained (float).
   const Model stepped_float = stepped.Cast<float>();
   NFALAB_ASSERT_OK_AND_ASSIGN(std::vector<MatrixD> k1_float,

@@ -85,8 +85,8 @@ Task MakeTask(int n, int d, int outputs, Rng* rng) {
   return task;
 }
 
-Model MakeMlp(const std::string& activation, int depth, int width, int input_dim,
-            int outputs, Rng* rng) {
+Model MakeMlp(const std::string& activation, int depth, int width,
+              int input_dim, int outputs, Rng* rng) {
   ModelConfig config;
   config.set_depth(depth);
   config.set_width(width);
@@ -136,7 +136,7 @@ MatrixD WeightChange(const BasicSequential<Scalar>& mlp, int layer) {
 
 // One full-batch GD step W <- W - eta G on every layer.
 ModelD GradientStep(const ModelD& mlp, const std::vector<MatrixD>& gradients,
-                  double eta) {
+                    double eta) {
   ModelD stepped = mlp;
   for (int l = 0; l < stepped.num_weighted_layers(); ++l) {
     stepped.weighted_layer(l).weight() -= eta * gradients[l];
@@ -242,7 +242,7 @@ class ReluEarlyAlignmentTest : public ::testing::Test {
     Rng rng(TestSeed(300));
     task_ = MakeTask(kReluSamples, kReluInputDim, kReluOutputs, &rng);
     mlp_ = std::make_unique<Model>(MakeMlp("relu", kReluDepth, kReluWidth,
-                                         kReluInputDim, kReluOutputs, &rng));
+                                           kReluInputDim, kReluOutputs, &rng));
     order_seed_ = rng.NextU64();
     // K is piecewise smooth in W: when a step turns a relu on or off for
     // some sample, K jumps by that sample's share (measured: up to ~3e-4 in
@@ -391,8 +391,7 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
       AlignmentMeasureRegistry::Global().Create("c_nfc", nullptr));
   trained.Forward(x, &cache);
   for (int l = 0; l < kReluDepth; ++l) {
-    const LayerContext context{l + 1,
-                               trained.num_weighted_layers(),
+    const LayerContext context{l + 1, trained.num_weighted_layers(),
                                trained.weighted_layer(l).weight(),
                                trained.weighted_layer(l).initial_weight(),
                                k1[l]};
@@ -413,6 +412,46 @@ TEST_F(ReluEarlyAlignmentTest, TinySgdEpochMatchesOneStepPredictor) {
   }
 }
 
+// paper.md §3.2 defines G0 over the whole training set: with a measurement
+// subset of 40 of the 192 rows, predicted_c_nfc still takes G0 over all 192
+// (in chunks of 40, the last one of 32, each weighted by its share) and K0
+// on the subset. G0 over the subset alone gives other values.
+TEST_F(ReluEarlyAlignmentTest, PredictorTakesTheFullBatchGradientAndSubsetK) {
+  Dataset train;
+  train.x = task_.x.cast<float>();
+  train.y = task_.y.cast<float>();
+  MeasurementConfig config;
+  config.set_measure_samples(40);
+  config.add_measures("c_nfc");
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Measurement measurement,
+      Measurement::Create(config, kReluDepth + 1, train));
+  ASSERT_EQ(measurement.subset().size(), 40);
+  MetricsTable table;
+  NFALAB_ASSERT_OK(measurement.RecordEarlyPredictor(
+      *mlp_, train, TrainingConfig::MSE, &table));
+  const std::vector<MatrixD> full_g0 =
+      FullBatchGradients(*mlp_, train.x, train.y);
+  const std::vector<MatrixD> subset_g0 =
+      FullBatchGradients(*mlp_, measurement.subset().x, measurement.subset().y);
+  const std::vector<MatrixD> subset_k0 = Kernels(*mlp_, measurement.subset().x);
+  int checked = 0;
+  for (const MetricsTable::Row& row : table.rows()) {
+    if (row.measure != "predicted_c_nfc") continue;
+    const int l = row.layer - 1;
+    const double full = NeuralFeatureCorrelation(full_g0[l], subset_k0[l], 1.0,
+                                                 Correlation::kPearson);
+    const double subset_only = NeuralFeatureCorrelation(
+        subset_g0[l], subset_k0[l], 1.0, Correlation::kPearson);
+    std::printf("layer %d predicted %.6f: full-batch G0 %.6f, subset G0 %.6f\n",
+                row.layer, row.value, full, subset_only);
+    EXPECT_NEAR(row.value, full, 1e-6) << "layer " << row.layer;
+    EXPECT_GT(std::abs(row.value - subset_only), 1e-3) << "layer " << row.layer;
+    ++checked;
+  }
+  EXPECT_EQ(checked, kReluDepth);
+}
+
 // The same through experiment/measurement: RecordEarlyPredictor's
 // predicted_c_nfc rows (epoch -1) equal the predictor above (same float
 // computation: 1e-9), and Record's c_nfc rows after the epoch agree with
@@ -425,11 +464,12 @@ TEST_F(ReluEarlyAlignmentTest, MeasurementPredictorRowsMatch) {
   MeasurementConfig config;
   config.set_measure_samples(kReluSamples);
   config.add_measures("c_nfc");
-  NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
-                              Measurement::Create(config, kReluDepth + 1, train));
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Measurement measurement,
+      Measurement::Create(config, kReluDepth + 1, train));
   MetricsTable table;
-  NFALAB_ASSERT_OK(
-      measurement.RecordEarlyPredictor(*mlp_, TrainingConfig::MSE, &table));
+  NFALAB_ASSERT_OK(measurement.RecordEarlyPredictor(
+      *mlp_, train, TrainingConfig::MSE, &table));
   const std::vector<MatrixD> g0 = FullBatchGradients(*mlp_, train.x, train.y);
   const std::vector<MatrixD> k0 = Kernels(*mlp_, train.x);
   int predicted_rows = 0;

@@ -54,7 +54,8 @@ class MeasurementWarningsTest : public ::testing::Test {
     ModelConfig model_config;
     model_config.set_depth(3);
     model_config.set_width(5);
-    NFALAB_ASSERT_OK_AND_ASSIGN(model_, Model::Create(model_config, 4, 2, &rng));
+    NFALAB_ASSERT_OK_AND_ASSIGN(model_,
+                                Model::Create(model_config, 4, 2, &rng));
     config_.add_measures("uc_nfc");
     config_.add_measures("weight_change");
   }
@@ -123,8 +124,8 @@ TEST_F(MeasurementWarningsTest, EarlyPredictorWarnsAtInitialisation) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Measurement measurement,
                               Measurement::Create(config_, 4, train_));
   model_->weighted_layer(0).weight().setZero();
-  NFALAB_ASSERT_OK(
-      measurement.RecordEarlyPredictor(*model_, TrainingConfig::MSE, &table_));
+  NFALAB_ASSERT_OK(measurement.RecordEarlyPredictor(
+      *model_, train_, TrainingConfig::MSE, &table_));
   EXPECT_THAT(measurement.warnings(),
               ElementsAre("predicted_c_nfc is nan on layers 1-3 at "
                           "initialisation: K = 0, the tangent features "

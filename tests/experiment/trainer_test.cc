@@ -638,6 +638,45 @@ TEST(TrainerTest, CrossEntropyOnRegressionDataIsRejectedBeforeWriting) {
   EXPECT_FALSE(Exists(OutDir("ce_regression")));
 }
 
+// paper.md §5.1: every lr times C/10. On CIFAR-100-shaped data (3 x 32 x 32
+// inputs, 100 classes) that is x10, and the run equals one with scale 10.
+TEST(TrainerTest, ScaleByClassesMultipliesEveryRateByClassesOverTen) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_data()->set_n_train(64);
+  config.mutable_data()->set_n_test(16);
+  config.mutable_data()->mutable_synthetic()->set_input_dim(3 * 32 * 32);
+  config.mutable_data()->mutable_synthetic()->set_num_outputs(100);
+  config.mutable_data()->mutable_synthetic()->set_classify(true);
+  config.mutable_optimizer()->set_learning_rate(0.01);
+  config.mutable_optimizer()->mutable_schedule()->set_initial_epochs(1);
+  config.mutable_optimizer()->mutable_schedule()->set_initial_learning_rate(
+      1e-4);
+  config.mutable_training()->set_epochs(2);
+  config.mutable_measurement()->set_measure_every(0);
+  ExperimentConfig by_classes = config;
+  by_classes.mutable_optimizer()->mutable_schedule()->set_scale_by_classes(
+      true);
+  NFALAB_ASSERT_OK_AND_ASSIGN(const RunResult scaled,
+                              RunInDir(by_classes, "scale_by_classes"));
+  const std::string csv = scaled.metrics.ToCsv();
+  // 64 / 32 = 2 steps per epoch.
+  EXPECT_THAT(csv, HasSubstr("0,2,,learning_rate,0.001\n"));
+  EXPECT_THAT(csv, HasSubstr("1,4,,learning_rate,0.1\n"));
+  ExperimentConfig times_ten = config;
+  times_ten.mutable_optimizer()->mutable_schedule()->set_scale(10);
+  NFALAB_ASSERT_OK_AND_ASSIGN(const RunResult explicit_scale,
+                              RunInDir(times_ten, "scale_ten"));
+  EXPECT_EQ(csv, explicit_scale.metrics.ToCsv());
+  // Regression data has no classes to count.
+  ExperimentConfig regression = SmallConfig();
+  regression.mutable_optimizer()->mutable_schedule()->set_scale_by_classes(
+      true);
+  EXPECT_THAT(RunInDir(regression, "scale_by_classes_regression"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("scale_by_classes")));
+  EXPECT_FALSE(Exists(OutDir("scale_by_classes_regression")));
+}
+
 TEST(TrainerTest, ClassificationRunReportsAccuracies) {
   ExperimentConfig config = SmallConfig();
   config.mutable_data()->mutable_synthetic()->set_num_outputs(3);

@@ -1,6 +1,7 @@
 // Tests for the per-epoch learning-rate schedule:
-//   lr(epoch) = scale * (epoch < initial_epochs ? initial_learning_rate
-//                                               : learning_rate).
+//   lr(epoch) = scale * c * (epoch < initial_epochs ? initial_learning_rate
+//                                                   : learning_rate),
+//   c = C / 10 with scale_by_classes, else 1.
 // The values are products of two doubles, so they are compared with
 // EXPECT_DOUBLE_EQ (4 ulps).
 #include "optimizers/learning_rate_schedule.h"
@@ -46,6 +47,20 @@ TEST(LearningRateScheduleTest, ScaleMultipliesBothRates) {
   for (int epoch = 1; epoch <= 5; ++epoch) {
     EXPECT_DOUBLE_EQ(LearningRateForEpoch(config, epoch), 0.2 * 2.0) << epoch;
   }
+}
+
+TEST(LearningRateScheduleTest, ScaleByClassesMultipliesByClassesOverTen) {
+  OptimizerConfig config = PaperConfig();
+  config.mutable_schedule()->set_scale_by_classes(true);
+  config.mutable_schedule()->set_scale(0.5);
+  ASSERT_THAT(ValidateSchedule(config), IsOk());
+  // GTSRB: 43 classes, x4.3; CIFAR-100: x10; both on top of `scale`.
+  EXPECT_DOUBLE_EQ(LearningRateForEpoch(config, 0, 43), 0.5 * 4.3 * 1e-4);
+  EXPECT_DOUBLE_EQ(LearningRateForEpoch(config, 1, 43), 0.5 * 4.3 * 2.0);
+  EXPECT_DOUBLE_EQ(LearningRateForEpoch(config, 1, 100), 0.5 * 10 * 2.0);
+  // Without the flag the class count is not read.
+  config.mutable_schedule()->set_scale_by_classes(false);
+  EXPECT_DOUBLE_EQ(LearningRateForEpoch(config, 1, 100), 0.5 * 2.0);
 }
 
 TEST(LearningRateScheduleTest, SeveralInitialEpochsUseTheInitialRate) {
