@@ -275,7 +275,7 @@ struct RandomLayer {
   }
 
   LayerContext Context(int layer, int num_layers) const {
-    return {layer, num_layers, weight, initial_weight, ptk};
+    return {layer, num_layers, weight, initial_weight, ptk, &ptk};
   }
 
   Matrix weight, initial_weight;
@@ -372,7 +372,7 @@ Verdict CheckScaleInvariance(const AlignmentMeasure& measure) {
   const Matrix weight = 3.0f * layer.weight;
   const Matrix initial_weight = 3.0f * layer.initial_weight;
   const MatrixD ptk = 5.0 * layer.ptk;
-  const LayerContext scaled{1, 3, weight, initial_weight, ptk};
+  const LayerContext scaled{1, 3, weight, initial_weight, ptk, &ptk};
   const absl::StatusOr<std::vector<MeasureValue>> before =
       measure.Compute(layer.Context(1, 3));
   const absl::StatusOr<std::vector<MeasureValue>> after =

@@ -60,8 +60,7 @@ absl::StatusOr<Rng> RngFromWords(
 }  // namespace
 
 absl::Status WriteCheckpoint(const std::string& path,
-                             const ExperimentConfig& config,
-                             const Model& model,
+                             const ExperimentConfig& config, const Model& model,
                              const Optimizer& optimizer,
                              const LoopState& state) {
   Checkpoint checkpoint;
@@ -85,6 +84,14 @@ absl::Status WriteCheckpoint(const std::string& path,
     checkpoint.add_training_rng_state(word);
   }
   for (int index : state.order) checkpoint.add_order(index);
+  for (const MatrixD& k : state.initial_ptks) {
+    Checkpoint::DoubleMatrix* out = checkpoint.add_initial_ptks();
+    out->set_rows(k.rows());
+    out->set_cols(k.cols());
+    for (Eigen::Index i = 0; i < k.rows(); ++i) {
+      for (Eigen::Index j = 0; j < k.cols(); ++j) out->add_values(k(i, j));
+    }
+  }
   for (const MetricsTable::Row& row : state.table.rows()) {
     Checkpoint::Row* out = checkpoint.add_metrics();
     out->set_epoch(row.epoch);
@@ -188,8 +195,8 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
     NFALAB_ASSIGN_OR_RETURN(
         Vector bias, VectorFromProto(checkpoint.biases(l), layer + " bias"));
     BasicWeightedLayer<float>& target = model->weighted_layer(l);
-    NFALAB_RETURN_IF_ERROR(CheckShape(weight, target.units(), target.fan_in(),
-                                      layer + " W"));
+    NFALAB_RETURN_IF_ERROR(
+        CheckShape(weight, target.units(), target.fan_in(), layer + " W"));
     NFALAB_RETURN_IF_ERROR(CheckShape(
         bias, target.has_bias() ? target.units() : 0, 1, layer + " bias"));
     NFALAB_RETURN_IF_ERROR(
@@ -229,6 +236,22 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
     return absl::InvalidArgumentError(absl::StrCat(
         "checkpoint has epoch position ", checkpoint.epoch_position(),
         " outside its example order of ", state->order.size()));
+  }
+  state->initial_ptks.clear();
+  for (const Checkpoint::DoubleMatrix& k : checkpoint.initial_ptks()) {
+    if (k.rows() < 0 || k.cols() < 0 ||
+        k.values_size() != k.rows() * k.cols()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint's K at initialisation has ", k.values_size(),
+                       " values for ", k.rows(), " x ", k.cols()));
+    }
+    MatrixD matrix(k.rows(), k.cols());
+    for (Eigen::Index i = 0; i < matrix.rows(); ++i) {
+      for (Eigen::Index j = 0; j < matrix.cols(); ++j) {
+        matrix(i, j) = k.values(i * matrix.cols() + j);
+      }
+    }
+    state->initial_ptks.push_back(std::move(matrix));
   }
   state->epochs_done = checkpoint.epochs_done();
   state->step = checkpoint.step();

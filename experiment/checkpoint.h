@@ -39,6 +39,9 @@ struct LoopState {
   std::vector<int> order;
   MetricsTable table;
   double elapsed_seconds = 0;
+  // K_l at initialisation per measured layer, kept for c_nfc_k0 (empty
+  // unless the run measures it).
+  std::vector<MatrixD> initial_ptks;
 };
 
 constexpr char kCheckpointFile[] = "checkpoint.pb";

@@ -276,14 +276,27 @@ absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
 absl::Status Measurement::Record(const Model& model,
                                  const std::vector<MatrixD>& ptk, int epoch,
                                  int64_t step, MetricsTable* table,
-                                 std::string* summary) {
+                                 std::string* summary,
+                                 const std::vector<MatrixD>* initial_ptk) {
+  if (NeedsInitialKernels() &&
+      (initial_ptk == nullptr || initial_ptk->size() != layers_.size())) {
+    return absl::FailedPreconditionError(
+        "c_nfc_k0 needs K at initialisation for every measured layer, and "
+        "it is missing (a checkpoint of a run that did not measure it?)");
+  }
   std::string uc_c;
   std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
     const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
-    const LayerContext context{l + 1, model.num_weighted_layers(),
-                               layer.weight(), layer.initial_weight(), ptk[j]};
+    const LayerContext context{l + 1,
+                               model.num_weighted_layers(),
+                               layer.weight(),
+                               layer.initial_weight(),
+                               ptk[j],
+                               initial_ptk != nullptr && j < initial_ptk->size()
+                                   ? &(*initial_ptk)[j]
+                                   : nullptr};
     std::vector<MeasureValue> layer_values;
     for (size_t i = 0; i < measures_.size(); ++i) {
       absl::StatusOr<std::vector<MeasureValue>> values =
@@ -317,6 +330,11 @@ absl::Status Measurement::Record(const Model& model,
   }
   Warn(non_finite, epoch, model);
   return absl::OkStatus();
+}
+
+bool Measurement::NeedsInitialKernels() const {
+  return std::find(measure_names_.begin(), measure_names_.end(), "c_nfc_k0") !=
+         measure_names_.end();
 }
 
 absl::Status Measurement::RecordEarlyPredictor(const Model& model,

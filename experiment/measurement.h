@@ -74,9 +74,15 @@ class Measurement {
   // Evaluates every measure on every measured layer and appends the rows.
   // `ptk` comes from ComputeKernels on the same weights. `summary` (if not
   // null) receives a short "uc/c-nfc 1:0.41/0.93 ..." text for the console.
+  // `initial_ptk`: ComputeKernels at the initial weights, needed (and
+  // checked) when NeedsInitialKernels().
   absl::Status Record(const Model& model, const std::vector<MatrixD>& ptk,
                       int epoch, int64_t step, MetricsTable* table,
-                      std::string* summary);
+                      std::string* summary,
+                      const std::vector<MatrixD>* initial_ptk = nullptr);
+
+  // A selected measure reads K at initialisation (c_nfc_k0).
+  bool NeedsInitialKernels() const;
 
   // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer
   // (paper.md §3.2), at the model's (initial) weights: G0 the full-batch

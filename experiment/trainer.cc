@@ -142,6 +142,10 @@ class Run {
     const Evaluation train = Evaluate(model_, data_.train, loss_kind());
     const Evaluation test = Evaluate(model_, data_.test, loss_kind());
     RecordEvaluation(-1, train, test);
+    if (measurement_.enabled() && measurement_.NeedsInitialKernels()) {
+      NFALAB_ASSIGN_OR_RETURN(state_.initial_ptks,
+                              measurement_.ComputeKernels(model_));
+    }
     if (measurement_.enabled() && config_.measurement().early_predictor()) {
       NFALAB_RETURN_IF_ERROR(measurement_.RecordEarlyPredictor(
           model_, data_.train, loss_kind(), &state_.table));
@@ -359,7 +363,8 @@ class Run {
     NFALAB_ASSIGN_OR_RETURN(ptk_, measurement_.ComputeKernels(model_));
     ptk_epoch_ = epoch;
     NFALAB_RETURN_IF_ERROR(measurement_.Record(model_, ptk_, epoch, state_.step,
-                                               &state_.table, summary));
+                                               &state_.table, summary,
+                                               &state_.initial_ptks));
     progress_.Clear();
     LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {

@@ -3,7 +3,8 @@
 //
 // A measure receives a LayerContext with a weighted layer's current weight
 // W, its initial weight W0 and the PTK covariance K (at the current weights,
-// on the measurement subset), and returns one or more named values (each
+// on the measurement subset; for c_nfc_k0 also K at initialisation), and
+// returns one or more named values (each
 // becomes a `measure` in metrics.csv):
 //
 //   class TraceRatio : public AlignmentMeasure {
@@ -43,6 +44,10 @@ struct LayerContext {
   // K_l: [k, k] (divided by the number of samples unless the run uses the
   // plain sum).
   const MatrixD& ptk;
+  // K_l at initialisation, on the same subset: set when the run measures
+  // c_nfc_k0 (the only measure that reads it), null otherwise. Appended
+  // last, so plugins built against the fields above still read them.
+  const MatrixD* initial_ptk = nullptr;
 };
 
 struct MeasureValue {

@@ -67,6 +67,25 @@ class CenteredNfc : public AlignmentMeasure {
   bool IsScaleInvariant() const override { return true; }
 };
 
+// C-NFC with K fixed at initialisation: rho(dW^T dW, dW^T K0 dW) (paper.md
+// §9, for the early-time theory). After one full-batch GD step dW = -eta G0,
+// so it equals the one-step predictor rho(G0^T G0, G0^T K0 G0) for any eta.
+class CenteredNfcAtInitialK : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    if (layer.initial_ptk == nullptr) {
+      return absl::FailedPreconditionError(
+          "c_nfc_k0 needs K at initialisation (LayerContext.initial_ptk), "
+          "which this caller did not provide");
+    }
+    return FeatureCorrelations("c_nfc_k0", WeightChangeOf(layer),
+                               *layer.initial_ptk, 1.0);
+  }
+  // As c_nfc, with K0 in place of K.
+  bool IsScaleInvariant() const override { return true; }
+};
+
 // NFC_{1/2} = rho(W^T W, (W^T K W)^{1/2}), the original NFA's power.
 class SqrtNfc : public AlignmentMeasure {
  public:
@@ -158,6 +177,10 @@ NFALAB_REGISTER_ALIGNMENT_MEASURE(
 NFALAB_REGISTER_ALIGNMENT_MEASURE(
     "c_nfc", CenteredNfc,
     "C-NFC: rho(dW^T dW, dW^T K dW), dW = W - W0 (Pearson; _cos: cosine)");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "c_nfc_k0", CenteredNfcAtInitialK,
+    "C-NFC with K at initialisation: rho(dW^T dW, dW^T K0 dW) (Pearson; "
+    "_cos: cosine)");
 NFALAB_REGISTER_ALIGNMENT_MEASURE(
     "nfc_sqrt", SqrtNfc, "NFC with alpha = 1/2: rho(W^T W, (W^T K W)^(1/2))");
 NFALAB_REGISTER_ALIGNMENT_MEASURE("weight_change", WeightChange,

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -450,6 +451,63 @@ TEST_F(ReluEarlyAlignmentTest, PredictorTakesTheFullBatchGradientAndSubsetK) {
     ++checked;
   }
   EXPECT_EQ(checked, kReluDepth);
+}
+
+// c_nfc_k0 = rho(dW^T dW, dW^T K0 dW) with K0 at initialisation: after one
+// full-batch GD step dW = -eta G0, so it equals the predictor
+// rho(G0^T G0, G0^T K0 G0) for every eta. In float, dW = W1 - W0 carries
+// the rounding of W1: about ulp(W0) / (eta |G0|) relative. eta = 1 keeps it
+// near 1e-7 (tolerance 1e-5); the paper's tiny lr 1e-4 loses about four
+// digits of dW (tolerance 1e-2, the float artefact of the "init" C-NFC).
+// c_nfc, which takes K at W1, differs from it.
+TEST_F(ReluEarlyAlignmentTest, CNfcWithInitialKEqualsThePredictorAfterOneStep) {
+  Dataset train;
+  train.x = task_.x.cast<float>();
+  train.y = task_.y.cast<float>();
+  MeasurementConfig config;
+  config.set_measure_samples(kReluSamples);
+  config.add_measures("c_nfc_k0");
+  config.add_measures("c_nfc");
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Measurement measurement,
+      Measurement::Create(config, kReluDepth + 1, train));
+  ASSERT_TRUE(measurement.NeedsInitialKernels());
+  NFALAB_ASSERT_OK_AND_ASSIGN(const std::vector<MatrixD> k0,
+                              measurement.ComputeKernels(*mlp_));
+  const std::vector<MatrixD> g0 = FullBatchGradients(*mlp_, train.x, train.y);
+  for (const double eta : {1.0, 1e-4}) {
+    Model stepped = *mlp_;
+    for (int l = 0; l < stepped.num_weighted_layers(); ++l) {
+      stepped.weighted_layer(l).weight() -= (eta * g0[l]).cast<float>();
+    }
+    NFALAB_ASSERT_OK_AND_ASSIGN(const std::vector<MatrixD> k1,
+                                measurement.ComputeKernels(stepped));
+    MetricsTable table;
+    NFALAB_ASSERT_OK(
+        measurement.Record(stepped, k1, 0, 1, &table, nullptr, &k0));
+    std::map<std::pair<int, std::string>, double> values;
+    for (const MetricsTable::Row& row : table.rows()) {
+      values[{row.layer, row.measure}] = row.value;
+    }
+    const double tolerance = eta == 1.0 ? 1e-5 : 1e-2;
+    for (int l = 0; l < kReluDepth; ++l) {
+      const double predicted =
+          NeuralFeatureCorrelation(g0[l], k0[l], 1.0, Correlation::kPearson);
+      const double k0_value = values[{l + 1, "c_nfc_k0"}];
+      const double k1_value = values[{l + 1, "c_nfc"}];
+      std::printf(
+          "eta %g layer %d: predictor %.7f, c_nfc_k0 %.7f, c_nfc (K at W1) "
+          "%.7f\n",
+          eta, l + 1, predicted, k0_value, k1_value);
+      EXPECT_NEAR(k0_value, predicted, tolerance) << "layer " << l + 1;
+      if (eta == 1.0) EXPECT_GT(std::abs(k1_value - predicted), 1e-4);
+    }
+  }
+  // Without K0 the measure cannot be computed, and says why.
+  MetricsTable table;
+  EXPECT_THAT(measurement.Record(*mlp_, k0, 0, 0, &table, nullptr),
+              nfalab::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                        ::testing::HasSubstr("c_nfc_k0")));
 }
 
 // The same through experiment/measurement: RecordEarlyPredictor's

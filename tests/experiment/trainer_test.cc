@@ -236,7 +236,8 @@ TEST(TrainerTest, ExportsNpyFilesAtTheEndAndPerMeasurement) {
   absl::StatusOr<NpyArray> w1 = ReadNpy(export_dir + "/W1.npy");
   ASSERT_THAT(w1, IsOk());
   EXPECT_EQ(w1->dtype, "<f4");
-  EXPECT_THAT(w1->values, ApproxEq(result->model.weighted_layer(0).weight(), 0.0, 0.0));
+  EXPECT_THAT(w1->values,
+              ApproxEq(result->model.weighted_layer(0).weight(), 0.0, 0.0));
   absl::StatusOr<NpyArray> x = ReadNpy(export_dir + "/X.npy");
   ASSERT_THAT(x, IsOk());
   EXPECT_EQ(x->shape, (std::vector<int64_t>{256, 8}));
@@ -287,10 +288,47 @@ TEST(TrainerTest, ResumedRunEqualsUninterruptedRun) {
   for (int l = 0; l < whole->model.num_weighted_layers(); ++l) {
     EXPECT_THAT(resumed->model.weighted_layer(l).weight(),
                 ApproxEq(whole->model.weighted_layer(l).weight(), 0.0, 0.0));
-    EXPECT_THAT(resumed->model.weighted_layer(l).initial_weight(),
-                ApproxEq(whole->model.weighted_layer(l).initial_weight(), 0.0, 0.0));
+    EXPECT_THAT(
+        resumed->model.weighted_layer(l).initial_weight(),
+        ApproxEq(whole->model.weighted_layer(l).initial_weight(), 0.0, 0.0));
   }
   EXPECT_EQ(resumed->final_train_loss, whole->final_train_loss);
+}
+
+// c_nfc_k0 reads K at initialisation, which the checkpoint carries in
+// double: the resumed run's rows equal the uninterrupted run's, and differ
+// from c_nfc's (K at the current weights).
+TEST(TrainerTest, CNfcWithInitialKResumesExactly) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(4);
+  config.mutable_measurement()->set_measure_every(1);
+  config.mutable_measurement()->add_measures("c_nfc");
+  config.mutable_measurement()->add_measures("c_nfc_k0");
+  config.set_checkpoint_every(1);
+  NFALAB_ASSERT_OK_AND_ASSIGN(const RunResult whole,
+                              RunInDir(config, "k0_whole"));
+  int k0_rows = 0;
+  for (const MetricsTable::Row& row : whole.metrics.rows()) {
+    if (row.measure != "c_nfc_k0") continue;
+    ++k0_rows;
+    EXPECT_TRUE(std::isfinite(row.value));
+    for (const MetricsTable::Row& other : whole.metrics.rows()) {
+      if (other.measure == "c_nfc" && other.epoch == row.epoch &&
+          other.layer == row.layer && row.epoch > 0) {
+        EXPECT_NE(other.value, row.value) << "epoch " << row.epoch;
+      }
+    }
+  }
+  EXPECT_EQ(k0_rows, 4 * 2);  // 4 epochs x 2 hidden layers
+  RunOptions options;
+  options.out_dir = OutDir("k0_parts");
+  options.stop_after_epochs = 2;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  ASSERT_THAT(RunExperiment(config, options), IsOk());
+  EXPECT_EQ(ReadFile(options.out_dir + "/metrics.csv").value_or("a"),
+            ReadFile(OutDir("k0_whole") + "/metrics.csv").value_or("b"));
 }
 
 TEST(TrainerTest, ResumeWithoutCheckpointIsNotFound) {
@@ -556,7 +594,8 @@ TEST(TrainerTest, OneFullBatchEpochIsOneGradientStep) {
 
   Model at_init = result->model;
   for (int i = 0; i < at_init.num_weighted_layers(); ++i) {
-    at_init.weighted_layer(i).weight() = at_init.weighted_layer(i).initial_weight();
+    at_init.weighted_layer(i).weight() =
+        at_init.weighted_layer(i).initial_weight();
   }
   ModelCache cache;
   at_init.Forward(data->train.x, &cache);

@@ -45,7 +45,14 @@ MatrixD RandomPsd(int k, Rng* rng) {
   return a * a.transpose();
 }
 
-// Runs measure `name` on a layer with weight w, initial weight w0 and PTK k.
+// The K at initialisation given with K: another PSD matrix, so that a
+// measure reading the wrong one is caught.
+MatrixD InitialKOf(const MatrixD& k) {
+  return k + MatrixD::Identity(k.rows(), k.cols()) * (k.trace() / k.rows());
+}
+
+// Runs measure `name` on a layer with weight w, initial weight w0, PTK k
+// and K at initialisation InitialKOf(k).
 absl::StatusOr<std::vector<MeasureValue>> RunMeasure(const std::string& name,
                                                      const Matrix& w,
                                                      const Matrix& w0,
@@ -53,7 +60,9 @@ absl::StatusOr<std::vector<MeasureValue>> RunMeasure(const std::string& name,
   absl::StatusOr<std::unique_ptr<AlignmentMeasure>> measure =
       AlignmentMeasureRegistry::Global().Create(name, nullptr);
   if (!measure.ok()) return measure.status();
-  const LayerContext context{/*layer=*/1, /*num_layers=*/3, w, w0, k};
+  const MatrixD k0 = InitialKOf(k);
+  const LayerContext context{/*layer=*/1, /*num_layers=*/3, w, w0, k,
+                             &k0};
   return (*measure)->Compute(context);
 }
 
@@ -97,10 +106,10 @@ std::string Suffixed(const std::string& name, Correlation kind) {
 }
 
 TEST(BuiltinMeasuresTest, RegisteredSetIsExactlyTheBuiltins) {
-  EXPECT_THAT(
-      AlignmentMeasureRegistry::Global().Names(),
-      ElementsAre("c_nfc", "c_singular_alignment", "left_gram_alignment",
-                  "nfc_sqrt", "singular_alignment", "uc_nfc", "weight_change"));
+  EXPECT_THAT(AlignmentMeasureRegistry::Global().Names(),
+              ElementsAre("c_nfc", "c_nfc_k0", "c_singular_alignment",
+                          "left_gram_alignment", "nfc_sqrt",
+                          "singular_alignment", "uc_nfc", "weight_change"));
   for (const std::string& name : AlignmentMeasureRegistry::Global().Names()) {
     EXPECT_FALSE(AlignmentMeasureRegistry::Global().Description(name).empty())
         << name;
@@ -126,6 +135,7 @@ TEST(BuiltinMeasuresTest, OutputNamesAreAsDocumented) {
     const std::map<std::string, std::vector<std::string>> expected = {
         {"uc_nfc", {"uc_nfc", "uc_nfc_cos"}},
         {"c_nfc", {"c_nfc", "c_nfc_cos"}},
+        {"c_nfc_k0", {"c_nfc_k0", "c_nfc_k0_cos"}},
         {"nfc_sqrt", {"nfc_sqrt", "nfc_sqrt_cos"}},
         {"weight_change", {"weight_change"}},
         {"singular_alignment", singular},
@@ -165,6 +175,10 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
                 Correlate(kind, MatrixD(dw.transpose() * dw),
                           MatrixD(dw.transpose() * k * dw)),
                 kTol);
+    EXPECT_NEAR(values.at(Suffixed("c_nfc_k0", kind)),
+                Correlate(kind, MatrixD(dw.transpose() * dw),
+                          MatrixD(dw.transpose() * InitialKOf(k) * dw)),
+                kTol);
     // The square root by another route (Eigen's operatorSqrt): 1e-9.
     EXPECT_NEAR(values.at(Suffixed("nfc_sqrt", kind)),
                 Correlate(kind, MatrixD(wd.transpose() * wd), agop_sqrt), 1e-9);
@@ -176,6 +190,7 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
   // Random K is anisotropic: the values are not trivially 1.
   EXPECT_LT(values.at("uc_nfc"), 0.999);
   EXPECT_LT(values.at("c_nfc"), 0.999);
+  EXPECT_GT(std::abs(values.at("c_nfc_k0") - values.at("c_nfc")), 1e-6);
 }
 
 TEST(BuiltinMeasuresTest, SingularAlignmentValuesMatchTheDecomposition) {
