@@ -97,6 +97,18 @@ class SqrtNfc : public AlignmentMeasure {
   bool IsScaleInvariant() const override { return true; }
 };
 
+// The centred alpha = 1/2 variant: rho(dW^T dW, (dW^T K dW)^{1/2}).
+class CenteredSqrtNfc : public AlignmentMeasure {
+ public:
+  absl::StatusOr<std::vector<MeasureValue>> Compute(
+      const LayerContext& layer) const override {
+    return FeatureCorrelations("c_nfc_sqrt", WeightChangeOf(layer), layer.ptk,
+                               0.5);
+  }
+  // As nfc_sqrt, with dW in place of W.
+  bool IsScaleInvariant() const override { return true; }
+};
+
 // |W - W0|_F / |W|_F (infinite or NaN for W = 0).
 class WeightChange : public AlignmentMeasure {
  public:
@@ -183,6 +195,9 @@ NFALAB_REGISTER_ALIGNMENT_MEASURE(
     "_cos: cosine)");
 NFALAB_REGISTER_ALIGNMENT_MEASURE(
     "nfc_sqrt", SqrtNfc, "NFC with alpha = 1/2: rho(W^T W, (W^T K W)^(1/2))");
+NFALAB_REGISTER_ALIGNMENT_MEASURE(
+    "c_nfc_sqrt", CenteredSqrtNfc,
+    "C-NFC with alpha = 1/2: rho(dW^T dW, (dW^T K dW)^(1/2)), dW = W - W0");
 NFALAB_REGISTER_ALIGNMENT_MEASURE("weight_change", WeightChange,
                                   "|W - W0|_F / |W|_F");
 NFALAB_REGISTER_ALIGNMENT_MEASURE(

@@ -106,10 +106,11 @@ std::string Suffixed(const std::string& name, Correlation kind) {
 }
 
 TEST(BuiltinMeasuresTest, RegisteredSetIsExactlyTheBuiltins) {
-  EXPECT_THAT(AlignmentMeasureRegistry::Global().Names(),
-              ElementsAre("c_nfc", "c_nfc_k0", "c_singular_alignment",
-                          "left_gram_alignment", "nfc_sqrt",
-                          "singular_alignment", "uc_nfc", "weight_change"));
+  EXPECT_THAT(
+      AlignmentMeasureRegistry::Global().Names(),
+      ElementsAre("c_nfc", "c_nfc_k0", "c_nfc_sqrt", "c_singular_alignment",
+                  "left_gram_alignment", "nfc_sqrt", "singular_alignment",
+                  "uc_nfc", "weight_change"));
   for (const std::string& name : AlignmentMeasureRegistry::Global().Names()) {
     EXPECT_FALSE(AlignmentMeasureRegistry::Global().Description(name).empty())
         << name;
@@ -136,6 +137,7 @@ TEST(BuiltinMeasuresTest, OutputNamesAreAsDocumented) {
         {"uc_nfc", {"uc_nfc", "uc_nfc_cos"}},
         {"c_nfc", {"c_nfc", "c_nfc_cos"}},
         {"c_nfc_k0", {"c_nfc_k0", "c_nfc_k0_cos"}},
+        {"c_nfc_sqrt", {"c_nfc_sqrt", "c_nfc_sqrt_cos"}},
         {"nfc_sqrt", {"nfc_sqrt", "nfc_sqrt_cos"}},
         {"weight_change", {"weight_change"}},
         {"singular_alignment", singular},
@@ -168,6 +170,9 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
   const Eigen::MatrixXd agop_col = agop;
   const MatrixD agop_sqrt =
       Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(agop_col).operatorSqrt();
+  const Eigen::MatrixXd c_agop = dw.transpose() * k * dw;
+  const MatrixD c_agop_sqrt =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c_agop).operatorSqrt();
   for (Correlation kind : kBothKinds) {
     EXPECT_NEAR(values.at(Suffixed("uc_nfc", kind)),
                 Correlate(kind, MatrixD(wd.transpose() * wd), agop), kTol);
@@ -182,6 +187,9 @@ TEST(BuiltinMeasuresTest, NfcValuesEqualHandComputedCorrelations) {
     // The square root by another route (Eigen's operatorSqrt): 1e-9.
     EXPECT_NEAR(values.at(Suffixed("nfc_sqrt", kind)),
                 Correlate(kind, MatrixD(wd.transpose() * wd), agop_sqrt), 1e-9);
+    EXPECT_NEAR(values.at(Suffixed("c_nfc_sqrt", kind)),
+                Correlate(kind, MatrixD(dw.transpose() * dw), c_agop_sqrt),
+                1e-9);
     EXPECT_NEAR(values.at(Suffixed("left_gram_alignment", kind)),
                 Correlate(kind, MatrixD(wd * wd.transpose()), k), kTol);
     EXPECT_NEAR(values.at(Suffixed("c_left_gram_alignment", kind)),

@@ -27,11 +27,11 @@ TEST(RegistryCoverageTest, ActivationsAreBuiltinsPlusSwish) {
 }
 
 TEST(RegistryCoverageTest, AlignmentMeasuresAreBuiltinsPlusCkaAndNfcAlpha) {
-  EXPECT_THAT(
-      AlignmentMeasureRegistry::Global().Names(),
-      ElementsAreArray({"c_nfc", "c_nfc_k0", "c_singular_alignment", "cka",
-                        "left_gram_alignment", "nfc_alpha", "nfc_sqrt",
-                        "singular_alignment", "uc_nfc", "weight_change"}));
+  EXPECT_THAT(AlignmentMeasureRegistry::Global().Names(),
+              ElementsAreArray(
+                  {"c_nfc", "c_nfc_k0", "c_nfc_sqrt", "c_singular_alignment",
+                   "cka", "left_gram_alignment", "nfc_alpha", "nfc_sqrt",
+                   "singular_alignment", "uc_nfc", "weight_change"}));
 }
 
 TEST(RegistryCoverageTest, OptimizersAreBuiltinsPlusLayerwiseAdam) {
