@@ -500,7 +500,9 @@ TEST_F(ReluEarlyAlignmentTest, CNfcWithInitialKEqualsThePredictorAfterOneStep) {
           "%.7f\n",
           eta, l + 1, predicted, k0_value, k1_value);
       EXPECT_NEAR(k0_value, predicted, tolerance) << "layer " << l + 1;
-      if (eta == 1.0) EXPECT_GT(std::abs(k1_value - predicted), 1e-4);
+      if (eta == 1.0) {
+        EXPECT_GT(std::abs(k1_value - predicted), 1e-4);
+      }
     }
   }
   // Without K0 the measure cannot be computed, and says why.
