@@ -34,7 +34,8 @@
 // 3: Registry entries carry an options example (core/plugin_options.h);
 // OptimizerConfig, LayerSpec and DatasetConfig have `options`; activation
 // and measure factories take their options (a google.protobuf.Any*).
-#define NFALAB_PLUGIN_API_VERSION 3
+// 4: AlignmentMeasure::NeedsInitialPtk and LayerContext::initial_ptk.
+#define NFALAB_PLUGIN_API_VERSION 4
 
 // The ELF section that holds the fingerprints.
 #define NFALAB_ABI_SECTION ".nfalab_abi"

@@ -281,8 +281,9 @@ absl::Status Measurement::Record(const Model& model,
   if (NeedsInitialKernels() &&
       (initial_ptk == nullptr || initial_ptk->size() != layers_.size())) {
     return absl::FailedPreconditionError(
-        "c_nfc_k0 needs K at initialisation for every measured layer, and "
-        "it is missing (a checkpoint of a run that did not measure it?)");
+        "a measure (e.g. c_nfc_k0) needs K at initialisation for every "
+        "measured layer, and it is missing (a checkpoint of a run that did "
+        "not measure it?)");
   }
   std::string uc_c;
   std::vector<NonFinite> non_finite;
@@ -333,8 +334,10 @@ absl::Status Measurement::Record(const Model& model,
 }
 
 bool Measurement::NeedsInitialKernels() const {
-  return std::find(measure_names_.begin(), measure_names_.end(), "c_nfc_k0") !=
-         measure_names_.end();
+  return std::any_of(measures_.begin(), measures_.end(),
+                     [](const std::unique_ptr<AlignmentMeasure>& measure) {
+                       return measure->NeedsInitialPtk();
+                     });
 }
 
 absl::Status Measurement::RecordEarlyPredictor(const Model& model,

@@ -81,7 +81,7 @@ class Measurement {
                       std::string* summary,
                       const std::vector<MatrixD>* initial_ptk = nullptr);
 
-  // A selected measure reads K at initialisation (c_nfc_k0).
+  // A selected measure reads K at initialisation (NeedsInitialPtk()).
   bool NeedsInitialKernels() const;
 
   // The one-step C-NFC predictor rho(G0^T G0, G0^T K0 G0) per measured layer

@@ -3,7 +3,8 @@
 //
 // A measure receives a LayerContext with a weighted layer's current weight
 // W, its initial weight W0 and the PTK covariance K (at the current weights,
-// on the measurement subset; for c_nfc_k0 also K at initialisation), and
+// on the measurement subset; K at initialisation too for a measure that
+// NeedsInitialPtk()), and
 // returns one or more named values (each
 // becomes a `measure` in metrics.csv):
 //
@@ -44,9 +45,8 @@ struct LayerContext {
   // K_l: [k, k] (divided by the number of samples unless the run uses the
   // plain sum).
   const MatrixD& ptk;
-  // K_l at initialisation, on the same subset: set when the run measures
-  // c_nfc_k0 (the only measure that reads it), null otherwise. Appended
-  // last, so plugins built against the fields above still read them.
+  // K_l at initialisation, on the same subset: set when a measure of the
+  // run NeedsInitialPtk() (e.g. c_nfc_k0), null otherwise.
   const MatrixD* initial_ptk = nullptr;
 };
 
@@ -69,6 +69,10 @@ class AlignmentMeasure {
   // weights or PTKs (a sum instead of a mean, another width) can rely on it.
   // False (the default) unless the measure's maths guarantees it.
   virtual bool IsScaleInvariant() const { return false; }
+
+  // True if Compute reads LayerContext::initial_ptk: the run then computes K
+  // at initialisation once and keeps it (in the checkpoint too).
+  virtual bool NeedsInitialPtk() const { return false; }
 };
 
 // Factories take the measure's options (null: none given), from

@@ -84,6 +84,7 @@ class CenteredNfcAtInitialK : public AlignmentMeasure {
   }
   // As c_nfc, with K0 in place of K.
   bool IsScaleInvariant() const override { return true; }
+  bool NeedsInitialPtk() const override { return true; }
 };
 
 // NFC_{1/2} = rho(W^T W, (W^T K W)^{1/2}), the original NFA's power.
