@@ -462,7 +462,6 @@ absl::StatusOr<std::string> StudyBaseDirectory(
 
 absl::Status CheckStudyDirectory(const StudyConfig& study,
                                  const std::string& out_dir) {
-  NFALAB_RETURN_IF_ERROR(ValidateStudy(study));
   if (out_dir.empty()) {
     return absl::InvalidArgumentError("no output directory given (--out)");
   }
@@ -498,8 +497,8 @@ absl::Status PrepareStudyDirectory(const StudyConfig& study,
 absl::StatusOr<std::vector<StudyRunOutcome>> RunStudy(
     const StudyConfig& study, const std::string& out_dir, const Shard& shard,
     std::ostream* log, const std::function<int(int64_t)>& interrupt_signal) {
-  NFALAB_RETURN_IF_ERROR(PrepareStudyDirectory(study, out_dir));
   NFALAB_ASSIGN_OR_RETURN(const std::vector<StudyRun> runs, ExpandStudy(study));
+  NFALAB_RETURN_IF_ERROR(PrepareStudyDirectory(study, out_dir));
 
   size_t in_shard = 0;
   for (size_t i = 0; i < runs.size(); ++i) in_shard += shard.Contains(i);

@@ -143,9 +143,10 @@ struct StudyRunOutcome {
   bool resumed = false;
 };
 
-// Validates the study and checks, writing nothing, that out_dir is new or
-// holds this study: FailedPrecondition for an out_dir that already holds a
-// different study, or the same study with another base_directory.
+// Checks, writing nothing, that out_dir is new or holds this study (which
+// the caller has validated, e.g. by ExpandStudy): FailedPrecondition for an
+// out_dir that already holds a different study, or the same study with
+// another base_directory.
 absl::Status CheckStudyDirectory(const StudyConfig& study,
                                  const std::string& out_dir);
 
@@ -155,7 +156,8 @@ absl::Status CheckStudyDirectory(const StudyConfig& study,
 absl::Status PrepareStudyDirectory(const StudyConfig& study,
                                    const std::string& out_dir);
 
-// PrepareStudyDirectory, then runs the shard's runs into
+// Validates and expands the study, PrepareStudyDirectory, then runs the
+// shard's runs into
 // <out_dir>/runs/<run name>/, printing one line per run on `log` (may be
 // null): complete runs are skipped, unfinished ones resumed or restarted
 // (see the layout above), and each run that finishes gets its marker. A
