@@ -21,6 +21,7 @@
 #include "studies/study.h"
 #include "tests/cli_runner.h"
 #include "tests/status_matchers.h"
+#include "tests/studies/study_test_util.h"
 
 namespace nfalab {
 namespace {
@@ -46,24 +47,15 @@ constexpr char kStudy[] = R"pb(
   seeds: [ 1, 2 ]
 )pb";
 
-StudyConfig Study() {
-  absl::StatusOr<StudyConfig> study = ParseStudy(kStudy, "test study");
-  NFALAB_CHECK(study.ok()) << study.status();
-  study->set_base_directory("/base");
-  return *study;
+// The 6-run study, with a recorded base directory.
+StudyConfig SixRuns() {
+  StudyConfig study = Study(kStudy);
+  study.set_base_directory("/base");
+  return study;
 }
 
 std::string TestDir(const std::string& name) {
   return ::testing::TempDir() + "/slurm_launcher_test_" + name;
-}
-
-bool Exists(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0;
-}
-
-std::string Read(const std::string& path) {
-  return ReadFile(path).value_or("<missing " + path + ">");
 }
 
 void WriteExecutable(const std::string& path, const std::string& text) {
@@ -87,7 +79,7 @@ TEST(SlurmScriptsTest, ArrayAndReportScripts) {
   options.extra_args = {"--account=ml", "--qos=preemptible"};
   NFALAB_ASSERT_OK_AND_ASSIGN(
       const SlurmScripts scripts,
-      RenderSlurmScripts(Study(), 6, "/shared/six", options));
+      RenderSlurmScripts(SixRuns(), 6, "/shared/six", options));
   EXPECT_EQ(scripts.tasks, 6);
   const std::vector<std::string> array_lines =
       absl::StrSplit(scripts.array, '\n');
@@ -121,7 +113,7 @@ TEST(SlurmScriptsTest, ArrayAndReportScripts) {
   options.tasks = 4;
   NFALAB_ASSERT_OK_AND_ASSIGN(
       const SlurmScripts four,
-      RenderSlurmScripts(Study(), 6, "/shared/six", options));
+      RenderSlurmScripts(SixRuns(), 6, "/shared/six", options));
   EXPECT_THAT(four.array, HasSubstr("#SBATCH --array=0-3\n"));
 }
 
@@ -139,7 +131,7 @@ TEST(SlurmScriptsTest, ScriptsRunTheirCommandsAndRecordTheReportStatus) {
   SlurmOptions options = Options();
   options.nfalab_binary = fake;
   NFALAB_ASSERT_OK_AND_ASSIGN(const SlurmScripts scripts,
-                              RenderSlurmScripts(Study(), 6, dir, options));
+                              RenderSlurmScripts(SixRuns(), 6, dir, options));
   ASSERT_THAT(WriteFileAtomically(dir + "/slurm/array.sbatch", scripts.array),
               IsOk());
   ASSERT_THAT(WriteFileAtomically(dir + "/slurm/report.sbatch", scripts.report),
@@ -164,7 +156,7 @@ TEST(SlurmScriptsTest, BadOptionsAreNamed) {
   const auto render = [](int tasks, const std::string& dir,
                          SlurmOptions options) {
     options.tasks = tasks;
-    return RenderSlurmScripts(Study(), 6, dir, options).status();
+    return RenderSlurmScripts(SixRuns(), 6, dir, options).status();
   };
   EXPECT_THAT(render(7, "/d", Options()),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -240,7 +232,8 @@ TEST_F(FakeSlurmTest, SubmitsTheArrayThenTheReportAfterIt) {
   const std::string dir = TestDir("submitted");
   std::ostringstream out;
   NFALAB_ASSERT_OK_AND_ASSIGN(
-      const SlurmJobs jobs, SubmitStudyToSlurm(Study(), dir, Options(), &out));
+      const SlurmJobs jobs,
+      SubmitStudyToSlurm(SixRuns(), dir, Options(), &out));
   EXPECT_EQ(jobs.array_job_id, "41");
   EXPECT_EQ(jobs.report_job_id, "42");
   EXPECT_THAT(
@@ -256,7 +249,7 @@ TEST_F(FakeSlurmTest, SubmitsTheArrayThenTheReportAfterIt) {
             HasSubstr("squeue -j 41,42\n"), HasSubstr("sacct -j 41,42 "),
             HasSubstr(dir + "/slurm/task-41_*.out")));
   NFALAB_ASSERT_OK_AND_ASSIGN(const SlurmScripts scripts,
-                              RenderSlurmScripts(Study(), 6, dir, Options()));
+                              RenderSlurmScripts(SixRuns(), 6, dir, Options()));
   EXPECT_EQ(Read(dir + "/slurm/array.sbatch"), scripts.array);
   EXPECT_EQ(Read(dir + "/slurm/report.sbatch"), scripts.report);
   NFALAB_ASSERT_OK_AND_ASSIGN(const StudyConfig saved,
@@ -300,7 +293,7 @@ TEST_F(FakeSlurmTest, WaitingForAReportJobThatLeftWithoutAStatus) {
 TEST_F(FakeSlurmTest, AFailedSbatchIsShownAndLeavesNothing) {
   const std::string dir = TestDir("sbatch_fails");
   ASSERT_THAT(WriteFileAtomically(bin_ + "/sbatch_fails_at", "1\n"), IsOk());
-  EXPECT_THAT(SubmitStudyToSlurm(Study(), dir, Options(), nullptr),
+  EXPECT_THAT(SubmitStudyToSlurm(SixRuns(), dir, Options(), nullptr),
               StatusIs(absl::StatusCode::kUnavailable,
                        AllOf(HasSubstr("sbatch --parsable"),
                              HasSubstr("Invalid partition name specified"))));
@@ -311,7 +304,7 @@ TEST_F(FakeSlurmTest, AFailedReportSubmissionCancelsTheArray) {
   const std::string dir = TestDir("report_fails");
   ASSERT_THAT(MakeDirectories(dir), IsOk());  // existed before: stays
   ASSERT_THAT(WriteFileAtomically(bin_ + "/sbatch_fails_at", "2\n"), IsOk());
-  EXPECT_THAT(SubmitStudyToSlurm(Study(), dir, Options(), nullptr),
+  EXPECT_THAT(SubmitStudyToSlurm(SixRuns(), dir, Options(), nullptr),
               StatusIs(absl::StatusCode::kUnavailable,
                        AllOf(HasSubstr("Invalid partition name specified"),
                              HasSubstr("array job 41 was cancelled again"))));
@@ -324,11 +317,11 @@ TEST_F(FakeSlurmTest, AFailedReportSubmissionCancelsTheArray) {
 
 TEST_F(FakeSlurmTest, ADirectoryOfAnotherStudyIsRefusedBeforeSubmitting) {
   const std::string dir = TestDir("other_study");
-  StudyConfig other = Study();
+  StudyConfig other = SixRuns();
   other.add_seeds(3);
   ASSERT_THAT(PrepareStudyDirectory(other, dir), IsOk());
   const std::string before = Read(dir + "/" + kStudyFile);
-  EXPECT_THAT(SubmitStudyToSlurm(Study(), dir, Options(), nullptr),
+  EXPECT_THAT(SubmitStudyToSlurm(SixRuns(), dir, Options(), nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("already holds a different study")));
   EXPECT_TRUE(Calls().empty());

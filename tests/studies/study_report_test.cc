@@ -10,11 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/file_io.h"
-#include "report/metrics_table.h"
-#include "studies/study_results.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "report/metrics_table.h"
+#include "studies/study_results.h"
 #include "tests/report/svg_scan.h"
 #include "tests/status_matchers.h"
 

@@ -20,6 +20,7 @@
 #include "studies/study.h"
 #include "studies/study_report.h"
 #include "tests/status_matchers.h"
+#include "tests/studies/study_test_util.h"
 
 namespace nfalab {
 namespace {
@@ -52,25 +53,8 @@ constexpr char kTinyStudy[] = R"pb(
   seeds: [ 3, 4 ]
 )pb";
 
-StudyConfig Study(const char* text) {
-  absl::StatusOr<StudyConfig> study = ParseStudy(text, "test study");
-  NFALAB_CHECK(study.ok()) << study.status();
-  return *study;
-}
-
 std::string TestDir(const std::string& name) {
   return ::testing::TempDir() + "/study_resume_test_" + name;
-}
-
-bool Exists(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0;
-}
-
-std::string Read(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  NFALAB_CHECK(text.ok()) << text.status();
-  return *text;
 }
 
 // Every run's metrics.csv, by run name.

@@ -15,11 +15,12 @@
 #include "core/check.h"
 #include "core/file_io.h"
 #include "experiment/config_io.h"
-#include "studies/study_report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "studies/study_report.h"
 #include "tests/cli_runner.h"
 #include "tests/status_matchers.h"
+#include "tests/studies/study_test_util.h"
 
 namespace nfalab {
 namespace {
@@ -54,19 +55,8 @@ constexpr char kTinyStudy[] = R"pb(
   seeds: [ 3, 4 ]
 )pb";
 
-StudyConfig Study(const char* text) {
-  absl::StatusOr<StudyConfig> study = ParseStudy(text, "test study");
-  NFALAB_CHECK(study.ok()) << study.status();
-  return *study;
-}
-
 std::string TestDir(const std::string& name) {
   return ::testing::TempDir() + "/study_test_" + name;
-}
-
-bool Exists(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0;
 }
 
 std::vector<std::string> Names(const std::vector<StudyRun>& runs) {
