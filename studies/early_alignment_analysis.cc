@@ -1,203 +1,198 @@
 // Study analysis "early_alignment" (paper claim 1): per grid point and
-// layer, C-NFC > UC-NFC at the first measured epoch in every seed, and the
-// gap C-NFC - UC-NFC closing (|mean gap| smaller at the last epoch than at
-// the first). Figure weight_change_<key>.svg: ||dW||/||W|| against epoch,
-// one series per layer (mean ± std). studies/study_report.h has the wording.
+// layer, the UC-NFC and C-NFC at the first and last measurement, and four
+// claims tested on per-seed differences (studies/claims.h), with the
+// thresholds of EarlyAlignmentOptions:
+//
+//   A  C-NFC − UC-NFC at the first measurement          > min_initial_gap
+//   B  UC-NFC(last) − UC-NFC(first)                     > min_uc_rise
+//   C  C-NFC(first) − C-NFC(last)                       > min_c_fall
+//   D  gap(first) − gap(last), gap = C-NFC − UC-NFC     > min_gap_closure
+//
+// D's d is B's plus C's, seed by seed: the gap can close because UC-NFC
+// rises (the paper's reading) or because C-NFC falls, and B and C say which.
+// Figure weight_change_<key>.svg: ||dW||/||W|| against epoch, one series
+// per layer (mean ± std).
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <limits>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "core/plugin_options.h"
+#include "core/status_macros.h"
+#include "google/protobuf/any.pb.h"
 #include "report/palette.h"
-#include "report/statistics.h"
 #include "report/svg_plot.h"
+#include "studies/claims.h"
+#include "studies/early_alignment_options.pb.h"
 #include "studies/grid_points.h"
+#include "studies/layer_endpoints.h"
 #include "studies/report_format.h"
 #include "studies/study_analysis.h"
 
 namespace nfalab {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Claim 1 at one layer of one grid point.
-struct EarlyLayer {
-  int layer = 0;
-  int first_epoch = -1;  // of the first run (the report's label)
-  int last_epoch = -1;
-  std::vector<double> uc_first, c_first, gap_first, gap_last;
-  int exceed = 0;  // runs with C-NFC > UC-NFC at the first measurement
-  bool all_exceed = false;
-  bool shrank = false;
-};
-
-EarlyLayer AnalyzeEarly(const GridPoint& point, int layer) {
-  EarlyLayer result;
-  result.layer = layer;
-  bool first_run = true;
-  for (const RunRecord* run : point.runs) {
-    const std::map<int, double> uc = ByEpoch(run->table, layer, "uc_nfc");
-    const std::map<int, double> c = ByEpoch(run->table, layer, "c_nfc");
-    // The first and last epochs (>= 0) where both were measured.
-    int first = -1, last = -1;
-    for (const auto& [epoch, value] : uc) {
-      if (epoch < 0 || c.count(epoch) == 0) continue;
-      if (first < 0) first = epoch;
-      last = epoch;
-    }
-    if (first_run) {
-      result.first_epoch = first;
-      result.last_epoch = last;
-      first_run = false;
-    }
-    if (first < 0) {
-      result.uc_first.push_back(kNaN);
-      result.c_first.push_back(kNaN);
-      result.gap_first.push_back(kNaN);
-      result.gap_last.push_back(kNaN);
-      continue;
-    }
-    const double uc0 = uc.at(first), c0 = c.at(first);
-    result.uc_first.push_back(uc0);
-    result.c_first.push_back(c0);
-    result.gap_first.push_back(c0 - uc0);
-    result.gap_last.push_back(c.at(last) - uc.at(last));
-    if (c0 > uc0) ++result.exceed;  // false for NaN
-  }
-  result.all_exceed = !point.runs.empty() &&
-                      result.exceed == static_cast<int>(point.runs.size());
-  const double g0 = FiniteMean(result.gap_first),
-               g1 = FiniteMean(result.gap_last);
-  result.shrank =
-      std::isfinite(g0) && std::isfinite(g1) && std::abs(g1) < std::abs(g0);
-  return result;
+std::vector<double> InitialGap(const LayerEndpoints& a) {
+  return Difference(a.c_first, a.uc_first);
+}
+std::vector<double> UcRise(const LayerEndpoints& a) {
+  return Difference(a.uc_last, a.uc_first);
+}
+std::vector<double> CFall(const LayerEndpoints& a) {
+  return Difference(a.c_first, a.c_last);
+}
+std::vector<double> GapClosure(const LayerEndpoints& a) {
+  return Difference(InitialGap(a), Difference(a.c_last, a.uc_last));
 }
 
-std::string EarlySection(const StudyResults& results,
+std::vector<EndpointClaim> EarlyClaims(const EarlyAlignmentOptions& options) {
+  auto contains = [](double theta) {
+    return absl::StrCat("no detectable difference from θ (CI contains ",
+                        Num(theta), ")");
+  };
+  return {
+      {{"A", "C-NFC exceeds UC-NFC at the first measurement",
+        "C-NFC − UC-NFC at the first epoch", options.min_initial_gap(),
+        Claim::kAbove, "min_initial_gap", "C-NFC > UC-NFC",
+        "C-NFC does not exceed UC-NFC", contains(options.min_initial_gap())},
+       InitialGap},
+      {{"B", "UC-NFC rises from the first to the last measurement",
+        "UC-NFC(last) − UC-NFC(first)", options.min_uc_rise(), Claim::kAbove,
+        "min_uc_rise", "UC-NFC rises", "UC-NFC does not rise",
+        contains(options.min_uc_rise())},
+       UcRise},
+      {{"C", "C-NFC falls from the first to the last measurement",
+        "C-NFC(first) − C-NFC(last)", options.min_c_fall(), Claim::kAbove,
+        "min_c_fall", "C-NFC falls", "C-NFC does not fall",
+        contains(options.min_c_fall())},
+       CFall},
+      {{"D", "the gap C-NFC − UC-NFC closes",
+        "gap(first) − gap(last) = B's d + C's d", options.min_gap_closure(),
+        Claim::kAbove, "min_gap_closure", "the gap closes",
+        "the gap does not close", contains(options.min_gap_closure())},
+       GapClosure},
+  };
+}
+
+std::string WeightChangeFigure(const StudyResults& results,
+                               const GridPoint& point,
+                               const std::set<int>& layer_set,
+                               ReportFigures* figures) {
+  PlotFigure figure;
+  figure.title = absl::StrCat(results.study.name(), ": ", point.display);
+  PlotPanel panel;
+  panel.title = "Relative weight change";
+  panel.x_label = "epoch";
+  panel.y_label = "||W - W0|| / ||W||";
+  size_t i = 0;
+  for (int layer : layer_set) {
+    if (!std::any_of(point.runs.begin(), point.runs.end(),
+                     [&](const RunRecord* run) {
+                       return HasMeasure(run->table, layer, "weight_change");
+                     })) {
+      continue;
+    }
+    panel.series.push_back(MeanSeries(point, layer, "weight_change",
+                                      absl::StrCat("layer ", layer),
+                                      PaletteColor(i++), -1));
+  }
+  if (!panel.series.empty()) figure.panels.push_back(std::move(panel));
+  const std::string file = absl::StrCat("weight_change_", point.key, ".svg");
+  return absl::StrCat(
+      "Relative weight change ‖ΔW‖/‖W‖ per layer, mean ± std over seeds ([",
+      file, "](", file, ")).\n\n",
+      AddFigure(figure, file, absl::StrCat("weight change, ", point.display),
+                figures),
+      "\n");
+}
+
+std::string EarlySection(const EarlyAlignmentOptions& options,
+                         const StudyResults& results,
                          const std::vector<GridPoint>& points,
                          ReportFigures* figures) {
   std::string out = "## Claim 1: early alignment\n\n";
   absl::StrAppend(
       &out,
-      "Claim 1: right after training starts (the first measurement) the "
-      "C-NFC exceeds the UC-NFC, and the gap C-NFC − UC-NFC closes as the "
-      "weights move. It holds at a layer when C-NFC > UC-NFC at the first "
-      "measurement in every seed and |mean gap| at the last measurement is "
-      "smaller than at the first.\n\n");
+      "Claim 1 (paper.md §2.7): right after training starts the C-NFC is "
+      "high and above the UC-NFC, and the UC-NFC climbs toward the C-NFC as "
+      "the weights move. It is tested per layer as four claims on per-seed "
+      "differences between the first measurement (the smallest epoch ≥ 0 "
+      "at which a run has both measures) and the last: A, C-NFC exceeds "
+      "UC-NFC at first; B, UC-NFC rises; C, C-NFC falls; D, the gap C-NFC − "
+      "UC-NFC closes. D's d is B's plus C's in every seed, so a gap that "
+      "closes (D) does so through UC-NFC rising (B), C-NFC falling (C), or "
+      "both; the paper's reading is B.\n\n",
+      "Values are mean [95% CI] over the n seeds that have finite UC-NFC "
+      "and C-NFC at both epochs, the interval mean ± t_{0.975, n−1} · s / "
+      "√n, then the per-seed values in seed order. A claim is supported if "
+      "the CI of its mean d lies above its threshold θ (from the study "
+      "config), not supported if below, inconclusive if it contains θ or "
+      "fewer than two seeds entered (no interval).\n\n");
   for (const GridPoint& point : points) {
     absl::StrAppend(&out, "### ", Code(point.display), "\n\n");
     const std::set<int> layer_set = PointLayers(point);
-    std::vector<EarlyLayer> analyses;
-    for (int layer : layer_set) analyses.push_back(AnalyzeEarly(point, layer));
-    absl::StrAppend(&out, TableHeader({"layer", "first epoch", "UC-NFC (first)",
-                                       "C-NFC (first)", "C > UC in every seed",
-                                       "gap (first)", "last epoch",
-                                       "gap (last)", "gap shrank"}));
-    for (const EarlyLayer& a : analyses) {
-      absl::StrAppend(
-          &out,
-          TableRow({absl::StrCat(a.layer), EpochLabel(a.first_epoch),
-                    FormatStat(a.uc_first), FormatStat(a.c_first),
-                    absl::StrCat(a.all_exceed ? "yes" : "no", " (", a.exceed,
-                                 " of ", point.runs.size(), ")"),
-                    FormatStat(a.gap_first), EpochLabel(a.last_epoch),
-                    FormatStat(a.gap_last), a.shrank ? "yes" : "no"}));
+    if (layer_set.empty()) {
+      absl::StrAppend(&out,
+                      "No layer was measured, so claim 1 cannot be "
+                      "checked.\n\n");
+      continue;
     }
-    // Verdicts.
-    std::vector<int> holds;
-    std::vector<std::string> failures;
-    for (const EarlyLayer& a : analyses) {
-      if (a.all_exceed && a.shrank) {
-        holds.push_back(a.layer);
-        continue;
-      }
-      std::vector<std::string> reasons;
-      if (!a.all_exceed) {
-        reasons.push_back(absl::StrCat(
-            "C-NFC did not exceed UC-NFC at epoch ", EpochLabel(a.first_epoch),
-            " in every seed (", a.exceed, " of ", point.runs.size(),
-            " seeds; mean C-NFC ", Num(FiniteMean(a.c_first)), " vs UC-NFC ",
-            Num(FiniteMean(a.uc_first)), ")"));
-      }
-      if (!a.shrank) {
-        reasons.push_back(absl::StrCat(
-            "the gap did not close (mean C-NFC − UC-NFC ",
-            Num(FiniteMean(a.gap_first)), " at epoch ",
-            EpochLabel(a.first_epoch), ", ", Num(FiniteMean(a.gap_last)),
-            " at epoch ", EpochLabel(a.last_epoch), ")"));
-      }
-      failures.push_back(absl::StrCat("at layer ", a.layer, " ",
-                                      absl::StrJoin(reasons, " and ")));
-    }
-    std::string verdict;
-    if (analyses.empty()) {
-      verdict = "No layer was measured, so claim 1 cannot be checked.";
-    } else if (failures.empty()) {
-      verdict = absl::StrCat("Claim 1 holds at every measured layer (",
-                             LayerList(holds), ").");
-    } else if (holds.empty()) {
-      verdict = absl::StrCat("Claim 1 holds at no measured layer: ",
-                             absl::StrJoin(failures, "; "), ".");
-    } else {
-      verdict = absl::StrCat("Claim 1 holds at ", LayerList(holds), "; ",
-                             absl::StrJoin(failures, "; "), ".");
-    }
-    absl::StrAppend(&out, "\n", verdict, "\n\n");
-
-    // Weight change figure.
-    PlotFigure figure;
-    figure.title = absl::StrCat(results.study.name(), ": ", point.display);
-    PlotPanel panel;
-    panel.title = "Relative weight change";
-    panel.x_label = "epoch";
-    panel.y_label = "||W - W0|| / ||W||";
-    size_t i = 0;
-    for (int layer : layer_set) {
-      if (!std::any_of(point.runs.begin(), point.runs.end(),
-                       [&](const RunRecord* run) {
-                         return HasMeasure(run->table, layer, "weight_change");
-                       })) {
-        continue;
-      }
-      panel.series.push_back(MeanSeries(point, layer, "weight_change",
-                                        absl::StrCat("layer ", layer),
-                                        PaletteColor(i++), -1));
-    }
-    if (!panel.series.empty()) figure.panels.push_back(std::move(panel));
-    const std::string file = absl::StrCat("weight_change_", point.key, ".svg");
-    absl::StrAppend(
-        &out,
-        "Relative weight change ‖ΔW‖/‖W‖ per layer, mean ± "
-        "std over seeds ([",
-        file, "](", file, ")).\n\n",
-        AddFigure(figure, file, absl::StrCat("weight change, ", point.display),
-                  figures),
-        "\n");
+    std::vector<LayerEndpoints> layers;
+    for (int layer : layer_set)
+      layers.push_back(AnalyzeEndpoints(point, layer));
+    absl::StrAppend(&out, EndpointsTable(layers));
+    std::string summary;
+    const std::string tables =
+        EndpointClaimTables(EarlyClaims(options), layers, &summary);
+    absl::StrAppend(&out, tables, "\nVerdicts:\n\n", summary, "\n",
+                    WeightChangeFigure(results, point, layer_set, figures));
   }
   return out;
 }
 
 class EarlyAlignmentAnalysis : public StudyAnalysis {
  public:
+  explicit EarlyAlignmentAnalysis(EarlyAlignmentOptions options)
+      : options_(std::move(options)) {}
+
   std::string Section(const StudyResults& results,
                       const std::vector<GridPoint>& points,
                       ReportFigures* figures) const override {
-    return EarlySection(results, points, figures);
+    return EarlySection(options_, results, points, figures);
   }
+
+ private:
+  const EarlyAlignmentOptions options_;
 };
+
+absl::StatusOr<std::unique_ptr<StudyAnalysis>> CreateEarlyAlignment(
+    const google::protobuf::Any* any) {
+  NFALAB_ASSIGN_OR_RETURN(EarlyAlignmentOptions options,
+                          UnpackOptions<EarlyAlignmentOptions>(any, "options"));
+  for (const auto& [name, value] :
+       {std::make_pair("min_initial_gap", options.min_initial_gap()),
+        std::make_pair("min_uc_rise", options.min_uc_rise()),
+        std::make_pair("min_c_fall", options.min_c_fall()),
+        std::make_pair("min_gap_closure", options.min_gap_closure())}) {
+    if (!std::isfinite(value)) {
+      return OptionsError("options", options, name,
+                          absl::StrCat("must be a finite number, got ", value));
+    }
+  }
+  return std::unique_ptr<StudyAnalysis>(new EarlyAlignmentAnalysis(options));
+}
 
 }  // namespace
 
-NFALAB_REGISTER_STUDY_ANALYSIS(
-    "early_alignment", EarlyAlignmentAnalysis,
-    "paper claim 1: C-NFC > UC-NFC at the first measurement, gap closing");
+NFALAB_REGISTER_STUDY_ANALYSIS_WITH_OPTIONS(
+    "early_alignment",
+    "paper claim 1: C-NFC > UC-NFC first; UC-NFC rises, C-NFC falls, gap "
+    "closes (95% t-intervals)",
+    CreateEarlyAlignment, EarlyAlignmentOptions());
 
 }  // namespace nfalab

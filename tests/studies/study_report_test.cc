@@ -229,58 +229,88 @@ StudyResults EarlyStudy() {
   return results;
 }
 
-TEST(StudyReportTest, EarlyAlignmentTableRowsPerLayer) {
+constexpr char kEarlyA[] = "\nClaim A: C-NFC exceeds UC-NFC";
+constexpr char kEarlyB[] = "\nClaim B: UC-NFC rises";
+constexpr char kEarlyC[] = "\nClaim C: C-NFC falls";
+constexpr char kEarlyD[] = "\nClaim D: the gap";
+
+TEST(StudyReportTest, EarlyAlignmentEndpointsPerLayer) {
   const std::string report = RenderStudyReport(EarlyStudy(), nullptr);
   EXPECT_THAT(report, HasSubstr("## Claim 1: early alignment"));
-  EXPECT_EQ(LineStartingWith(report, "| 1 |"),
-            "| 1 | 0 | 0.210 ± 0.010 | 0.910 ± 0.010 | yes (3 of 3) | "
-            "0.700 ± 0.000 | 4 | 0.050 ± 0.000 | yes |");
-  EXPECT_EQ(LineStartingWith(report, "| 2 |"),
-            "| 2 | 0 | 0.310 ± 0.010 | 0.610 ± 0.010 | yes (3 of 3) | "
-            "0.300 ± 0.000 | 4 | 0.700 ± 0.000 | no |");
-  // Layer 3: C-NFC {0.5, 0.5, 0.2}: mean 0.4, std sqrt(0.03) = 0.173.
-  EXPECT_EQ(LineStartingWith(report, "| 3 |"),
-            "| 3 | 0 | 0.300 ± 0.000 | 0.400 ± 0.173 | no (2 of 3) | "
-            "0.100 ± 0.173 | 4 | 0.000 ± 0.000 | yes |");
+  // Layer 1: UC-NFC (0.20, 0.21, 0.22), s = 0.01, half-width
+  // 4.303 * 0.01 / sqrt(3) = 0.02484.
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", "## Claim 1"),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0 | 0.210 [0.185, 0.235] (0.200, "
+            "0.210, 0.220) | 0.910 [0.885, 0.935] (0.900, 0.910, 0.920) | 4 | "
+            "0.860 [0.835, 0.885] (0.850, 0.860, 0.870) | 0.910 [0.885, "
+            "0.935] (0.900, 0.910, 0.920) |");
 }
 
-TEST(StudyReportTest, EarlyAlignmentVerdictNamesPassingAndFailingLayers) {
+// Per-seed d of each claim (o = 0.01 s cancels in every difference):
+// layer 1: A 0.7, B 0.65, C 0, D 0.65 (constant: a zero-width interval);
+// layer 2: A 0.3, B -0.2, C -0.2, D -0.4;
+// layer 3: A (0.2, 0.2, -0.1), B 0.2, C (0, 0, -0.3), D = A. Mean 0.1 (C:
+// -0.1), s = sqrt(0.03), half-width 4.303 * sqrt(0.03) / sqrt(3) = 0.4303.
+TEST(StudyReportTest, EarlyAlignmentClaimTablesSeparateUcRiseFromCFall) {
   const std::string report = RenderStudyReport(EarlyStudy(), nullptr);
-  EXPECT_THAT(
-      report,
-      HasSubstr("Claim 1 holds at layer 1; at layer 2 the gap did not close "
-                "(mean C-NFC − UC-NFC 0.300 at epoch 0, 0.700 at epoch 4); "
-                "at layer 3 C-NFC did not exceed UC-NFC at epoch 0 in every "
-                "seed (2 of 3 seeds; mean C-NFC 0.400 vs UC-NFC 0.300).\n"));
+  EXPECT_THAT(report,
+              HasSubstr("\nClaim B: UC-NFC rises from the first to the last "
+                        "measurement. d = UC-NFC(last) − UC-NFC(first); "
+                        "supported if the 95% CI of mean d lies above θ = "
+                        "0.000 (min_uc_rise).\n"));
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kEarlyA),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0.700, 0.700, 0.700 | "
+            "0.700 [0.700, 0.700] | supported: C-NFC > UC-NFC |");
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kEarlyA),
+            "| 3 | 3 of 3 (seeds 0, 1, 2) | 0.200, 0.200, -0.100 | "
+            "0.100 [-0.330, 0.530] | inconclusive: no detectable difference "
+            "from θ (CI contains 0.000) |");
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kEarlyB),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | -0.200, -0.200, -0.200 | "
+            "-0.200 [-0.200, -0.200] | not supported: UC-NFC does not rise |");
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", kEarlyC),
+            "| 1 | 3 of 3 (seeds 0, 1, 2) | 0.000, 0.000, 0.000 | "
+            "0.000 [0.000, 0.000] | inconclusive: no detectable difference "
+            "from θ (CI contains 0.000) |");
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kEarlyC),
+            "| 3 | 3 of 3 (seeds 0, 1, 2) | 0.000, 0.000, -0.300 | "
+            "-0.100 [-0.530, 0.330] | inconclusive: no detectable difference "
+            "from θ (CI contains 0.000) |");
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", kEarlyD),
+            "| 2 | 3 of 3 (seeds 0, 1, 2) | -0.400, -0.400, -0.400 | "
+            "-0.400 [-0.400, -0.400] | not supported: the gap does not "
+            "close |");
+  EXPECT_THAT(report, HasSubstr("Verdicts:\n\n"
+                                "- Claim A: supported at layers 1, 2, "
+                                "inconclusive at layer 3.\n"
+                                "- Claim B: supported at layers 1, 3, not "
+                                "supported at layer 2.\n"
+                                "- Claim C: not supported at layer 2, "
+                                "inconclusive at layers 1, 3.\n"
+                                "- Claim D: supported at layer 1, not "
+                                "supported at layer 2, inconclusive at layer "
+                                "3.\n"));
 }
 
-TEST(StudyReportTest, EarlyAlignmentAllHoldAndNoneHold) {
+TEST(StudyReportTest, EarlyAlignmentThresholdsComeFromTheStudyConfig) {
   StudyResults results = EarlyStudy();
-  StudyResults only_layer1 = results;
-  StudyResults only_layer2 = results;
-  for (RunRecord& run : only_layer1.runs) {
-    MetricsTable t;
-    for (const MetricsTable::Row& row : run.table.rows()) {
-      if (row.layer <= 1) {
-        t.AddForLayer(row.epoch, row.step, row.layer, row.measure, row.value);
+  results.study = ParseStudy(R"pb(
+    name: "early"
+    analyses {
+      name: "early_alignment"
+      options {
+        [type.googleapis.com/nfalab.EarlyAlignmentOptions] { min_uc_rise: 0.5 }
       }
     }
-    run.table = t;
-  }
-  for (RunRecord& run : only_layer2.runs) {
-    MetricsTable t;
-    for (const MetricsTable::Row& row : run.table.rows()) {
-      if (row.layer != 1 && row.layer != 3) {
-        t.AddForLayer(row.epoch, row.step, row.layer, row.measure, row.value);
-      }
-    }
-    run.table = t;
-  }
-  EXPECT_THAT(RenderStudyReport(only_layer1, nullptr),
-              HasSubstr("Claim 1 holds at every measured layer (layer 1).\n"));
-  EXPECT_THAT(RenderStudyReport(only_layer2, nullptr),
-              HasSubstr("Claim 1 holds at no measured layer: at layer 2 the "
-                        "gap did not close"));
+  )pb");
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_THAT(report, HasSubstr("lies above θ = 0.500 (min_uc_rise).\n"));
+  // Layer 3's rise of 0.2 is now below θ; layer 1's 0.65 is above.
+  EXPECT_EQ(LineStartingWith(report, "| 3 |", kEarlyB),
+            "| 3 | 3 of 3 (seeds 0, 1, 2) | 0.200, 0.200, 0.200 | "
+            "0.200 [0.200, 0.200] | not supported: UC-NFC does not rise |");
+  EXPECT_THAT(report, HasSubstr("- Claim B: supported at layer 1, not "
+                                "supported at layers 2, 3.\n"));
 }
 
 TEST(StudyReportTest, EarlyAlignmentWeightChangeFigure) {
