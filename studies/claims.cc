@@ -86,4 +86,21 @@ std::string LayersByVerdict(const std::map<Verdict, std::vector<int>>& layers) {
   return absl::StrJoin(parts, ", ");
 }
 
+std::string LabelsByVerdict(const std::vector<std::string>& labels,
+                            const std::vector<Verdict>& verdicts) {
+  std::vector<std::string> parts;
+  for (Verdict verdict :
+       {Verdict::kSupported, Verdict::kNotSupported, Verdict::kInconclusive}) {
+    std::vector<std::string> named;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (verdicts[i] == verdict) named.push_back(labels[i]);
+    }
+    if (named.empty()) continue;
+    parts.push_back(absl::StrCat(VerdictName(verdict), " for ",
+                                 absl::StrJoin(named, ", ")));
+  }
+  if (parts.empty()) return "none compared";
+  return absl::StrJoin(parts, "; ");
+}
+
 }  // namespace nfalab

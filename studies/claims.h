@@ -79,6 +79,11 @@ const char* VerdictName(Verdict verdict);
 // in studies/report_format.h).
 std::string LayersByVerdict(const std::map<Verdict, std::vector<int>>& layers);
 
+// "supported for a, b; inconclusive for c": the labels of each verdict
+// (labels[i] has verdicts[i]), in the order above, "none compared" if empty.
+std::string LabelsByVerdict(const std::vector<std::string>& labels,
+                            const std::vector<Verdict>& verdicts);
+
 }  // namespace nfalab
 
 #endif  // NFALAB_STUDIES_CLAIMS_H_

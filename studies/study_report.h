@@ -5,7 +5,8 @@
 //
 // Every number is the mean ± sample standard deviation (n - 1) over the
 // seeds of a grid point, with 3 decimals ("0.512 ± 0.031"; "± n/a" for a
-// single seed), except in the CONV_ALIGNMENT section (mean [95% CI]).
+// single seed) in the generic sections; the analyses give mean [95% CI]
+// and judge claims on per-seed effects (studies/claims.h).
 // Non-finite values (e.g. the NaN C-NFC of a layer that did not move) are left
 // out and the count is noted ("(2 of 3 finite)"); "n/a" means no value at all.
 // "Final" is a run's last row of a measure (largest epoch, then step).
@@ -25,10 +26,10 @@
 //   figure `curves_<key>.svg`: one panel per layer, UC-NFC and C-NFC against
 //   epoch, mean line and ± std band.
 // - EARLY_ALIGNMENT (paper claim 1), per grid point and layer: UC-NFC and
-//   C-NFC at the first measured epoch (epoch >= 0) and whether C-NFC >
-//   UC-NFC in every seed; the gap C-NFC - UC-NFC there and at the last
-//   epoch, and whether |mean gap| shrank. Claim 1 holds at a layer when both
-//   are true; the verdicts are stated in sentences. Figure
+//   C-NFC at the first and last measurement as in CONV_ALIGNMENT below, and
+//   four claims with thresholds from EarlyAlignmentOptions: A C-NFC >
+//   UC-NFC first, B UC-NFC rises, C C-NFC falls, D the gap closes (D = B +
+//   C per seed); studies/early_alignment_analysis.cc. Figure
 //   `weight_change_<key>.svg`: ||dW||/||W|| against epoch, one series per
 //   layer (mean ± std).
 // - DATA_DISTRIBUTION (claim 2): per grid point the predicted early
@@ -36,16 +37,10 @@
 //   one (`c_nfc`, epoch 0, layer 1); their Pearson correlation over the grid
 //   points' means and over all runs; figure `predicted_vs_measured.svg`
 //   (one marker series per grid point, plus the line y = x).
-// - SLO_VS_SGD (claim 3): a run's optimizer is `optimizer.name`, an SLO
-//   run's targets the SloOptions target_layers (SloTargetLayers in
-//   studies/slo_vs_sgd_analysis.h). One row per (target layer l*,
-//   grid point) for the SLO points aimed at l* and the SGD points: final
-//   UC-NFC and C-NFC at l*, train loss, test loss, test accuracy. Then per l*
-//   and SLO point, against each SGD point with the same labels on the sweeps
-//   that set no `optimizer.` field: dUC-NFC = SLO - SGD (claim needs
-//   >= StudyConfig.slo_vs_sgd.min_uc_gain, default 0.2) and the final
-//   train-loss ratio SLO / SGD (claim needs <= max_train_loss_ratio,
-//   default 2).
+// - SLO_VS_SGD (claim 3): every point's optimizer in words and its final
+//   losses; every layer's final UC-NFC, C-NFC and ||dW||/||W|| per point;
+//   and claims 3a-3d, each SLO point against the reference SGD point seed
+//   by seed (studies/slo_vs_sgd_analysis.h).
 // - CONV_ALIGNMENT (per-layer alignment over training), per grid point and
 //   measured layer (for a VGG, the conv layers): the first measurement is
 //   the smallest epoch >= 0 at which a run has both UC-NFC and C-NFC, the

@@ -5,6 +5,8 @@
 // options.
 #include "studies/study_analysis.h"
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +19,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "report/metrics_table.h"
+#include "studies/early_alignment_options.pb.h"
 #include "studies/slo_vs_sgd_analysis.h"
 #include "studies/slo_vs_sgd_options.pb.h"
 #include "studies/study_report.h"
@@ -42,10 +45,11 @@ Proto Parse(const std::string& text) {
   return proto;
 }
 
-// One SGD and one SLO (l* = 1) point, one seed each. Final values:
+// One SGD and one SLO (l* = 1) point, seeds 0 and 1 with equal values:
 //   SGD: UC-NFC(1) 0.30, train loss 0.010;
 //   SLO: UC-NFC(1) 0.45, train loss 0.025;
-// so dUC-NFC = 0.15 and the train-loss ratio SLO/SGD = 2.5.
+// so dUC-NFC = 0.15 and the train-loss ratio SLO/SGD = 2.5 in both seeds,
+// with zero-width intervals.
 // `thresholds`: SloVsSgdOptions fields in text format; empty selects the
 // analysis by the enum shorthand, without options.
 StudyResults SloStudy(const std::string& thresholds) {
@@ -77,44 +81,48 @@ StudyResults SloStudy(const std::string& thresholds) {
        0.45, 0.025},
   };
   for (const auto& p : points) {
-    RunRecord run;
-    run.name = p.label;
-    run.point_labels = {p.label};
-    run.config = Parse<ExperimentConfig>(p.config);
-    run.table.AddForLayer(0, 10, 0, "train_loss", p.loss);
-    run.table.AddForLayer(0, 10, 1, "uc_nfc", p.uc);
-    run.table.AddForLayer(0, 10, 1, "c_nfc", 0.9);
-    results.runs.push_back(std::move(run));
+    for (uint64_t seed : {0, 1}) {
+      RunRecord run;
+      run.name = absl::StrCat(p.label, "__seed", seed);
+      run.point_labels = {p.label};
+      run.seed = seed;
+      run.config = Parse<ExperimentConfig>(p.config);
+      run.table.AddForLayer(0, 10, 0, "train_loss", p.loss);
+      run.table.AddForLayer(0, 10, 1, "uc_nfc", p.uc);
+      run.table.AddForLayer(0, 10, 1, "c_nfc", 0.9);
+      results.runs.push_back(std::move(run));
+    }
   }
   return results;
 }
 
 TEST(StudyAnalysisTest, DefaultThresholdsRejectTheClaim) {
   const std::string report = RenderStudyReport(SloStudy(""), nullptr);
-  EXPECT_THAT(report, HasSubstr("by at least 0.200, at a final training loss "
-                                "at most 2.000 times SGD's"));
-  EXPECT_THAT(report,
-              HasSubstr("ΔUC-NFC = SLO − SGD = 0.150 (0.450 vs 0.300), not "
-                        "≥ 0.200; train-loss ratio SLO/SGD = 2.500 (0.025 / "
-                        "0.010), not ≤ 2.000. Claim 3 does not hold at layer "
-                        "1: the UC-NFC gain is too small and the training "
-                        "loss is too high.\n"));
+  EXPECT_THAT(report, HasSubstr("; supported if the 95% CI of mean d lies "
+                                "above θ = 0.200 (min_uc_gain in the study "
+                                "config).\n"));
+  EXPECT_THAT(report, HasSubstr("| 0.150 [0.150, 0.150] | not supported: "
+                                "UC-NFC gain < θ |\n"));
+  EXPECT_THAT(report, HasSubstr("| 2.500 [2.500, 2.500] | not supported: "
+                                "loss ratio > θ |\n"));
 }
 
 TEST(StudyAnalysisTest, ThresholdsFromTheConfigChangeTheVerdict) {
-  // 0.15 >= 0.1 and 2.5 <= 3: the claim holds under these thresholds.
+  // 0.15 > 0.1 and 2.5 < 3: supported under these thresholds.
   const std::string report = RenderStudyReport(
       SloStudy("min_uc_gain: 0.1 max_train_loss_ratio: 3"), nullptr);
-  EXPECT_THAT(report, HasSubstr("by at least 0.100, at a final training loss "
-                                "at most 3.000 times SGD's"));
-  EXPECT_THAT(report,
-              HasSubstr("ΔUC-NFC = SLO − SGD = 0.150 (0.450 vs 0.300), ≥ "
-                        "0.100; train-loss ratio SLO/SGD = 2.500 (0.025 / "
-                        "0.010), ≤ 3.000. Claim 3 holds at layer 1.\n"));
-  // Only the gain threshold relaxed: the loss ratio still fails.
-  EXPECT_THAT(RenderStudyReport(SloStudy("min_uc_gain: 0.1"), nullptr),
-              HasSubstr("Claim 3 does not hold at layer 1: the training loss "
-                        "is too high.\n"));
+  EXPECT_THAT(report, HasSubstr("lies above θ = 0.100 (min_uc_gain in the "
+                                "study config).\n"));
+  EXPECT_THAT(report, HasSubstr("lies below θ = 3.000 (max_train_loss_ratio "
+                                "in the study config).\n"));
+  EXPECT_THAT(report, HasSubstr("| 0.150 [0.150, 0.150] | supported: UC-NFC "
+                                "gain ≥ θ |\n"));
+  EXPECT_THAT(report, HasSubstr("| 2.500 [2.500, 2.500] | supported: loss "
+                                "ratio < θ |\n"));
+  // C-NFC is equal (0.9): a gain above min_c_gain -0.1 is supported.
+  EXPECT_THAT(RenderStudyReport(SloStudy("min_c_gain: -0.1"), nullptr),
+              HasSubstr("| 0.000 [0.000, 0.000] | supported: C-NFC gain > θ "
+                        "|\n"));
 }
 
 TEST(StudyAnalysisTest, NamesListEqualsTheEnumShorthand) {
@@ -159,6 +167,22 @@ TEST(StudyAnalysisTest, BadThresholdIsAnErrorNamingTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("options (nfalab.SloVsSgdOptions).min_uc_gain "
                                  "must be a finite number, got nan")));
+  EXPECT_THAT(CreateStudyAnalyses(SloStudy("min_c_gain: inf").study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("options (nfalab.SloVsSgdOptions).min_c_gain "
+                                 "must be a finite number, got inf")));
+  StudyConfig early = SloStudy("").study;
+  early.clear_analysis();
+  StudyConfig::AnalysisSpec* spec = early.add_analyses();
+  spec->set_name("early_alignment");
+  EarlyAlignmentOptions options;
+  options.set_min_c_fall(std::nan(""));
+  spec->mutable_options()->PackFrom(options);
+  EXPECT_THAT(CreateStudyAnalyses(early).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("options (nfalab.EarlyAlignmentOptions)."
+                                 "min_c_fall must be a finite number, got "
+                                 "nan")));
 }
 
 TEST(StudyAnalysisTest, OptionsOfAnotherTypeOrForAnAnalysisWithoutAreErrors) {
@@ -175,7 +199,12 @@ TEST(StudyAnalysisTest, OptionsOfAnotherTypeOrForAnAnalysisWithoutAreErrors) {
   spec->mutable_options()->PackFrom(SloVsSgdOptions());
   EXPECT_THAT(CreateStudyAnalyses(study).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("analyses[0] \"early_alignment\"")));
+                       AllOf(HasSubstr("analyses[0] \"early_alignment\""),
+                             HasSubstr("nfalab.EarlyAlignmentOptions"))));
+  spec->set_name("conv_alignment");  // takes no options
+  EXPECT_THAT(CreateStudyAnalyses(study).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("analyses[0] \"conv_alignment\"")));
 }
 
 TEST(StudyAnalysisTest, EnumAndNamesTogetherAreAnError) {
@@ -211,7 +240,7 @@ TEST(StudyAnalysisTest, ARegisteredAnalysisNeedsNoReportChange) {
   results.study.add_analyses()->set_name("slo_vs_sgd");
   const std::string report = RenderStudyReport(results, nullptr);
   EXPECT_THAT(report, HasSubstr("- Analysis: run_count, slo_vs_sgd\n"));
-  const size_t count = report.find("## Run count\n\n2 runs in 2 grid points.");
+  const size_t count = report.find("## Run count\n\n4 runs in 2 grid points.");
   ASSERT_NE(count, std::string::npos);
   EXPECT_GT(report.find("## Claim 3: SLO against SGD"), count);
 }

@@ -2,6 +2,7 @@
 // means, sample stds, verdicts and correlations are known in closed form.
 #include "studies/study_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -396,6 +397,15 @@ TEST(StudyReportTest, DataDistributionHandComputedCorrelation) {
 }
 
 // SLO_VS_SGD: SGD, SLO at layer 1, SLO at layer 2; two seeds.
+// SLO_VS_SGD: two SGD points (sgd_a worse on test loss than sgd, the
+// reference) and SLO at l* = 1 and 2, two seeds, layers 1-3. Final values
+// per seed:
+//   point   UC-NFC(1)   UC-NFC(2)  C-NFC(1)  train loss (test loss = 2x)
+//   sgd_a   0.2, 0.2    0.5, 0.5   0.9       0.020, 0.022
+//   sgd     0.3, 0.4    0.5, 0.5   0.9       0.010, 0.012
+//   slo_l1  0.7, 0.8    0.2, 0.2   0.92      0.015, 0.017
+//   slo_l2  0.1, 0.1    0.6, 0.6   0.9       0.050, 0.050
+// UC-NFC(3) is 0.3 and C-NFC 0.9 elsewhere.
 StudyResults SloStudy() {
   StudyResults results;
   results.study = ParseStudy(R"pb(
@@ -403,6 +413,11 @@ StudyResults SloStudy() {
     analysis: SLO_VS_SGD
     sweeps {
       name: "optimizer"
+      points {
+        label: "sgd_a"
+        set: "optimizer.name=sgd"
+        set: "optimizer.learning_rate=1"
+      }
       points { label: "sgd" set: "optimizer.name=sgd" }
       points {
         label: "slo_l1"
@@ -412,40 +427,58 @@ StudyResults SloStudy() {
       points {
         label: "slo_l2"
         set: "optimizer.name=slo"
-        set: "optimizer.options={[type.googleapis.com/nfalab.SloOptions] { target_layers: 2 }}"
+        set: "optimizer.options={[type.googleapis.com/nfalab.SloOptions] { target_layers: 2 mode: SCALED base_speed: 1 target_speed: 8 }}"
       }
     }
     seeds: [ 0, 1 ]
   )pb");
   struct Point {
     std::string label, config;
-    std::vector<double> uc1, uc2, loss;
+    std::vector<double> uc1, uc2;
+    double c1;
+    std::vector<double> loss;
   };
   const std::vector<Point> points = {
+      {"sgd_a",
+       R"pb(optimizer { name: "sgd" learning_rate: 1 })pb",
+       {0.2, 0.2},
+       {0.5, 0.5},
+       0.9,
+       {0.020, 0.022}},
       {"sgd",
-       R"pb(optimizer { name: "sgd" })pb",
+       R"pb(optimizer { name: "sgd" learning_rate: 2 })pb",
        {0.3, 0.4},
        {0.5, 0.5},
+       0.9,
        {0.010, 0.012}},
       {"slo_l1",
        R"pb(optimizer {
               name: "slo"
+              learning_rate: 0.5
               options {
                 [type.googleapis.com/nfalab.SloOptions] { target_layers: 1 }
               }
             })pb",
        {0.7, 0.8},
        {0.2, 0.2},
+       0.92,
        {0.015, 0.017}},
       {"slo_l2",
        R"pb(optimizer {
               name: "slo"
+              learning_rate: 2
               options {
-                [type.googleapis.com/nfalab.SloOptions] { target_layers: 2 }
+                [type.googleapis.com/nfalab.SloOptions] {
+                  target_layers: 2
+                  mode: SCALED
+                  base_speed: 1
+                  target_speed: 8
+                }
               }
             })pb",
        {0.1, 0.1},
        {0.6, 0.6},
+       0.9,
        {0.05, 0.05}},
   };
   for (const Point& p : points) {
@@ -459,7 +492,8 @@ StudyResults SloStudy() {
                  {0.1, l == 1   ? p.uc1[s]
                        : l == 2 ? p.uc2[s]
                                 : 0.3});
-        AddCurve(&t, l, "c_nfc", {0.9, 0.9});
+        AddCurve(&t, l, "c_nfc", {0.9, l == 1 ? p.c1 : 0.9});
+        AddCurve(&t, l, "weight_change", {0.01, 0.1 * l});
       }
       results.runs.push_back(
           MakeRun({p.label}, s, std::move(t), ParseExperiment(p.config)));
@@ -468,43 +502,91 @@ StudyResults SloStudy() {
   return results;
 }
 
-TEST(StudyReportTest, SloTableHasRowPerTargetLayerAndOptimizer) {
+constexpr char kClaim3a[] = "\nClaim 3a:";
+constexpr char kClaim3c[] = "\nClaim 3c:";
+constexpr char kClaim3d[] = "\nClaim 3d:";
+
+TEST(StudyReportTest, SloPointTableDescribesEachOptimizer) {
   const std::string report = RenderStudyReport(SloStudy(), nullptr);
-  EXPECT_THAT(report, HasSubstr("| l* | optimizer | grid point | runs | "
-                                "UC-NFC at l* | C-NFC at l* | train loss | "
-                                "test loss | test accuracy |\n"));
-  EXPECT_THAT(report,
-              HasSubstr("| 1 | SLO | `optimizer=slo_l1` | 2 | 0.750 ± 0.071 | "
-                        "0.900 ± 0.000 | 0.016 ± 0.001 | 0.032 ± 0.003 | "
-                        "0.810 ± 0.014 |\n"
-                        "| 1 | SGD | `optimizer=sgd` | 2 | 0.350 ± 0.071 | "
-                        "0.900 ± 0.000 | 0.011 ± 0.001 | 0.022 ± 0.003 | "
-                        "0.810 ± 0.014 |\n"
-                        "| 2 | SLO | `optimizer=slo_l2` | 2 | 0.600 ± 0.000 | "
-                        "0.900 ± 0.000 | 0.050 ± 0.000 | 0.100 ± 0.000 | "
-                        "0.810 ± 0.014 |\n"
-                        "| 2 | SGD | `optimizer=sgd` | 2 | 0.500 ± 0.000 | "));
-  // Layer 3 is no SLO target: no rows for it.
-  EXPECT_THAT(report, Not(HasSubstr("| 3 | SGD |")));
+  EXPECT_THAT(report, HasSubstr("| grid point | optimizer | runs | train loss "
+                                "| test loss | test accuracy |\n"));
+  // Train loss (0.010, 0.012): mean 0.011, half-width 6.353 * 0.002 = 0.0127.
+  EXPECT_THAT(report, HasSubstr("| `optimizer=sgd` | SGD, lr 2.000 | 2 | "
+                                "0.011 [-0.002, 0.024] | "));
+  EXPECT_THAT(report, HasSubstr("| `optimizer=slo_l1` | SLO normalized, l* = "
+                                "1, step length 0.500 at l*, 0.050 elsewhere "
+                                "| 2 |"));
+  EXPECT_THAT(report, HasSubstr("| `optimizer=slo_l2` | SGD with layer 2's lr "
+                                "× 8.000 (SLO scaled, speeds 8.000 / 1), lr "
+                                "2.000 | 2 |"));
 }
 
-TEST(StudyReportTest, SloVerdictsPerTargetLayer) {
+TEST(StudyReportTest, SloEveryLayerTableHasUcCAndWeightChange) {
   const std::string report = RenderStudyReport(SloStudy(), nullptr);
-  // Layer 1: 0.75 - 0.35 = 0.4 >= 0.2; 0.016 / 0.011 = 1.4545 <= 2.
-  EXPECT_THAT(report,
-              HasSubstr("- At layer 1 (SLO `optimizer=slo_l1` vs SGD "
-                        "`optimizer=sgd`): ΔUC-NFC = SLO − SGD = 0.400 "
-                        "(0.750 vs 0.350), ≥ 0.200; train-loss ratio SLO/SGD "
-                        "= 1.455 (0.016 / 0.011), ≤ 2.000. Claim 3 holds at "
-                        "layer 1.\n"));
-  // Layer 2: 0.6 - 0.5 = 0.1 < 0.2; 0.05 / 0.011 = 4.545 > 2.
-  EXPECT_THAT(report,
-              HasSubstr("- At layer 2 (SLO `optimizer=slo_l2` vs SGD "
-                        "`optimizer=sgd`): ΔUC-NFC = SLO − SGD = 0.100 "
-                        "(0.600 vs 0.500), not ≥ 0.200; train-loss ratio "
-                        "SLO/SGD = 4.545 (0.050 / 0.011), not ≤ 2.000. Claim "
-                        "3 does not hold at layer 2: the UC-NFC gain is too "
-                        "small and the training loss is too high.\n"));
+  const std::string layer2 =
+      "\nLayer 2:\n\n| grid point | UC-NFC | C-NFC | "
+      "‖ΔW‖/‖W‖ |\n";
+  ASSERT_THAT(report, HasSubstr(layer2));
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l1`", layer2),
+            "| `optimizer=slo_l1` | 0.200 [0.200, 0.200] | 0.900 [0.900, "
+            "0.900] | 0.200 [0.200, 0.200] |");
+}
+
+TEST(StudyReportTest, SloClaimsArePairedBySeedAgainstTheBestSgd) {
+  const std::string report = RenderStudyReport(SloStudy(), nullptr);
+  EXPECT_THAT(report, HasSubstr("Reference SGD: `optimizer=sgd` (lowest mean "
+                                "final test loss).\n"));
+  // 3a: l1 (0.4, 0.4) above 0.2; l2 (0.1, 0.1) below.
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l1` (l* = 1)", kClaim3a),
+            "| `optimizer=slo_l1` (l* = 1) | 2 of 2 (seeds 0, 1) | 0.400, "
+            "0.400 | 0.400 [0.400, 0.400] | supported: UC-NFC gain ≥ θ |");
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l2` (l* = 2)", kClaim3a),
+            "| `optimizer=slo_l2` (l* = 2) | 2 of 2 (seeds 0, 1) | 0.100, "
+            "0.100 | 0.100 [0.100, 0.100] | not supported: UC-NFC gain < θ |");
+  // 3c, l1: (1.5, 1.41667), mean 1.45833, half-width
+  // 12.706 * 0.058926 / sqrt(2) = 0.52942: below 2. l2: (5, 4.16667), mean
+  // 4.58333 ± 5.29417 = [-0.711, 9.8775] (its binary value rounds down):
+  // contains 2.
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l1` (l* = 1)", kClaim3c),
+            "| `optimizer=slo_l1` (l* = 1) | 2 of 2 (seeds 0, 1) | 1.500, "
+            "1.417 | 1.458 [0.929, 1.988] | supported: loss ratio < θ |");
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l2` (l* = 2)", kClaim3c),
+            "| `optimizer=slo_l2` (l* = 2) | 2 of 2 (seeds 0, 1) | 5.000, "
+            "4.167 | 4.583 [-0.711, 9.877] | inconclusive: CI contains θ |");
+  // 3d, slo_l2 at layer 1: (-0.2, -0.3), -0.25 ± 6.353 * 0.1.
+  EXPECT_EQ(
+      LineStartingWith(report, "| `optimizer=slo_l2` at layer 1", kClaim3d),
+      "| `optimizer=slo_l2` at layer 1 | 2 of 2 (seeds 0, 1) | -0.200, "
+      "-0.300 | -0.250 [-0.885, 0.385] | inconclusive: no detectable "
+      "difference (CI contains 0) |");
+  EXPECT_THAT(
+      report,
+      HasSubstr("Verdicts:\n\n"
+                "- Claim 3a: supported for `optimizer=slo_l1` (l* = 1); not "
+                "supported for `optimizer=slo_l2` (l* = 2).\n"
+                "- Claim 3b: supported for `optimizer=slo_l1` (l* = 1); "
+                "inconclusive for `optimizer=slo_l2` (l* = 2).\n"
+                "- Claim 3c: supported for `optimizer=slo_l1` (l* = 1); "
+                "inconclusive for `optimizer=slo_l2` (l* = 2).\n"
+                "- Claim 3d: supported for `optimizer=slo_l1` at layer 2; "
+                "inconclusive for `optimizer=slo_l1` at layer 3, "
+                "`optimizer=slo_l2` at layer 1, `optimizer=slo_l2` at layer "
+                "3.\n"));
+}
+
+TEST(StudyReportTest, SloSeedsWithoutAPartnerAreLeftOut) {
+  StudyResults results = SloStudy();
+  // Drop the reference's seed 1: every comparison has seed 0 only.
+  results.runs.erase(std::remove_if(results.runs.begin(), results.runs.end(),
+                                    [](const RunRecord& run) {
+                                      return run.point_labels[0] == "sgd" &&
+                                             run.seed == 1;
+                                    }),
+                     results.runs.end());
+  const std::string report = RenderStudyReport(results, nullptr);
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l1` (l* = 1)", kClaim3a),
+            "| `optimizer=slo_l1` (l* = 1) | 1 of 2 (seed 0) | 0.400 | "
+            "0.400 [n/a] | inconclusive (one seed: no interval) |");
 }
 
 TEST(StudyReportTest, SloComparesOnlyMatchingPointsOfOtherSweeps) {
@@ -524,12 +606,17 @@ TEST(StudyReportTest, SloComparesOnlyMatchingPointsOfOtherSweeps) {
     }
   }
   const std::string report = RenderStudyReport(results, nullptr);
-  EXPECT_THAT(report, HasSubstr("(SLO `optimizer=slo_l1, data=d1` vs SGD "
-                                "`optimizer=sgd, data=d1`)"));
-  EXPECT_THAT(report, HasSubstr("(SLO `optimizer=slo_l1, data=d2` vs SGD "
-                                "`optimizer=sgd, data=d2`)"));
-  EXPECT_THAT(report, Not(HasSubstr("(SLO `optimizer=slo_l1, data=d1` vs SGD "
-                                    "`optimizer=sgd, data=d2`)")));
+  // Each data point has its own reference, and the runs of data=d2 pair
+  // with d2's SGD runs only: the d1 runs (here equal) would give a second
+  // pair per seed.
+  EXPECT_THAT(report, HasSubstr("Reference SGD: `optimizer=sgd, data=d1`, "
+                                "`optimizer=sgd, data=d2` (lowest mean final "
+                                "test loss).\n"));
+  EXPECT_EQ(LineStartingWith(report, "| `optimizer=slo_l1, data=d2` (l* = 1)",
+                             kClaim3a),
+            "| `optimizer=slo_l1, data=d2` (l* = 1) | 2 of 2 (seeds 0, 1) | "
+            "0.400, 0.400 | 0.400 [0.400, 0.400] | supported: UC-NFC gain ≥ "
+            "θ |");
 }
 
 // CONV_ALIGNMENT: one layer's UC-NFC and C-NFC at epochs 0 and 2 (epoch 1
