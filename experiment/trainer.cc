@@ -23,6 +23,8 @@
 #include "experiment/run_directory.h"
 #include "experiment/validate.h"
 #include "layers/loss.h"
+#include "metrics/correlation.h"
+#include "metrics/early_closed_form.h"
 #include "optimizers/learning_rate_schedule.h"
 #include "optimizers/optimizer.h"
 #include "report/nfc_figure.h"
@@ -151,9 +153,26 @@ class Run {
           model_, data_.train, loss_kind(), &state_.table));
       LogWarnings();
     }
+    if (config_.measurement().closed_form_predictor()) {
+      RecordClosedFormPredictor();
+    }
     Log(absl::StrFormat("%-14s %s\n", "init",
                         FormatEvaluation(train, test, has_test())));
     return absl::OkStatus();
+  }
+
+  // closed_form_c_nfc{,_cos} at epoch -1, layer 1, from the training data
+  // (ValidateConfig has checked that the model is a bias-free ReLU MLP).
+  void RecordClosedFormPredictor() {
+    const MatrixD x = data_.train.x.cast<double>();
+    const MatrixD y = data_.train.y.cast<double>();
+    const ReluKernelLinearization kernel =
+        LinearizeReluPtkKernel(config_.model().depth());
+    for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
+      state_.table.AddForLayer(
+          -1, 0, 1, absl::StrCat("closed_form_c_nfc", CorrelationSuffix(kind)),
+          ClosedFormEarlyCNfc(x, y, kernel, kind));
+    }
   }
 
   // Trains up to `end_epoch`; whatever happens, summary.json and nfc.svg

@@ -94,6 +94,30 @@ absl::Status CheckLayerNumbers(const ExperimentConfig& config,
   return absl::OkStatus();
 }
 
+// The closed form (metrics/early_closed_form.h) is derived for the paper's
+// bias-free ReLU MLP under MSE only.
+absl::Status CheckClosedFormPredictor(const ExperimentConfig& config) {
+  if (!config.measurement().closed_form_predictor()) return absl::OkStatus();
+  const ModelConfig& model = config.model();
+  std::string problem;
+  if (model.layers_size() > 0 || model.has_vgg()) {
+    problem = model.has_vgg() ? "the model is a VGG" : "model.layers is set";
+  } else if (model.activation() != "relu") {
+    problem = absl::StrCat("model.activation is \"", model.activation(), "\"");
+  } else if (model.bias()) {
+    problem = "model.bias is true";
+  } else if (config.training().loss() != TrainingConfig::MSE) {
+    problem = "training.loss is not MSE";
+  } else {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "measurement.closed_form_predictor needs the paper's bias-free ReLU "
+      "MLP (model.layers empty, activation \"relu\", no bias) trained with "
+      "MSE, but ",
+      problem));
+}
+
 absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateName(config.name()));
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
@@ -109,7 +133,7 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(AtLeast(training.epochs(), 1, "training.epochs"));
   NFALAB_RETURN_IF_ERROR(
       AtLeast(training.batch_size(), 1, "training.batch_size"));
-  return absl::OkStatus();
+  return CheckClosedFormPredictor(config);
 }
 
 }  // namespace nfalab

@@ -23,9 +23,12 @@
 #include "datasets/load_dataset.h"
 #include "experiment/config_io.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "layers/loss.h"
 #include "layers/sequential.h"
+#include "metrics/correlation.h"
+#include "metrics/early_closed_form.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
 
@@ -172,6 +175,63 @@ TEST(TrainerTest, MeasuresEveryHiddenLayerOnTheSchedule) {
     if (row.measure != "weight_change") {
       EXPECT_LE(std::abs(row.value), 1.0 + 1e-9) << row.measure;
     }
+  }
+}
+
+TEST(TrainerTest, ClosedFormPredictorIsComputedFromTheTrainingData) {
+  ExperimentConfig config = SmallConfig();
+  config.mutable_training()->set_epochs(1);
+  config.mutable_data()->mutable_synthetic()->set_classify(true);
+  config.mutable_data()->mutable_synthetic()->set_num_outputs(3);
+  config.mutable_measurement()->set_closed_form_predictor(true);
+  absl::StatusOr<RunResult> result = RunInDir(config, "closed_form");
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(RowsOf(result->metrics, "closed_form_c_nfc"),
+            (std::vector<std::pair<int, int>>{{-1, 1}}));
+  // The same data, loaded again: depth 2 gives two ReLU layers.
+  absl::StatusOr<DatasetSplits> data = LoadDataset(config.data());
+  ASSERT_THAT(data, IsOk());
+  const MatrixD x = data->train.x.cast<double>();
+  const MatrixD y = data->train.y.cast<double>();
+  const ReluKernelLinearization kernel = LinearizeReluPtkKernel(2);
+  for (const MetricsTable::Row& row : result->metrics.rows()) {
+    if (row.measure == "closed_form_c_nfc") {
+      EXPECT_EQ(row.value,
+                ClosedFormEarlyCNfc(x, y, kernel, Correlation::kPearson));
+    }
+    if (row.measure == "closed_form_c_nfc_cos") {
+      EXPECT_EQ(row.value,
+                ClosedFormEarlyCNfc(x, y, kernel, Correlation::kCosine));
+    }
+  }
+  EXPECT_EQ(RowsOf(result->metrics, "closed_form_c_nfc_cos").size(), 1u);
+}
+
+TEST(TrainerTest, ClosedFormPredictorNeedsABiasFreeReluMlpUnderMse) {
+  for (const auto& [change, problem] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"model { activation: 'tanh' }", "model.activation is \"tanh\""},
+           {"model { bias: true }", "model.bias is true"},
+           {"training { loss: CROSS_ENTROPY }", "training.loss is not MSE"},
+           {"model { layers { type: 'linear' } }", "model.layers is set"}}) {
+    ExperimentConfig config = SmallConfig();
+    config.mutable_data()->mutable_synthetic()->set_classify(true);
+    config.mutable_measurement()->set_closed_form_predictor(true);
+    ExperimentConfig overrides;
+    ASSERT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(change, &overrides));
+    // A layer list replaces depth and width.
+    if (overrides.model().layers_size() > 0) config.clear_model();
+    config.MergeFrom(overrides);
+    EXPECT_THAT(RunInDir(config, "closed_form_bad").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat(
+                             "measurement.closed_form_predictor needs the "
+                             "paper's bias-free ReLU MLP (model.layers "
+                             "empty, activation \"relu\", no bias) trained "
+                             "with MSE, but ",
+                             problem))))
+        << change;
   }
 }
 
