@@ -32,11 +32,11 @@
 //   C per seed); studies/early_alignment_analysis.cc. Figure
 //   `weight_change_<key>.svg`: ||dW||/||W|| against epoch, one series per
 //   layer (mean ± std).
-// - DATA_DISTRIBUTION (claim 2): per grid point the predicted early
-//   first-layer C-NFC (`predicted_c_nfc`, epoch -1, layer 1) and the measured
-//   one (`c_nfc`, epoch 0, layer 1); their Pearson correlation over the grid
-//   points' means and over all runs; figure `predicted_vs_measured.svg`
-//   (one marker series per grid point, plus the line y = x).
+// - DATA_DISTRIBUTION (claim 2): per grid point the measured early
+//   C-NFC against the G0/K0 predictor and the closed form from the data;
+//   every layer's C-NFC after epoch 0; claims 2a-2c on per-seed values
+//   (studies/data_distribution_analysis.cc); figure
+//   `predicted_vs_measured.svg`.
 // - SLO_VS_SGD (claim 3): every point's optimizer in words and its final
 //   losses; every layer's final UC-NFC, C-NFC and ||dW||/||W|| per point;
 //   and claims 3a-3d, each SLO point against the reference SGD point seed

@@ -15,6 +15,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "report/metrics_table.h"
+#include "studies/study_analysis.h"
 #include "studies/study_results.h"
 #include "tests/report/svg_scan.h"
 #include "tests/status_matchers.h"
@@ -24,6 +25,7 @@ namespace {
 
 using ::nfalab::testing::IsOk;
 using ::nfalab::testing::ParseXml;
+using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::XmlElement;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -332,68 +334,103 @@ TEST(StudyReportTest, EarlyAlignmentWeightChangeFigure) {
 
 constexpr char kClaim2[] = "## Claim 2";
 
-// DATA_DISTRIBUTION: predicted/measured early layer-1 C-NFC per point.
-StudyResults DataStudy(const std::vector<std::vector<double>>& predicted,
-                       const std::vector<std::vector<double>>& measured) {
+// DATA_DISTRIBUTION: three grid points, two seeds (s = 0, 1). After
+// epoch 0, layer 1's C-NFC is (0.9, 0.8, 0.6) + 0.01 s and layer 2's
+// (0.5, 0.6, 0.7) + 0.02 s. At epoch -1, layer 1: the closed form is the
+// measured value - 0.1 (r = 1 in each seed) and the G0/K0 predictor
+// (0.5, 0.7, 0.6) in both seeds: with the measured values, deviations
+// (0.1333, 0.0333, -0.1667) and (-0.1, 0.1, 0), r = -0.01 /
+// sqrt(0.046667 * 0.02) = -0.327 in each seed.
+StudyResults DataStudy(int num_points = 3, const std::string& options = "") {
   StudyResults results;
-  results.study = ParseStudy(R"pb(name: "data" analysis: DATA_DISTRIBUTION)pb");
+  results.study = ParseStudy(
+      options.empty()
+          ? R"pb(name: "data" analysis: DATA_DISTRIBUTION)pb"
+          : absl::StrCat("name: 'data' analyses { name: 'data_distribution' "
+                         "options { [type.googleapis.com/"
+                         "nfalab.DataDistributionOptions] { ",
+                         options, " } } }"));
   StudyConfig::Sweep* sweep = results.study.add_sweeps();
   sweep->set_name("noise");
-  for (size_t p = 0; p < predicted.size(); ++p) {
+  const double layer1[] = {0.9, 0.8, 0.6}, layer2[] = {0.5, 0.6, 0.7};
+  const double predictor[] = {0.5, 0.7, 0.6};
+  for (int p = 0; p < num_points; ++p) {
     sweep->add_points()->set_label(absl::StrCat("n", p));
-    for (size_t s = 0; s < predicted[p].size(); ++s) {
+    for (int s = 0; s < 2; ++s) {
+      const double measured = layer1[p] + 0.01 * s;
       MetricsTable t;
-      t.AddForLayer(-1, 0, 1, "predicted_c_nfc", predicted[p][s]);
+      t.AddForLayer(-1, 0, 1, "predicted_c_nfc", predictor[p]);
+      t.AddForLayer(-1, 0, 1, "closed_form_c_nfc", measured - 0.1);
       t.Add(-1, 0, "train_loss", 1.0);
       AddCurve(&t, 0, "train_loss", {0.9, 0.5});
-      AddCurve(&t, 1, "c_nfc", {measured[p][s], 0.3});
+      AddCurve(&t, 1, "c_nfc", {measured, 0.3});
       AddCurve(&t, 1, "uc_nfc", {0.1, 0.2});
+      AddCurve(&t, 2, "c_nfc", {layer2[p] + 0.02 * s, 0.3});
+      AddCurve(&t, 2, "uc_nfc", {0.1, 0.2});
       results.runs.push_back(MakeRun({absl::StrCat("n", p)}, s, std::move(t)));
     }
   }
   return results;
 }
 
-TEST(StudyReportTest, DataDistributionPerfectlyLinearSweepCorrelatesToOne) {
-  // Predicted 0.9 - 0.2 p + 0.02 s; measured = predicted - 0.1.
-  std::vector<std::vector<double>> predicted, measured;
-  for (int p = 0; p < 4; ++p) {
-    predicted.push_back({0.9 - 0.2 * p, 0.92 - 0.2 * p});
-    measured.push_back({0.8 - 0.2 * p, 0.82 - 0.2 * p});
-  }
+TEST(StudyReportTest, DataDistributionTableHasBothPredictionsPerPoint) {
   Figures figures;
-  const std::string report =
-      RenderStudyReport(DataStudy(predicted, measured), &figures);
+  const std::string report = RenderStudyReport(DataStudy(), &figures);
+  // Measured (0.9, 0.91): half-width 6.353 * 0.01 = 0.0635.
   EXPECT_EQ(LineStartingWith(report, "| `noise=n0`", kClaim2),
-            "| `noise=n0` | 2 | 0.910 ± 0.014 | 0.810 ± 0.014 | "
-            "-0.100 ± 0.000 |");
-  EXPECT_THAT(report, HasSubstr("across the sweep: 1.000 over the 4 grid "
-                                "points' means, 1.000 over the 8 individual "
-                                "runs with both values."));
-  ASSERT_EQ(figures.size(), 5u);  // 4 curves + the scatter
-  EXPECT_EQ(figures[4].first, "predicted_vs_measured.svg");
-  EXPECT_THAT(report, HasSubstr("](predicted_vs_measured.svg)"));
-  const FigureShape scatter = Shape(figures[4].second);
+            "| `noise=n0` | 2 | 0.905 [0.841, 0.969] | 0.500 [0.500, 0.500] "
+            "| 0.805 [0.741, 0.869] | 0.100 [0.100, 0.100] |");
+  EXPECT_EQ(LineStartingWith(report, "| `noise=n2`", "every layer:"),
+            "| `noise=n2` | 0.605 [0.541, 0.669] | 0.710 [0.583, 0.837] |");
+  ASSERT_EQ(figures.size(), 4u);  // 3 curves + the scatter
+  EXPECT_EQ(figures[3].first, "predicted_vs_measured.svg");
+  const FigureShape scatter = Shape(figures[3].second);
   EXPECT_EQ(scatter.panels, 1);
-  EXPECT_EQ(scatter.series, 5);  // one per grid point + y = x
+  EXPECT_EQ(scatter.series, 3);  // two predictions + y = x
 }
 
-TEST(StudyReportTest, DataDistributionHandComputedCorrelation) {
-  // x = (0.1, 0.2, 0.3), y = (0.1, 0.3, 0.2): r = 0.5 exactly; and an
-  // anti-correlated sweep gives -1.
-  std::string report = RenderStudyReport(
-      DataStudy({{0.1}, {0.2}, {0.3}}, {{0.1}, {0.3}, {0.2}}), nullptr);
-  EXPECT_THAT(report, HasSubstr("across the sweep: 0.500 over the 3 grid "
-                                "points' means, 0.500 over the 3 individual "
-                                "runs"));
-  EXPECT_EQ(LineStartingWith(report, "| `noise=n1`", kClaim2),
-            "| `noise=n1` | 1 | 0.200 ± n/a | 0.300 ± n/a | 0.100 ± n/a |");
-  report = RenderStudyReport(
-      DataStudy({{0.1}, {0.2}, {0.4}}, {{0.9}, {0.8}, {0.6}}), nullptr);
-  EXPECT_THAT(report, HasSubstr("across the sweep: -1.000 over the 3 grid"));
-  // A single grid point has no correlation.
-  report = RenderStudyReport(DataStudy({{0.5}}, {{0.4}}), nullptr);
-  EXPECT_THAT(report, HasSubstr("across the sweep: undefined"));
+TEST(StudyReportTest, DataDistributionClaimsPerSeed) {
+  const std::string report = RenderStudyReport(DataStudy(), nullptr);
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", "\nClaim 2a:"),
+            "| 1 | 2 of 2 (seeds 0, 1) | 1.000, 1.000 | 1.000 [1.000, 1.000] "
+            "| supported: tracks |");
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", "\nClaim 2b:"),
+            "| 1 | 2 of 2 (seeds 0, 1) | -0.327, -0.327 | -0.327 [-0.327, "
+            "-0.327] | not supported: does not track |");
+  // 2c: layer 1 changes by -0.3, layer 2 by +0.2, in both seeds.
+  EXPECT_EQ(LineStartingWith(report, "| 1 |", "\nClaim 2c:"),
+            "| 1 | 2 of 2 (seeds 0, 1) | -0.300, -0.300 | -0.300 [-0.300, "
+            "-0.300] | supported: falls |");
+  EXPECT_EQ(LineStartingWith(report, "| 2 |", "\nClaim 2c:"),
+            "| 2 | 2 of 2 (seeds 0, 1) | 0.200, 0.200 | 0.200 [0.200, 0.200] "
+            "| not supported: rises |");
+  EXPECT_THAT(report, HasSubstr("Verdicts:\n\n- Claim 2a: supported.\n"
+                                "- Claim 2b: not supported.\n"
+                                "- Claim 2c: supported at layer 1, not "
+                                "supported at layer 2.\n"));
+}
+
+TEST(StudyReportTest, DataDistributionThresholdComesFromTheStudyConfig) {
+  const std::string report = RenderStudyReport(
+      DataStudy(3, "min_tracking_correlation: -0.5"), nullptr);
+  EXPECT_THAT(report, HasSubstr("lies above θ = -0.500 "
+                                "(min_tracking_correlation in the study "
+                                "config).\n"));
+  EXPECT_THAT(report, HasSubstr("- Claim 2b: supported.\n"));
+  EXPECT_THAT(
+      CreateStudyAnalyses(DataStudy(3, "min_tracking_correlation: 1.5").study)
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("min_tracking_correlation must be in [-1, "
+                         "1], got 1.5")));
+}
+
+TEST(StudyReportTest, DataDistributionTrackingNeedsThreeGridPoints) {
+  const std::string report = RenderStudyReport(DataStudy(2), nullptr);
+  EXPECT_THAT(report, HasSubstr("Claims 2a and 2b need at least three grid "
+                                "points; this study has 2.\n"));
+  EXPECT_THAT(report, HasSubstr("- Claim 2c: supported at layer 1, not "
+                                "supported at layer 2.\n"));
 }
 
 // SLO_VS_SGD: SGD, SLO at layer 1, SLO at layer 2; two seeds.
