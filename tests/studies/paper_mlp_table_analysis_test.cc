@@ -8,16 +8,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "core/file_io.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "report/metrics_table.h"
 #include "studies/study_report.h"
 #include "studies/study_results.h"
 #include "tests/status_matchers.h"
+#include "tests/studies/hand_made_results.h"
 
 namespace nfalab {
 namespace {
@@ -33,46 +31,25 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr char kSection[] = "## The authors' MLP table";
 constexpr char kCsv[] = "paper_mlp_table.csv";
 
-StudyConfig ParseStudy(const std::string& text) {
-  StudyConfig study;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &study))
-      << text;
-  return study;
-}
-
-// A measure of one layer at epochs 0, 1, ... (step 10 per epoch), after an
-// epoch -1 row (initialisation) of 0 that must never be read as init.
-void AddCurve(MetricsTable* table, int layer, const std::string& measure,
-              const std::vector<double>& values) {
+// A layer's measure at epochs 0, 1, ... (AddCurve) after an epoch -1 row
+// (initialisation) of 0, which must never be read as init.
+void AddMeasured(MetricsTable* table, int layer, const std::string& measure,
+                 const std::vector<double>& values) {
   table->AddForLayer(-1, 0, layer, measure, 0.0);
-  for (size_t e = 0; e < values.size(); ++e) {
-    table->AddForLayer(static_cast<int>(e), 10 * (e + 1), layer, measure,
-                       values[e]);
-  }
+  AddCurve(table, layer, measure, values);
 }
 
-RunRecord MakeRun(std::vector<std::string> labels, uint64_t seed,
-                  MetricsTable table, const std::string& source) {
-  RunRecord run;
-  run.point_labels = std::move(labels);
-  run.seed = seed;
-  run.name =
-      absl::StrCat(absl::StrJoin(run.point_labels, "__"), "__seed", seed);
-  run.config.set_seed(seed);
-  run.config.mutable_data()->set_source(source);
-  run.table = std::move(table);
-  return run;
+RunRecord MakeRunOn(const std::string& source, std::vector<std::string> labels,
+                    uint64_t seed, MetricsTable table) {
+  ExperimentConfig config;
+  config.mutable_data()->set_source(source);
+  return MakeRun(std::move(labels), seed, std::move(table), std::move(config));
 }
 
-// The rows of the report's table whose first cells are `prefix`.
+// The line of the section's table that starts with `prefix`.
 std::string RowStartingWith(const std::string& report,
                             const std::string& prefix) {
-  size_t start = report.find(kSection);
-  if (start == std::string::npos) return "";
-  size_t pos = report.find("\n" + prefix, start);
-  if (pos == std::string::npos) return "";
-  ++pos;
-  return report.substr(pos, report.find('\n', pos) - pos);
+  return LineStartingWith(report, prefix, kSection);
 }
 
 std::string CsvOf(const Files& files) {
@@ -89,19 +66,19 @@ StudyResults SmallStudy() {
   StudyResults results;
   results.study = ParseStudy(R"pb(name: "small" analysis: PAPER_MLP_TABLE)pb");
   MetricsTable t0;
-  AddCurve(&t0, 0, "train_loss", {0.5, 0.4, 0.3});
-  AddCurve(&t0, 1, "uc_nfc", {0.25, 0.4, 0.5});
-  AddCurve(&t0, 1, "c_nfc", {0.75, 0.8, 0.875});
-  AddCurve(&t0, 2, "uc_nfc", {0.125, 0.3, 0.625});
-  AddCurve(&t0, 2, "c_nfc", {kNaN, 0.5, 0.5});
+  AddMeasured(&t0, 0, "train_loss", {0.5, 0.4, 0.3});
+  AddMeasured(&t0, 1, "uc_nfc", {0.25, 0.4, 0.5});
+  AddMeasured(&t0, 1, "c_nfc", {0.75, 0.8, 0.875});
+  AddMeasured(&t0, 2, "uc_nfc", {0.125, 0.3, 0.625});
+  AddMeasured(&t0, 2, "c_nfc", {kNaN, 0.5, 0.5});
   MetricsTable t1;
-  AddCurve(&t1, 1, "uc_nfc", {0.3, 0.45, 0.55});
-  AddCurve(&t1, 1, "c_nfc", {0.7, 0.8, 0.9});
-  AddCurve(&t1, 2, "uc_nfc", {0.1, 0.2});
-  AddCurve(&t1, 2, "c_nfc", {0.6, 0.65});
+  AddMeasured(&t1, 1, "uc_nfc", {0.3, 0.45, 0.55});
+  AddMeasured(&t1, 1, "c_nfc", {0.7, 0.8, 0.9});
+  AddMeasured(&t1, 2, "uc_nfc", {0.1, 0.2});
+  AddMeasured(&t1, 2, "c_nfc", {0.6, 0.65});
   // Added in reverse seed order: rows come in seed order.
-  results.runs.push_back(MakeRun({}, 1, std::move(t1), "fashion_mnist"));
-  results.runs.push_back(MakeRun({}, 0, std::move(t0), "fashion_mnist"));
+  results.runs.push_back(MakeRunOn("fashion_mnist", {}, 1, std::move(t1)));
+  results.runs.push_back(MakeRunOn("fashion_mnist", {}, 0, std::move(t0)));
   return results;
 }
 
@@ -171,13 +148,13 @@ StudyResults MnistStudy() {
   const double c_end[3] = {0.2, kNaN, 0.4};
   for (int s = 0; s < 3; ++s) {
     MetricsTable t;
-    AddCurve(&t, 1, "uc_nfc", {uc[s][0], 0.45, 0.45, uc[s][1]});
+    AddMeasured(&t, 1, "uc_nfc", {uc[s][0], 0.45, 0.45, uc[s][1]});
     if (s == 1) {
-      AddCurve(&t, 1, "c_nfc", {0.9, 0.7});
+      AddMeasured(&t, 1, "c_nfc", {0.9, 0.7});
     } else {
-      AddCurve(&t, 1, "c_nfc", {0.9, 0.7, 0.7, c_end[s]});
+      AddMeasured(&t, 1, "c_nfc", {0.9, 0.7, 0.7, c_end[s]});
     }
-    results.runs.push_back(MakeRun({"mnist"}, s, std::move(t), "idx"));
+    results.runs.push_back(MakeRunOn("idx", {"mnist"}, s, std::move(t)));
   }
   return results;
 }
@@ -206,8 +183,8 @@ TEST(PaperMlpTableTest, RunWithoutEpochZeroOrALayerHasNotedNaCells) {
   late.AddForLayer(3, 40, 1, "c_nfc", 0.6);
   results.runs[2].table = std::move(late);
   results.runs[2].error = "diverged";
-  AddCurve(&results.runs[0].table, 2, "uc_nfc", {0.1, 0.2, 0.3, 0.4});
-  AddCurve(&results.runs[0].table, 2, "c_nfc", {0.5, 0.6, 0.7, 0.8});
+  AddMeasured(&results.runs[0].table, 2, "uc_nfc", {0.1, 0.2, 0.3, 0.4});
+  AddMeasured(&results.runs[0].table, 2, "c_nfc", {0.5, 0.6, 0.7, 0.8});
   Files files;
   const std::string report = RenderStudyReport(results, &files);
   EXPECT_EQ(RowStartingWith(report, "| `mnist` | 2 |"),
@@ -242,9 +219,9 @@ TEST(PaperMlpTableTest, GridPointsSharingADatasetAreToldApartByTheirLabels) {
   )pb");
   for (const std::string label : {"0.1", "0.2"}) {
     MetricsTable t;
-    AddCurve(&t, 1, "uc_nfc", {0.5});
-    AddCurve(&t, 1, "c_nfc", {0.75});
-    results.runs.push_back(MakeRun({label}, 0, std::move(t), "cifar10"));
+    AddMeasured(&t, 1, "uc_nfc", {0.5});
+    AddMeasured(&t, 1, "c_nfc", {0.75});
+    results.runs.push_back(MakeRunOn("cifar10", {label}, 0, std::move(t)));
   }
   Files files;
   const std::string report = RenderStudyReport(results, &files);
