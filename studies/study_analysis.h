@@ -49,7 +49,8 @@ class StudyAnalysis {
   virtual ~StudyAnalysis() = default;
 
   // The section's Markdown, starting with a "## " heading and ending with a
-  // blank line. Appends the figures it links to to `figures` (if not null).
+  // blank line. Appends the figures it links to to `figures` (if not null);
+  // any other file it links to goes there too (paper_mlp_table's CSV).
   // Deterministic: the same results give the same bytes.
   virtual std::string Section(const StudyResults& results,
                               const std::vector<GridPoint>& points,

@@ -178,9 +178,9 @@ absl::Status WriteStudyReport(const StudyResults& results,
   ReportFigures figures;
   const std::string report = RenderStudyReport(results, &figures);
   NFALAB_RETURN_IF_ERROR(MakeDirectories(out_dir));
-  for (const auto& [file, svg] : figures) {
+  for (const auto& [file, content] : figures) {
     NFALAB_RETURN_IF_ERROR(
-        WriteFileAtomically(absl::StrCat(out_dir, "/", file), svg));
+        WriteFileAtomically(absl::StrCat(out_dir, "/", file), content));
   }
   return WriteFileAtomically(absl::StrCat(out_dir, "/report.md"), report);
 }

@@ -6,7 +6,8 @@
 // Every number is the mean ± sample standard deviation (n - 1) over the
 // seeds of a grid point, with 3 decimals ("0.512 ± 0.031"; "± n/a" for a
 // single seed) in the generic sections; the analyses give mean [95% CI]
-// and judge claims on per-seed effects (studies/claims.h).
+// (PAPER_MLP_TABLE also the per-seed values) and judge claims on per-seed
+// effects (studies/claims.h).
 // Non-finite values (e.g. the NaN C-NFC of a layer that did not move) are left
 // out and the count is noted ("(2 of 3 finite)"); "n/a" means no value at all.
 // "Final" is a run's last row of a measure (largest epoch, then step).
@@ -57,6 +58,12 @@
 //   worded rises / falls / no detectable change). One line per claim lists
 //   the layers under each verdict ("Claim A: supported at layers 1-6,
 //   inconclusive at layers 7, 8."). The curves are GENERIC's figure.
+// - PAPER_MLP_TABLE (the authors' MLP table, MLP/gen_csv.py): one row per
+//   (dataset, seed) with every layer's UC-NFC and C-NFC at init (epoch 0)
+//   and end (the dataset's last measured epoch), n/a where a run has no
+//   value there, and a mean [95% CI] row per dataset; the same table as
+//   `paper_mlp_table.csv` (studies/paper_mlp_table_analysis.cc has the
+//   columns and the dataset names).
 // The report only states what the numbers say; nothing is tuned.
 #ifndef NFALAB_STUDIES_STUDY_REPORT_H_
 #define NFALAB_STUDIES_STUDY_REPORT_H_
@@ -70,17 +77,18 @@
 
 namespace nfalab {
 
-// The report's Markdown text. `figures`, if not null, receives the figures
-// the report links to as (file name, SVG document) pairs, in link order.
+// The report's Markdown text. `figures`, if not null, receives the files
+// the report links to as (file name, content) pairs, in link order: the SVG
+// figures and, for PAPER_MLP_TABLE, paper_mlp_table.csv.
 // Deterministic: the same results give the same bytes.
 std::string RenderStudyReport(
     const StudyResults& results,
     std::vector<std::pair<std::string, std::string>>* figures);
 
-// Creates `out_dir` if needed and writes the figures and then
-// `<out_dir>/report.md`, each atomically. NotFound for an unknown analysis
-// (listing the registered ones), InvalidArgument for a bad threshold, before
-// anything is written. (RenderStudyReport states such an error in the
+// Creates `out_dir` if needed and writes the figures (every linked file)
+// and then `<out_dir>/report.md`, each atomically. NotFound for an unknown
+// analysis (listing the registered ones), InvalidArgument for a bad
+// threshold, before anything is written. (RenderStudyReport states such an error in the
 // report in place of the analysis sections.)
 absl::Status WriteStudyReport(const StudyResults& results,
                               const std::string& out_dir);

@@ -144,7 +144,7 @@ TEST(StudyAnalysisTest, UnknownAnalysisIsAnErrorNamingItAndTheKnownOnes) {
   results.study.add_analyses()->set_name("no_such_claim");
   const auto known = HasSubstr(
       "registered: [conv_alignment, data_distribution, early_alignment, "
-      "slo_vs_sgd]");
+      "paper_mlp_table, slo_vs_sgd]");
   EXPECT_THAT(CreateStudyAnalyses(results.study).status(),
               StatusIs(absl::StatusCode::kNotFound,
                        AllOf(HasSubstr("study \"slo\""),

@@ -19,6 +19,7 @@
 #include "studies/study_results.h"
 #include "tests/report/svg_scan.h"
 #include "tests/status_matchers.h"
+#include "tests/studies/hand_made_results.h"
 
 namespace nfalab {
 namespace {
@@ -34,57 +35,6 @@ using ::testing::Not;
 using Figures = std::vector<std::pair<std::string, std::string>>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-StudyConfig ParseStudy(const std::string& text) {
-  StudyConfig study;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &study))
-      << text;
-  return study;
-}
-
-ExperimentConfig ParseExperiment(const std::string& text) {
-  ExperimentConfig config;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
-      << text;
-  return config;
-}
-
-// A measure of one layer (0 = run level) at epochs 0, 1, ... (step 10 per
-// epoch).
-void AddCurve(MetricsTable* table, int layer, const std::string& measure,
-              const std::vector<double>& values) {
-  for (size_t e = 0; e < values.size(); ++e) {
-    table->AddForLayer(static_cast<int>(e), 10 * (e + 1), layer, measure,
-                       values[e]);
-  }
-}
-
-RunRecord MakeRun(std::vector<std::string> labels, uint64_t seed,
-                  MetricsTable table,
-                  ExperimentConfig config = ExperimentConfig()) {
-  RunRecord run;
-  run.point_labels = std::move(labels);
-  run.seed = seed;
-  run.name = absl::StrCat(
-      run.point_labels.empty() ? "base" : run.point_labels[0], "__seed", seed);
-  config.set_seed(seed);
-  run.config = std::move(config);
-  run.table = std::move(table);
-  return run;
-}
-
-// The first report line after `section` (if not empty) that starts with
-// `prefix` (empty if none).
-std::string LineStartingWith(const std::string& report,
-                             const std::string& prefix,
-                             const std::string& section = "") {
-  const size_t start = section.empty() ? 0 : report.find(section);
-  if (start == std::string::npos) return "";
-  size_t pos = report.find("\n" + prefix, start);
-  if (pos == std::string::npos) return "";
-  ++pos;
-  return report.substr(pos, report.find('\n', pos) - pos);
-}
 
 struct FigureShape {
   int panels = 0;
