@@ -6,8 +6,10 @@
 //   v = momentum * v + g       afterwards,
 //   P = P - learning_rate * v.
 // With momentum 0 this is P = P - learning_rate * (G + weight_decay * P).
-// Registered as "sgd". An instance keeps per-layer state: use one per model
-// (a second model of another shape gets FailedPrecondition).
+// Registered as "sgd". Every operation is in the run's precision (float, or
+// double for training.precision FLOAT64). An instance keeps per-layer
+// state: use one per model (a second model of another shape gets
+// FailedPrecondition).
 #ifndef NFALAB_OPTIMIZERS_SGD_H_
 #define NFALAB_OPTIMIZERS_SGD_H_
 
@@ -16,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/velocity_state.h"
 
 namespace nfalab {
 
@@ -28,6 +31,9 @@ class Sgd : public Optimizer {
 
   absl::Status Step(const Gradients& gradients,
                     const std::vector<ParameterBlock>& parameters) override;
+  absl::Status Step(const GradientsD& gradients,
+                    const std::vector<ParameterBlockD>& parameters) override;
+  bool SupportsFloat64() const override { return true; }
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 
@@ -35,13 +41,44 @@ class Sgd : public Optimizer {
   Sgd(double learning_rate, double momentum, double weight_decay)
       : Optimizer(learning_rate),
         momentum_(momentum),
-        weight_decay_(weight_decay) {}
+        weight_decay_(weight_decay),
+        velocities_("sgd") {}
+
+  template <typename Scalar>
+  absl::Status StepIn(
+      const BasicGradients<Scalar>& gradients,
+      const std::vector<BasicParameterBlock<Scalar>>& parameters);
 
   double momentum_;
   double weight_decay_;
-  std::vector<Matrix> weight_velocity_;
-  std::vector<Vector> bias_velocity_;
+  Velocities velocities_;
 };
+
+// One PyTorch-SGD update (above) of `param` (a weight or bias, float or
+// double) with velocity buffer `velocity`, in param's scalar type. slo's
+// SCALED mode calls it too, so its speeds of 1 are "sgd" bit for bit.
+template <typename T>
+void SgdUpdate(const T& gradient, double learning_rate, double momentum,
+               double weight_decay, bool first_step, T* velocity, T* param) {
+  using Scalar = typename T::Scalar;
+  const Scalar lr = static_cast<Scalar>(learning_rate);
+  const Scalar mu = static_cast<Scalar>(momentum);
+  const Scalar wd = static_cast<Scalar>(weight_decay);
+  if (momentum == 0.0) {
+    if (weight_decay == 0.0) {
+      *param -= lr * gradient;
+    } else {
+      *param -= lr * (gradient + wd * *param);
+    }
+    return;
+  }
+  if (first_step) {
+    *velocity = gradient + wd * *param;
+  } else {
+    *velocity = mu * *velocity + gradient + wd * *param;
+  }
+  *param -= lr * *velocity;
+}
 
 // Shared checks of the fields every optimizer reads.
 absl::Status ValidateCommonOptimizerFields(const OptimizerConfig& config);
