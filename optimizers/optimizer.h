@@ -15,9 +15,9 @@
 //                                          "summary", MyRuleOptions());
 //
 // A FLOAT64 run (training.precision) calls the double Step. An optimizer
-// supports it by overriding that Step and SupportsFloat64 (the built-in sgd
-// and slo write both Steps as one template); otherwise the run is refused
-// before it starts.
+// supports it by overriding that Step and SupportsFloat64, or by deriving
+// from TemplatedOptimizer (below) as the built-in sgd and slo do; otherwise
+// the run is refused before it starts.
 #ifndef NFALAB_OPTIMIZERS_OPTIMIZER_H_
 #define NFALAB_OPTIMIZERS_OPTIMIZER_H_
 
@@ -70,6 +70,30 @@ class Optimizer {
 
  private:
   double learning_rate_;
+};
+
+// An optimizer whose update is one template over the scalar type, so it
+// has both Steps and supports FLOAT64. Derived befriends this class and
+// defines
+//   template <typename Scalar>
+//   absl::Status StepIn(
+//       const BasicGradients<Scalar>& gradients,
+//       const std::vector<BasicParameterBlock<Scalar>>& parameters);
+template <typename Derived>
+class TemplatedOptimizer : public Optimizer {
+ public:
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) final {
+    return static_cast<Derived*>(this)->StepIn(gradients, parameters);
+  }
+  absl::Status Step(const GradientsD& gradients,
+                    const std::vector<ParameterBlockD>& parameters) final {
+    return static_cast<Derived*>(this)->StepIn(gradients, parameters);
+  }
+  bool SupportsFloat64() const final { return true; }
+
+ protected:
+  using Optimizer::Optimizer;
 };
 
 // OK if `gradients` has one weight (and bias) gradient per block of

@@ -33,16 +33,6 @@ absl::StatusOr<std::unique_ptr<Optimizer>> Sgd::Create(
       config.learning_rate(), config.momentum(), config.weight_decay()));
 }
 
-absl::Status Sgd::Step(const Gradients& gradients,
-                       const std::vector<ParameterBlock>& parameters) {
-  return StepIn(gradients, parameters);
-}
-
-absl::Status Sgd::Step(const GradientsD& gradients,
-                       const std::vector<ParameterBlockD>& parameters) {
-  return StepIn(gradients, parameters);
-}
-
 template <typename Scalar>
 absl::Status Sgd::StepIn(
     const BasicGradients<Scalar>& gradients,

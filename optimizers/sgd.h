@@ -22,28 +22,25 @@
 
 namespace nfalab {
 
-class Sgd : public Optimizer {
+class Sgd : public TemplatedOptimizer<Sgd> {
  public:
   // InvalidArgument naming the field for a non-positive learning rate,
   // momentum outside [0, 1) or negative weight decay.
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config);
 
-  absl::Status Step(const Gradients& gradients,
-                    const std::vector<ParameterBlock>& parameters) override;
-  absl::Status Step(const GradientsD& gradients,
-                    const std::vector<ParameterBlockD>& parameters) override;
-  bool SupportsFloat64() const override { return true; }
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 
  private:
   Sgd(double learning_rate, double momentum, double weight_decay)
-      : Optimizer(learning_rate),
+      : TemplatedOptimizer(learning_rate),
         momentum_(momentum),
         weight_decay_(weight_decay),
         velocities_("sgd") {}
 
+  friend class TemplatedOptimizer<Sgd>;
+  // Step, in float or double.
   template <typename Scalar>
   absl::Status StepIn(
       const BasicGradients<Scalar>& gradients,

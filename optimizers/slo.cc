@@ -100,16 +100,6 @@ double Slo::Speed(int i) const {
              : options_.base_speed();
 }
 
-absl::Status Slo::Step(const Gradients& gradients,
-                       const std::vector<ParameterBlock>& parameters) {
-  return StepIn(gradients, parameters);
-}
-
-absl::Status Slo::Step(const GradientsD& gradients,
-                       const std::vector<ParameterBlockD>& parameters) {
-  return StepIn(gradients, parameters);
-}
-
 template <typename Scalar>
 absl::Status Slo::StepIn(
     const BasicGradients<Scalar>& gradients,

@@ -51,7 +51,7 @@
 
 namespace nfalab {
 
-class Slo : public Optimizer {
+class Slo : public TemplatedOptimizer<Slo> {
  public:
   // InvalidArgument naming the field for the common fields (see Sgd), both
   // `options` and the `slo` alias set, options of another type, an empty
@@ -60,26 +60,23 @@ class Slo : public Optimizer {
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config);
 
-  // Also InvalidArgument naming the layer if a target layer is beyond the
-  // model's L+1 layers; a rejected step changes nothing.
-  absl::Status Step(const Gradients& gradients,
-                    const std::vector<ParameterBlock>& parameters) override;
-  absl::Status Step(const GradientsD& gradients,
-                    const std::vector<ParameterBlockD>& parameters) override;
-  bool SupportsFloat64() const override { return true; }
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 
  private:
   Slo(double learning_rate, double momentum, double weight_decay,
       const SloOptions& options, std::string options_path)
-      : Optimizer(learning_rate),
+      : TemplatedOptimizer(learning_rate),
         momentum_(momentum),
         weight_decay_(weight_decay),
         options_(options),
         options_path_(std::move(options_path)),
         velocities_("slo") {}
 
+  friend class TemplatedOptimizer<Slo>;
+  // Step, in float or double. Also InvalidArgument naming the layer if a
+  // target layer is beyond the model's L+1 layers; a rejected step changes
+  // nothing.
   template <typename Scalar>
   absl::Status StepIn(
       const BasicGradients<Scalar>& gradients,

@@ -231,14 +231,14 @@ TEST(SgdTest, Float64StepMatchesDoubleReferenceToDoublePrecision) {
 // The double momentum buffers go through SaveState / LoadState unrounded.
 TEST(SgdTest, Float64StateRoundTripContinuesExactly) {
   NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 9));
-  ModelD a = mlp.Cast<double>(), b = mlp.Cast<double>();
+  ModelD a = mlp.Cast<double>();
   Rng rng(10);
   const GradientsD g1 = ToDouble(RandomGradients(mlp, &rng));
   const GradientsD g2 = ToDouble(RandomGradients(mlp, &rng));
   NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> first,
                               CreateSgd(0.05, 0.9));
   NFALAB_ASSERT_OK(first->Step(g1, a.ParameterBlocks()));
-  NFALAB_ASSERT_OK(first->Step(g1, b.ParameterBlocks()));
+  ModelD b = a;
   OptimizerState state;
   NFALAB_ASSERT_OK(first->SaveState(&state));
   ASSERT_GT(state.tensors_size(), 0);
