@@ -35,7 +35,9 @@
 // OptimizerConfig, LayerSpec and DatasetConfig have `options`; activation
 // and measure factories take their options (a google.protobuf.Any*).
 // 4: AlignmentMeasure::NeedsInitialPtk and LayerContext::initial_ptk.
-#define NFALAB_PLUGIN_API_VERSION 4
+// 5: Optimizer's double Step and SupportsFloat64 (training.precision
+// FLOAT64); LayerContext::weight_f64 and initial_weight_f64.
+#define NFALAB_PLUGIN_API_VERSION 5
 
 // The ELF section that holds the fingerprints.
 #define NFALAB_ABI_SECTION ".nfalab_abi"

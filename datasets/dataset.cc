@@ -6,7 +6,8 @@
 
 namespace nfalab {
 
-absl::Status Dataset::Validate(absl::string_view what) const {
+template <typename Scalar>
+absl::Status BasicDataset<Scalar>::Validate(absl::string_view what) const {
   if (y.rows() != x.rows()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": X has ", x.rows(), " rows but Y has ", y.rows()));
@@ -32,8 +33,10 @@ absl::Status Dataset::Validate(absl::string_view what) const {
   return absl::OkStatus();
 }
 
-Dataset SelectRows(const Dataset& data, absl::Span<const int> indices) {
-  Dataset result;
+template <typename Scalar>
+BasicDataset<Scalar> SelectRows(const BasicDataset<Scalar>& data,
+                                absl::Span<const int> indices) {
+  BasicDataset<Scalar> result;
   result.num_classes = data.num_classes;
   result.shape = data.shape;
   result.x.resize(static_cast<Eigen::Index>(indices.size()), data.x.cols());
@@ -47,5 +50,10 @@ Dataset SelectRows(const Dataset& data, absl::Span<const int> indices) {
   }
   return result;
 }
+
+template struct BasicDataset<float>;
+template struct BasicDataset<double>;
+template Dataset SelectRows(const Dataset&, absl::Span<const int>);
+template DatasetD SelectRows(const DatasetD&, absl::Span<const int>);
 
 }  // namespace nfalab

@@ -1,6 +1,7 @@
 // Dataset: inputs X: [n, d] and targets Y: [n, C], plus class labels for
 // classification tasks. Sources (datasets/dataset_source.h) produce a
-// train/test split of them.
+// train/test split of them in float; a FLOAT64 run (training.precision)
+// casts its splits to DatasetD once.
 #ifndef NFALAB_DATASETS_DATASET_H_
 #define NFALAB_DATASETS_DATASET_H_
 
@@ -17,9 +18,10 @@
 
 namespace nfalab {
 
-struct Dataset {
-  Matrix x;  // [n, d]
-  Matrix y;  // [n, C]
+template <typename Scalar>
+struct BasicDataset {
+  MatrixT<Scalar> x;  // [n, d]
+  MatrixT<Scalar> y;  // [n, C]
   // Class index per row in [0, num_classes) for classification; empty for
   // regression.
   std::vector<int> labels;
@@ -42,7 +44,18 @@ struct Dataset {
   // InvalidArgument (prefixed by `what`) unless rows agree, labels are in
   // range and every value is finite.
   absl::Status Validate(absl::string_view what) const;
+
+  // The same examples with X and Y in another scalar type.
+  template <typename Other>
+  BasicDataset<Other> Cast() const {
+    return BasicDataset<Other>{x.template cast<Other>(),
+                               y.template cast<Other>(), labels, num_classes,
+                               shape};
+  }
 };
+
+using Dataset = BasicDataset<float>;
+using DatasetD = BasicDataset<double>;
 
 // What a source read and how it turned it into the splits; the experiment
 // writes it into summary.json.
@@ -77,7 +90,14 @@ struct DatasetSplits {
 };
 
 // The rows `indices` of `data`, in that order.
-Dataset SelectRows(const Dataset& data, absl::Span<const int> indices);
+template <typename Scalar>
+BasicDataset<Scalar> SelectRows(const BasicDataset<Scalar>& data,
+                                absl::Span<const int> indices);
+
+extern template struct BasicDataset<float>;
+extern template struct BasicDataset<double>;
+extern template Dataset SelectRows(const Dataset&, absl::Span<const int>);
+extern template DatasetD SelectRows(const DatasetD&, absl::Span<const int>);
 
 }  // namespace nfalab
 

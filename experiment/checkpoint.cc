@@ -59,8 +59,10 @@ absl::StatusOr<Rng> RngFromWords(
 
 }  // namespace
 
+template <typename Scalar>
 absl::Status WriteCheckpoint(const std::string& path,
-                             const ExperimentConfig& config, const Model& model,
+                             const ExperimentConfig& config,
+                             const BasicSequential<Scalar>& model,
                              const Optimizer& optimizer,
                              const LoopState& state) {
   Checkpoint checkpoint;
@@ -71,7 +73,7 @@ absl::Status WriteCheckpoint(const std::string& path,
     checkpoint.set_epoch_position(state.epoch_position);
   }
   for (int l = 0; l < model.num_weighted_layers(); ++l) {
-    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
+    const BasicWeightedLayer<Scalar>& layer = model.weighted_layer(l);
     *checkpoint.add_weights() = ToProto(layer.weight());
     *checkpoint.add_initial_weights() = ToProto(layer.initial_weight());
     *checkpoint.add_biases() = ToProto(layer.bias());
@@ -175,7 +177,9 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   return ParseCheckpoint(bytes, path);
 }
 
-absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
+template <typename Scalar>
+absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
+                               BasicSequential<Scalar>* model,
                                Optimizer* optimizer, LoopState* state) {
   const int n_layers = model->num_weighted_layers();
   if (checkpoint.weights_size() != n_layers ||
@@ -188,13 +192,15 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
   for (int l = 0; l < n_layers; ++l) {
     const std::string layer = absl::StrCat("checkpoint layer ", l + 1);
     NFALAB_ASSIGN_OR_RETURN(
-        Matrix weight, MatrixFromProto(checkpoint.weights(l), layer + " W"));
+        MatrixT<Scalar> weight,
+        MatrixFromProto<Scalar>(checkpoint.weights(l), layer + " W"));
     NFALAB_ASSIGN_OR_RETURN(
-        Matrix initial,
-        MatrixFromProto(checkpoint.initial_weights(l), layer + " W0"));
+        MatrixT<Scalar> initial,
+        MatrixFromProto<Scalar>(checkpoint.initial_weights(l), layer + " W0"));
     NFALAB_ASSIGN_OR_RETURN(
-        Vector bias, VectorFromProto(checkpoint.biases(l), layer + " bias"));
-    BasicWeightedLayer<float>& target = model->weighted_layer(l);
+        VectorT<Scalar> bias,
+        VectorFromProto<Scalar>(checkpoint.biases(l), layer + " bias"));
+    BasicWeightedLayer<Scalar>& target = model->weighted_layer(l);
     NFALAB_RETURN_IF_ERROR(
         CheckShape(weight, target.units(), target.fan_in(), layer + " W"));
     NFALAB_RETURN_IF_ERROR(CheckShape(
@@ -263,5 +269,16 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
   }
   return absl::OkStatus();
 }
+
+template absl::Status WriteCheckpoint(const std::string&,
+                                      const ExperimentConfig&, const Model&,
+                                      const Optimizer&, const LoopState&);
+template absl::Status WriteCheckpoint(const std::string&,
+                                      const ExperimentConfig&, const ModelD&,
+                                      const Optimizer&, const LoopState&);
+template absl::Status RestoreCheckpoint(const Checkpoint&, Model*, Optimizer*,
+                                        LoopState*);
+template absl::Status RestoreCheckpoint(const Checkpoint&, ModelD*, Optimizer*,
+                                        LoopState*);
 
 }  // namespace nfalab

@@ -50,8 +50,12 @@ constexpr char kCheckpointFile[] = "checkpoint.pb";
 inline constexpr char kCheckpointMagic[] = "nfalab checkpoint";
 inline constexpr int kCheckpointFormatVersion = 2;
 
+// The model's tensors are saved in its scalar type (double for a FLOAT64
+// run, training.precision).
+template <typename Scalar>
 absl::Status WriteCheckpoint(const std::string& path,
-                             const ExperimentConfig& config, const Model& model,
+                             const ExperimentConfig& config,
+                             const BasicSequential<Scalar>& model,
                              const Optimizer& optimizer,
                              const LoopState& state);
 
@@ -75,10 +79,26 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view bytes,
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
 // Restores `model` (built from the checkpoint's config), `optimizer` and
-// `state`; InvalidArgument if shapes or counts disagree or the example order
-// is not a permutation.
-absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Model* model,
+// `state`; InvalidArgument if shapes or counts disagree, the example order
+// is not a permutation, or the tensors are of another precision than the
+// model.
+template <typename Scalar>
+absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
+                               BasicSequential<Scalar>* model,
                                Optimizer* optimizer, LoopState* state);
+
+extern template absl::Status WriteCheckpoint(const std::string&,
+                                             const ExperimentConfig&,
+                                             const Model&, const Optimizer&,
+                                             const LoopState&);
+extern template absl::Status WriteCheckpoint(const std::string&,
+                                             const ExperimentConfig&,
+                                             const ModelD&, const Optimizer&,
+                                             const LoopState&);
+extern template absl::Status RestoreCheckpoint(const Checkpoint&, Model*,
+                                               Optimizer*, LoopState*);
+extern template absl::Status RestoreCheckpoint(const Checkpoint&, ModelD*,
+                                               Optimizer*, LoopState*);
 
 }  // namespace nfalab
 

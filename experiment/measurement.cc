@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -61,6 +62,27 @@ std::string NonFiniteCause(const MatrixD& k, const Matrix& w,
   return absl::StrJoin(facts, "; ");
 }
 
+// `m` as float: itself, or for a double matrix its rounding in `*storage`.
+template <typename Scalar>
+const Matrix& AsFloat(const MatrixT<Scalar>& m, Matrix* storage) {
+  if constexpr (std::is_same_v<Scalar, float>) {
+    return m;
+  } else {
+    *storage = m.template cast<float>();
+    return *storage;
+  }
+}
+
+// `m` if it is a double matrix, else null (LayerContext::weight_f64).
+template <typename Scalar>
+const MatrixD* IfDouble(const MatrixT<Scalar>& m) {
+  if constexpr (std::is_same_v<Scalar, double>) {
+    return &m;
+  } else {
+    return nullptr;
+  }
+}
+
 // "layer 3" or "layers 1-4, 7" for sorted, distinct layers.
 std::string FormatLayers(const std::vector<int>& layers) {
   std::vector<std::string> runs;
@@ -99,7 +121,8 @@ std::vector<int> MeasuredLayers(const MeasurementConfig& config,
   return layers;
 }
 
-std::vector<bool> ImageInputLayers(const Model& model) {
+template <typename Scalar>
+std::vector<bool> ImageInputLayers(const BasicSequential<Scalar>& model) {
   std::vector<bool> image_input(model.num_weighted_layers());
   for (int l = 0; l < model.num_weighted_layers(); ++l) {
     image_input[l] = !model.weighted_layer(l).input_shape().is_flat();
@@ -235,9 +258,10 @@ absl::Status ValidateMeasurementConfig(const MeasurementConfig& config,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Measurement> Measurement::Create(
-    const MeasurementConfig& config, int weighted_layers, const Dataset& train,
-    const std::vector<bool>& image_input) {
+template <typename Scalar>
+absl::StatusOr<BasicMeasurement<Scalar>> BasicMeasurement<Scalar>::Create(
+    const MeasurementConfig& config, int weighted_layers,
+    const BasicDataset<Scalar>& train, const std::vector<bool>& image_input) {
   NFALAB_RETURN_IF_ERROR(ValidateMeasurementConfig(config, weighted_layers));
   NFALAB_ASSIGN_OR_RETURN(
       std::vector<std::unique_ptr<AlignmentMeasure>> measures,
@@ -247,37 +271,39 @@ absl::StatusOr<Measurement> Measurement::Create(
                           : std::min(config.measure_samples(), train.size());
   std::vector<int> rows(samples);
   std::iota(rows.begin(), rows.end(), 0);
-  return Measurement(
+  return BasicMeasurement(
       config, MeasuredLayers(config, weighted_layers, image_input),
       MeasureNames(config), std::move(measures), SelectRows(train, rows));
 }
 
-bool Measurement::IsDue(int epoch, int epochs) const {
+template <typename Scalar>
+bool BasicMeasurement<Scalar>::IsDue(int epoch, int epochs) const {
   if (!enabled()) return false;
   return epoch % config_.measure_every() == 0 || epoch == epochs - 1;
 }
 
-absl::StatusOr<std::vector<MatrixD>> Measurement::ComputeKernels(
-    const Model& model) const {
+template <typename Scalar>
+absl::StatusOr<std::vector<MatrixD>> BasicMeasurement<Scalar>::ComputeKernels(
+    const BasicSequential<Scalar>& model) const {
   PtkOptions options;
   options.chunk_size = config_.chunk_size();
   options.normalize_by_n = !config_.plain_sum();
   if (!config_.drop_bias()) {
     return ComputePtk(model, subset_.x, layers_, options);
   }
-  Model without_bias = model;
+  BasicSequential<Scalar> without_bias = model;
   for (int l = 0; l < without_bias.num_weighted_layers(); ++l) {
-    BasicWeightedLayer<float>& layer = without_bias.weighted_layer(l);
+    BasicWeightedLayer<Scalar>& layer = without_bias.weighted_layer(l);
     if (!layer.input_shape().is_flat()) layer.bias().setZero();
   }
   return ComputePtk(without_bias, subset_.x, layers_, options);
 }
 
-absl::Status Measurement::Record(const Model& model,
-                                 const std::vector<MatrixD>& ptk, int epoch,
-                                 int64_t step, MetricsTable* table,
-                                 std::string* summary,
-                                 const std::vector<MatrixD>* initial_ptk) {
+template <typename Scalar>
+absl::Status BasicMeasurement<Scalar>::Record(
+    const BasicSequential<Scalar>& model, const std::vector<MatrixD>& ptk,
+    int epoch, int64_t step, MetricsTable* table, std::string* summary,
+    const std::vector<MatrixD>* initial_ptk) {
   if (NeedsInitialKernels() &&
       (initial_ptk == nullptr || initial_ptk->size() != layers_.size())) {
     return absl::FailedPreconditionError(
@@ -289,15 +315,18 @@ absl::Status Measurement::Record(const Model& model,
   std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
-    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
-    const LayerContext context{l + 1,
-                               model.num_weighted_layers(),
-                               layer.weight(),
-                               layer.initial_weight(),
-                               ptk[j],
-                               initial_ptk != nullptr && j < initial_ptk->size()
-                                   ? &(*initial_ptk)[j]
-                                   : nullptr};
+    const BasicWeightedLayer<Scalar>& layer = model.weighted_layer(l);
+    Matrix weight_storage, initial_weight_storage;
+    const LayerContext context{
+        l + 1,
+        model.num_weighted_layers(),
+        AsFloat(layer.weight(), &weight_storage),
+        AsFloat(layer.initial_weight(), &initial_weight_storage),
+        ptk[j],
+        initial_ptk != nullptr && j < initial_ptk->size() ? &(*initial_ptk)[j]
+                                                          : nullptr,
+        IfDouble(layer.weight()),
+        IfDouble(layer.initial_weight())};
     std::vector<MeasureValue> layer_values;
     for (size_t i = 0; i < measures_.size(); ++i) {
       absl::StatusOr<std::vector<MeasureValue>> values =
@@ -329,30 +358,31 @@ absl::Status Measurement::Record(const Model& model,
   if (summary != nullptr) {
     *summary = uc_c.empty() ? "" : absl::StrCat("uc/c-nfc", uc_c);
   }
-  Warn(non_finite, epoch, model);
+  Warn(non_finite, epoch, model.Describe());
   return absl::OkStatus();
 }
 
-bool Measurement::NeedsInitialKernels() const {
+template <typename Scalar>
+bool BasicMeasurement<Scalar>::NeedsInitialKernels() const {
   return std::any_of(measures_.begin(), measures_.end(),
                      [](const std::unique_ptr<AlignmentMeasure>& measure) {
                        return measure->NeedsInitialPtk();
                      });
 }
 
-absl::Status Measurement::RecordEarlyPredictor(const Model& model,
-                                               const Dataset& train,
-                                               TrainingConfig::Loss loss,
-                                               MetricsTable* table) {
+template <typename Scalar>
+absl::Status BasicMeasurement<Scalar>::RecordEarlyPredictor(
+    const BasicSequential<Scalar>& model, const BasicDataset<Scalar>& train,
+    TrainingConfig::Loss loss, MetricsTable* table) {
   // G0 of the mean loss over all n rows: the chunks' mean-loss gradients,
   // each weighted by rows / n. Chunks of the subset's size keep the memory
   // of the measurement itself.
   const int n = train.size();
   const int chunk = std::max(1, subset_.size());
   std::vector<MatrixD> g0(layers_.size());
-  ModelCache cache;
-  Matrix d_output;
-  Gradients gradients;
+  BasicModelCache<Scalar> cache;
+  MatrixT<Scalar> d_output;
+  BasicGradients<Scalar> gradients;
   for (int begin = 0; begin < n; begin += chunk) {
     const int rows = std::min(chunk, n - begin);
     model.Forward(train.x.middleRows(begin, rows), &cache);
@@ -361,13 +391,14 @@ absl::Status Measurement::RecordEarlyPredictor(const Model& model,
           cache.output(),
           absl::MakeConstSpan(train.labels).subspan(begin, rows), &d_output);
     } else {
-      MseLoss(cache.output(), Matrix(train.y.middleRows(begin, rows)),
+      MseLoss(cache.output(), MatrixT<Scalar>(train.y.middleRows(begin, rows)),
               &d_output);
     }
     model.Backward(cache, d_output, &gradients);
     const double share = static_cast<double>(rows) / n;
     for (size_t j = 0; j < layers_.size(); ++j) {
-      const MatrixD part = share * gradients.weight[layers_[j]].cast<double>();
+      const MatrixD part =
+          share * gradients.weight[layers_[j]].template cast<double>();
       if (begin == 0) {
         g0[j] = part;
       } else {
@@ -394,12 +425,14 @@ absl::Status Measurement::RecordEarlyPredictor(const Model& model,
            NonFiniteCause(ptk[j], g0[j].cast<float>(), nullptr, "G0")});
     }
   }
-  Warn(non_finite, -1, model);
+  Warn(non_finite, -1, model.Describe());
   return absl::OkStatus();
 }
 
-void Measurement::Warn(const std::vector<NonFinite>& found, int epoch,
-                       const Model& model) {
+template <typename Scalar>
+void BasicMeasurement<Scalar>::Warn(const std::vector<NonFinite>& found,
+                                    int epoch,
+                                    const std::string& model_description) {
   // The new (layer, measure) pairs, grouped by measure, kind and cause in
   // order of appearance.
   struct Group {
@@ -426,15 +459,21 @@ void Measurement::Warn(const std::vector<NonFinite>& found, int epoch,
         "%s is %s on %s %s: %s (%s)", group.first->measure,
         group.first->nan ? "nan" : "infinite", FormatLayers(group.layers),
         epoch < 0 ? "at initialisation" : absl::StrCat("at epoch ", epoch),
-        group.first->cause, model.Describe()));
+        group.first->cause, model_description));
   }
 }
 
-std::vector<std::string> Measurement::TakeNewWarnings() {
+template <typename Scalar>
+std::vector<std::string> BasicMeasurement<Scalar>::TakeNewWarnings() {
   std::vector<std::string> fresh(warnings_.begin() + warnings_taken_,
                                  warnings_.end());
   warnings_taken_ = warnings_.size();
   return fresh;
 }
+
+template class BasicMeasurement<float>;
+template class BasicMeasurement<double>;
+template std::vector<bool> ImageInputLayers(const Model&);
+template std::vector<bool> ImageInputLayers(const ModelD&);
 
 }  // namespace nfalab

@@ -12,6 +12,10 @@
 //   c_nfc is nan on layers 1-1000 at epoch 0: K = 0, the tangent features
 //   vanished (depth 1000, activation relu)
 // (layers with the same measure, value and cause share one line).
+//
+// BasicMeasurement<Scalar> measures a model in that scalar type (double for
+// training.precision FLOAT64) on a subset of its training split; K is in
+// double either way.
 #ifndef NFALAB_EXPERIMENT_MEASUREMENT_H_
 #define NFALAB_EXPERIMENT_MEASUREMENT_H_
 
@@ -49,15 +53,18 @@ std::vector<int> MeasuredLayers(const MeasurementConfig& config,
                                 const std::vector<bool>& image_input = {});
 
 // image_input for MeasuredLayers: which weighted layers take image input.
-std::vector<bool> ImageInputLayers(const Model& model);
+template <typename Scalar>
+std::vector<bool> ImageInputLayers(const BasicSequential<Scalar>& model);
 
-class Measurement {
+template <typename Scalar>
+class BasicMeasurement {
  public:
   // Checks `config` for a model of `weighted_layers` weighted layers, of
   // which image_input (ImageInputLayers) take images.
-  static absl::StatusOr<Measurement> Create(
+  static absl::StatusOr<BasicMeasurement> Create(
       const MeasurementConfig& config, int weighted_layers,
-      const Dataset& train, const std::vector<bool>& image_input = {});
+      const BasicDataset<Scalar>& train,
+      const std::vector<bool>& image_input = {});
 
   bool enabled() const { return config_.measure_every() > 0; }
   // After `epoch` (0-based) of `epochs`?
@@ -66,19 +73,22 @@ class Measurement {
   // 0-based indices of the measured layers.
   const std::vector<int>& layers() const { return layers_; }
   // The measurement subset (inputs, targets and labels).
-  const Dataset& subset() const { return subset_; }
+  const BasicDataset<Scalar>& subset() const { return subset_; }
 
   // K_l of every measured layer at the model's current weights.
-  absl::StatusOr<std::vector<MatrixD>> ComputeKernels(const Model& model) const;
+  absl::StatusOr<std::vector<MatrixD>> ComputeKernels(
+      const BasicSequential<Scalar>& model) const;
 
   // Evaluates every measure on every measured layer and appends the rows.
   // `ptk` comes from ComputeKernels on the same weights. `summary` (if not
   // null) receives a short "uc/c-nfc 1:0.41/0.93 ..." text for the console.
   // `initial_ptk`: ComputeKernels at the initial weights, needed (and
   // checked) when NeedsInitialKernels().
-  absl::Status Record(const Model& model, const std::vector<MatrixD>& ptk,
-                      int epoch, int64_t step, MetricsTable* table,
-                      std::string* summary,
+  // A double model's measures see its double W and W0
+  // (LayerContext::weight_f64).
+  absl::Status Record(const BasicSequential<Scalar>& model,
+                      const std::vector<MatrixD>& ptk, int epoch, int64_t step,
+                      MetricsTable* table, std::string* summary,
                       const std::vector<MatrixD>* initial_ptk = nullptr);
 
   // A selected measure reads K at initialisation (NeedsInitialPtk()).
@@ -90,7 +100,8 @@ class Measurement {
   // measure_samples is; computed in chunks of at most the subset's size,
   // each weighted by its share of the rows), K0 on the measurement subset.
   // Appends predicted_c_nfc{,_cos} rows at epoch -1.
-  absl::Status RecordEarlyPredictor(const Model& model, const Dataset& train,
+  absl::Status RecordEarlyPredictor(const BasicSequential<Scalar>& model,
+                                    const BasicDataset<Scalar>& train,
                                     TrainingConfig::Loss loss,
                                     MetricsTable* table);
 
@@ -108,28 +119,38 @@ class Measurement {
     std::string cause;  // What K and W say.
   };
 
-  Measurement(MeasurementConfig config, std::vector<int> layers,
-              std::vector<std::string> measure_names,
-              std::vector<std::unique_ptr<AlignmentMeasure>> measures,
-              Dataset subset)
+  BasicMeasurement(MeasurementConfig config, std::vector<int> layers,
+                   std::vector<std::string> measure_names,
+                   std::vector<std::unique_ptr<AlignmentMeasure>> measures,
+                   BasicDataset<Scalar> subset)
       : config_(std::move(config)),
         layers_(std::move(layers)),
         measure_names_(std::move(measure_names)),
         measures_(std::move(measures)),
         subset_(std::move(subset)) {}
 
-  // Adds the warnings of `found` at `epoch` not given before.
-  void Warn(const std::vector<NonFinite>& found, int epoch, const Model& model);
+  // Adds the warnings of `found` at `epoch` not given before;
+  // `model_description` is Describe() of the model.
+  void Warn(const std::vector<NonFinite>& found, int epoch,
+            const std::string& model_description);
 
   MeasurementConfig config_;
   std::vector<int> layers_;
   std::vector<std::string> measure_names_;  // Parallel to measures_.
   std::vector<std::unique_ptr<AlignmentMeasure>> measures_;
-  Dataset subset_;
+  BasicDataset<Scalar> subset_;
   std::set<std::pair<int, std::string>> warned_;  // (layer, measure).
   std::vector<std::string> warnings_;
   size_t warnings_taken_ = 0;
 };
+
+using Measurement = BasicMeasurement<float>;
+using MeasurementD = BasicMeasurement<double>;
+
+extern template class BasicMeasurement<float>;
+extern template class BasicMeasurement<double>;
+extern template std::vector<bool> ImageInputLayers(const Model&);
+extern template std::vector<bool> ImageInputLayers(const ModelD&);
 
 }  // namespace nfalab
 

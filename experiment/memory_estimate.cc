@@ -148,6 +148,10 @@ double MemoryEstimate::LargestHeldInTurn() const {
 MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
                                  const DataShape& shape) {
   using Lever = MemoryLever;
+  // Bytes of the run's scalar type.
+  const double f = config.training().precision() == TrainingConfig::FLOAT64
+                       ? kDouble
+                       : kFloat;
   const std::vector<double> k = LayerWidths(config.model(), shape);
   const int num_layers = static_cast<int>(k.size()) - 1;  // L + 1.
   const double d = k.front(), c_out = k.back();
@@ -160,7 +164,7 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
   }
   if (!config.model().bias()) biases = 0;
   const double k_max = *std::max_element(k.begin(), k.end());
-  const double per_copy = kFloat * (weights + biases);
+  const double per_copy = f * (weights + biases);
 
   const MeasurementConfig& measuring = config.measurement();
   const double n_train = static_cast<double>(shape.train_size);
@@ -185,16 +189,16 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
   }
 
   Tally parameters, optimizer_state, gradients, batch_buffers, data, kernels;
-  parameters.Add(Lever::kWidth, kFloat * (2 * weights + biases));
+  parameters.Add(Lever::kWidth, f * (2 * weights + biases));
   optimizer_state.Add(Lever::kWidth,
                       OptimizerBuffers(config.optimizer()) * per_copy);
   gradients.Add(Lever::kWidth, per_copy);
   batch_buffers.Add(
       Lever::kBatch,
-      kFloat * batch * (cached + d + 2 * c_out + 3 * k_max) + label * batch);
-  data.Add(Lever::kData, (kFloat * (d + c_out) + label) * (n_train + n_test));
+      f * batch * (cached + d + 2 * c_out + 3 * k_max) + label * batch);
+  data.Add(Lever::kData, (f * (d + c_out) + label) * (n_train + n_test));
   // The subset exists even when nothing is measured.
-  kernels.Add(Lever::kSubset, (kFloat * (d + c_out) + label) * m);
+  kernels.Add(Lever::kSubset, (f * (d + c_out) + label) * m);
   if (enabled) {
     kernels.Add(Lever::kWidth, kDouble * kernel_squares);
     kernels.Add(Lever::kOutputs, kDouble * readout_kernel_squares);
@@ -202,31 +206,30 @@ MemoryEstimate EstimateRunMemory(const ExperimentConfig& config,
 
   Tally evaluation, measurement, checkpoint;
   const double n_max = std::max(n_train, n_test);
-  evaluation.Add(Lever::kData,
-                 kFloat * (n_max * c_out +
-                           2 * std::min(n_max, kPredictChunkRows) * k_max));
+  evaluation.Add(
+      Lever::kData,
+      f * (n_max * c_out + 2 * std::min(n_max, kPredictChunkRows) * k_max));
   if (enabled || !config.export_dir().empty()) {
     // ComputePtk holds a chunk, its walk and its float sums per worker
     // thread (metrics/ptk.h), as many as there are chunks at most.
     const double workers =
         std::min<double>(ParallelWorkers(), std::ceil(m / chunk));
     Tally computing_k;
-    computing_k.Add(Lever::kWidth,
-                    (kDouble + workers * kFloat) * kernel_squares);
+    computing_k.Add(Lever::kWidth, (kDouble + workers * f) * kernel_squares);
     computing_k.Add(Lever::kOutputs,
-                    (kDouble + workers * kFloat) * readout_kernel_squares);
+                    (kDouble + workers * f) * readout_kernel_squares);
     computing_k.Add(Lever::kChunk,
-                    workers * kFloat * chunk *
+                    workers * f * chunk *
                         (d + c_out * hidden_preactivations + cached + k_max));
-    computing_k.Add(Lever::kOutputs, workers * kFloat * chunk * c_out * c_out);
+    computing_k.Add(Lever::kOutputs, workers * f * chunk * c_out * c_out);
     // The cotangents between two weighted layers.
-    computing_k.Add(Lever::kChunk, workers * kFloat * chunk * c_out * k_max);
+    computing_k.Add(Lever::kChunk, workers * f * chunk * c_out * k_max);
     Tally measures, early_predictor;
     if (enabled) {
       measures.Add(Lever::kWidth, kDouble * largest_measured);
     }
     if (enabled && measuring.early_predictor()) {
-      early_predictor.Add(Lever::kSubset, kFloat * m * (cached + c_out));
+      early_predictor.Add(Lever::kSubset, f * m * (cached + c_out));
       early_predictor.Add(Lever::kWidth, per_copy);
       early_predictor.Add(computing_k);
     }

@@ -18,7 +18,8 @@
 //   k_max = max_l k_l (l = 0..L+1),
 //   B = min(batch_size, n_train),  m = the measurement subset's size,
 //   c = min(chunk_size, m),  M = the measured layers,
-//   n = n_train + n_test,  f = 4 (float),  g = 8 (double),  i = 4 (label),
+//   n = n_train + n_test,  f = 4 (float; 8 for training.precision FLOAT64),
+//   g = 8 (double),  i = 4 (label),
 // the parts are, in bytes:
 //
 //   always held

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -44,8 +45,9 @@ struct Evaluation {
   double accuracy = -1;  // -1 when the task has no labels.
 };
 
-double Loss(TrainingConfig::Loss kind, const Matrix& output,
-            const Dataset& data, Matrix* d_output) {
+template <typename Scalar>
+double Loss(TrainingConfig::Loss kind, const MatrixT<Scalar>& output,
+            const BasicDataset<Scalar>& data, MatrixT<Scalar>* d_output) {
   if (kind == TrainingConfig::CROSS_ENTROPY) {
     return SoftmaxCrossEntropyLoss(output, absl::MakeConstSpan(data.labels),
                                    d_output);
@@ -53,12 +55,14 @@ double Loss(TrainingConfig::Loss kind, const Matrix& output,
   return MseLoss(output, data.y, d_output);
 }
 
-Evaluation Evaluate(const Model& model, const Dataset& data,
+template <typename Scalar>
+Evaluation Evaluate(const BasicSequential<Scalar>& model,
+                    const BasicDataset<Scalar>& data,
                     TrainingConfig::Loss kind) {
   Evaluation result;
   if (data.size() == 0) return result;
-  const Matrix output = model.Predict(data.x);
-  result.loss = Loss(kind, output, data, nullptr);
+  const MatrixT<Scalar> output = model.Predict(data.x);
+  result.loss = Loss<Scalar>(kind, output, data, nullptr);
   if (data.is_classification()) {
     result.accuracy = static_cast<double>(CountCorrect(
                           output, absl::MakeConstSpan(data.labels))) /
@@ -106,12 +110,40 @@ absl::Status DivergedError(int epoch, int64_t step, double loss,
       epoch, step, std::isnan(loss) ? "NaN" : "infinite", learning_rate));
 }
 
-// One training run: its data, model, optimizer, measurement and loop state.
+// The splits in a run's scalar type, and where they came from.
+template <typename Scalar>
+struct Splits {
+  BasicDataset<Scalar> train;
+  BasicDataset<Scalar> test;
+  DataProvenance provenance;
+};
+
+// `data` in the run's scalar type: for double, cast once (the float copy of
+// the training split is freed before the test split is cast).
+template <typename Scalar>
+Splits<Scalar> InPrecision(DatasetSplits data) {
+  if constexpr (std::is_same_v<Scalar, float>) {
+    return {std::move(data.train), std::move(data.test),
+            std::move(data.provenance)};
+  } else {
+    Splits<Scalar> splits;
+    splits.train = data.train.template Cast<Scalar>();
+    data.train = Dataset();
+    splits.test = data.test.template Cast<Scalar>();
+    splits.provenance = std::move(data.provenance);
+    return splits;
+  }
+}
+
+// One training run in float or double (training.precision): its data,
+// model, optimizer, measurement and loop state.
+template <typename Scalar>
 class Run {
  public:
   Run(const ExperimentConfig& config, const RunOptions& options,
-      DatasetSplits data, Model model, std::unique_ptr<Optimizer> optimizer,
-      Measurement measurement)
+      Splits<Scalar> data, BasicSequential<Scalar> model,
+      std::unique_ptr<Optimizer> optimizer,
+      BasicMeasurement<Scalar> measurement)
       : config_(config),
         options_(options),
         data_(std::move(data)),
@@ -229,9 +261,7 @@ class Run {
       if (ptk_epoch_ != epochs - 1) {
         NFALAB_ASSIGN_OR_RETURN(ptk_, measurement_.ComputeKernels(model_));
       }
-      NFALAB_RETURN_IF_ERROR(ExportNpy(config_.export_dir(), model_,
-                                       measurement_.layers(), ptk_,
-                                       measurement_.subset().x));
+      NFALAB_RETURN_IF_ERROR(Export(config_.export_dir()));
     }
     return absl::OkStatus();
   }
@@ -290,8 +320,15 @@ class Run {
 
  public:
   RunResult Result() && {
-    return RunResult{std::move(state_.table), std::move(model_),
-                     final_train_loss_, final_test_loss_};
+    if constexpr (std::is_same_v<Scalar, float>) {
+      return RunResult{std::move(state_.table), std::move(model_),
+                       final_train_loss_, final_test_loss_};
+    } else {
+      RunResult result{std::move(state_.table), model_.template Cast<float>(),
+                       final_train_loss_, final_test_loss_};
+      result.model_f64 = std::move(model_);
+      return result;
+    }
   }
 
  private:
@@ -352,7 +389,7 @@ class Run {
     for (int begin = state_.epoch_position; begin < n;
          begin += training.batch_size()) {
       const int end = std::min(n, begin + training.batch_size());
-      const Dataset batch = SelectRows(
+      const BasicDataset<Scalar> batch = SelectRows(
           data_.train, absl::MakeConstSpan(state_.order.data() + begin,
                                            static_cast<size_t>(end - begin)));
       model_.ForwardTraining(batch.x, &cache_, &state_.training_rng);
@@ -387,11 +424,22 @@ class Run {
     progress_.Clear();
     LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {
-      NFALAB_RETURN_IF_ERROR(ExportNpy(
-          absl::StrCat(config_.export_dir(), "/epoch_", epoch), model_,
-          measurement_.layers(), ptk_, measurement_.subset().x));
+      NFALAB_RETURN_IF_ERROR(
+          Export(absl::StrCat(config_.export_dir(), "/epoch_", epoch)));
     }
     return absl::OkStatus();
+  }
+
+  // ExportNpy of the last K. ValidateConfig refuses export_dir in a FLOAT64
+  // run: the .npy files hold float32 weights.
+  absl::Status Export(const std::string& dir) {
+    if constexpr (std::is_same_v<Scalar, float>) {
+      return ExportNpy(dir, model_, measurement_.layers(), ptk_,
+                       measurement_.subset().x);
+    } else {
+      return absl::InternalError(
+          "export_dir is not supported with training.precision FLOAT64");
+    }
   }
 
   absl::Status MaybeCheckpoint(int epochs) {
@@ -410,12 +458,12 @@ class Run {
 
   const ExperimentConfig& config_;
   const RunOptions& options_;
-  DatasetSplits data_;
-  Model model_;
+  Splits<Scalar> data_;
+  BasicSequential<Scalar> model_;
   // Point into model_'s layers, which stay put when model_ moves.
-  std::vector<ParameterBlock> parameters_;
+  std::vector<BasicParameterBlock<Scalar>> parameters_;
   std::unique_ptr<Optimizer> optimizer_;
-  Measurement measurement_;
+  BasicMeasurement<Scalar> measurement_;
   ProgressLine progress_;
   LoopState state_;
   double learning_rate_ = 0;
@@ -424,81 +472,51 @@ class Run {
   int ptk_epoch_ = -2;
   int interrupted_by_ = 0;  // The signal that stopped the run, if any.
   const std::string git_commit_ = DetectGitCommit();
-  ModelCache cache_;
-  Gradients gradients_;
-  Matrix d_output_;
+  BasicModelCache<Scalar> cache_;
+  BasicGradients<Scalar> gradients_;
+  MatrixT<Scalar> d_output_;
 };
 
-}  // namespace
-
-absl::StatusOr<ExperimentConfig> LoadResumeConfig(const std::string& dir) {
-  NFALAB_ASSIGN_OR_RETURN(
-      Checkpoint checkpoint,
-      ReadCheckpoint(absl::StrCat(dir, "/", kCheckpointFile)));
-  return checkpoint.config();
+// `model` (drawn in float) in the run's scalar type.
+template <typename Scalar>
+BasicSequential<Scalar> InPrecision(Model model) {
+  if constexpr (std::is_same_v<Scalar, float>) {
+    return model;
+  } else {
+    return model.template Cast<Scalar>();
+  }
 }
 
-absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
-                                        const RunOptions& options) {
-  NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
-  if (options.out_dir.empty()) {
-    return absl::InvalidArgumentError("no output directory given (--out)");
-  }
-  NFALAB_RETURN_IF_ERROR(CheckMemoryBeforeLoading(config));
-  absl::StatusOr<Checkpoint> checkpoint;
-  if (options.resume) {
-    if (options.overwrite) {
-      return absl::InvalidArgumentError(
-          "overwrite starts a run afresh; it cannot be combined with resume");
-    }
-    checkpoint =
-        ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
-    if (!checkpoint.ok()) return checkpoint.status();
-    NFALAB_RETURN_IF_ERROR(
-        CheckResumeDirectory(options.out_dir, checkpoint->config(), config));
-  } else {
-    NFALAB_RETURN_IF_ERROR(
-        CheckFreshRunDirectory(options.out_dir, options.overwrite));
-  }
-  const Clock::time_point load_start = Clock::now();
-  if (options.interactive && options.log != nullptr) {
-    *options.log << "loading data (" << config.data().source() << ")..."
-                 << std::flush;
-  }
-  NFALAB_ASSIGN_OR_RETURN(DatasetSplits data, LoadDataset(config.data()));
-  if (options.log != nullptr) {
-    *options.log << (options.interactive ? "\r" : "")
-                 << absl::StrFormat(
-                        "data: %s, %d train / %d test, %d inputs, %d outputs "
-                        "(%.1fs)\n",
-                        config.data().source(), data.train.size(),
-                        data.test.size(), data.train.input_dim(),
-                        data.train.output_dim(), SecondsSince(load_start));
-  }
-  NFALAB_RETURN_IF_ERROR(CheckConfigFitsData(config, data));
-  NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
-
+// RunExperiment once the data is loaded, in the run's scalar type.
+template <typename Scalar>
+absl::StatusOr<RunResult> RunInPrecision(
+    const ExperimentConfig& config, const RunOptions& options,
+    DatasetSplits loaded, const absl::StatusOr<Checkpoint>& checkpoint) {
   Rng rng(config.seed());
   Rng init_rng = rng.Fork();
   Rng order_rng = rng.Fork();
   // Forked after the others, so runs without dropout keep their streams.
   Rng training_rng = rng.Fork();
+  // Drawn in float in either precision: a FLOAT64 run starts where its
+  // FLOAT32 twin does.
   NFALAB_ASSIGN_OR_RETURN(
-      Model model, Model::Create(config.model(), data.train.sample_shape(),
-                                 data.train.output_dim(), &init_rng));
+      Model drawn, Model::Create(config.model(), loaded.train.sample_shape(),
+                                 loaded.train.output_dim(), &init_rng));
+  BasicSequential<Scalar> model = InPrecision<Scalar>(std::move(drawn));
+  Splits<Scalar> data = InPrecision<Scalar>(std::move(loaded));
   // measurement.layers were checked against model.depth; a layer list
   // fixes the number of weighted layers only now.
   NFALAB_RETURN_IF_ERROR(
       CheckLayerNumbers(config, model.num_weighted_layers()));
   NFALAB_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
                           CreateOptimizer(config.optimizer()));
-  NFALAB_ASSIGN_OR_RETURN(
-      Measurement measurement,
-      Measurement::Create(config.measurement(), model.num_weighted_layers(),
-                          data.train, ImageInputLayers(model)));
+  NFALAB_ASSIGN_OR_RETURN(BasicMeasurement<Scalar> measurement,
+                          BasicMeasurement<Scalar>::Create(
+                              config.measurement(), model.num_weighted_layers(),
+                              data.train, ImageInputLayers(model)));
   const int n = data.train.size();
-  Run run(config, options, std::move(data), std::move(model),
-          std::move(optimizer), std::move(measurement));
+  Run<Scalar> run(config, options, std::move(data), std::move(model),
+                  std::move(optimizer), std::move(measurement));
 
   // A checkpoint of nfalab before 0.11.0 has no training generator.
   run.state().training_rng = training_rng;
@@ -534,6 +552,70 @@ absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
                             : epochs;
   NFALAB_RETURN_IF_ERROR(run.Train(end_epoch));
   return std::move(run).Result();
+}
+
+}  // namespace
+
+absl::StatusOr<ExperimentConfig> LoadResumeConfig(const std::string& dir) {
+  NFALAB_ASSIGN_OR_RETURN(
+      Checkpoint checkpoint,
+      ReadCheckpoint(absl::StrCat(dir, "/", kCheckpointFile)));
+  return checkpoint.config();
+}
+
+absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,
+                                        const RunOptions& options) {
+  NFALAB_RETURN_IF_ERROR(ValidateConfig(config));
+  if (options.out_dir.empty()) {
+    return absl::InvalidArgumentError("no output directory given (--out)");
+  }
+  NFALAB_RETURN_IF_ERROR(CheckMemoryBeforeLoading(config));
+  absl::StatusOr<Checkpoint> checkpoint;
+  if (options.resume) {
+    if (options.overwrite) {
+      return absl::InvalidArgumentError(
+          "overwrite starts a run afresh; it cannot be combined with resume");
+    }
+    checkpoint =
+        ReadCheckpoint(absl::StrCat(options.out_dir, "/", kCheckpointFile));
+    if (!checkpoint.ok()) return checkpoint.status();
+    NFALAB_RETURN_IF_ERROR(
+        CheckResumeDirectory(options.out_dir, checkpoint->config(), config));
+    const TrainingConfig::Precision saved =
+        checkpoint->config().training().precision();
+    if (saved != config.training().precision()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "training.precision is ",
+          TrainingConfig::Precision_Name(config.training().precision()),
+          " but the checkpoint's run trained in ",
+          TrainingConfig::Precision_Name(saved),
+          "; a run cannot change precision when resumed"));
+    }
+  } else {
+    NFALAB_RETURN_IF_ERROR(
+        CheckFreshRunDirectory(options.out_dir, options.overwrite));
+  }
+  const Clock::time_point load_start = Clock::now();
+  if (options.interactive && options.log != nullptr) {
+    *options.log << "loading data (" << config.data().source() << ")..."
+                 << std::flush;
+  }
+  NFALAB_ASSIGN_OR_RETURN(DatasetSplits data, LoadDataset(config.data()));
+  if (options.log != nullptr) {
+    *options.log << (options.interactive ? "\r" : "")
+                 << absl::StrFormat(
+                        "data: %s, %d train / %d test, %d inputs, %d outputs "
+                        "(%.1fs)\n",
+                        config.data().source(), data.train.size(),
+                        data.test.size(), data.train.input_dim(),
+                        data.train.output_dim(), SecondsSince(load_start));
+  }
+  NFALAB_RETURN_IF_ERROR(CheckConfigFitsData(config, data));
+  NFALAB_RETURN_IF_ERROR(CheckMemoryAfterLoading(config, data));
+  if (config.training().precision() == TrainingConfig::FLOAT64) {
+    return RunInPrecision<double>(config, options, std::move(data), checkpoint);
+  }
+  return RunInPrecision<float>(config, options, std::move(data), checkpoint);
 }
 
 }  // namespace nfalab

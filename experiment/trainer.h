@@ -16,6 +16,9 @@
 // Aborted error naming the epoch and step; the table up to that point stays
 // on disk.
 //
+// training.precision FLOAT64 runs all of it in double (the data cast once
+// after loading; the model drawn in float, then cast), FLOAT32 in float.
+//
 // One directory holds one run (experiment/run_directory.h): a fresh run
 // needs a missing or empty out_dir, or `overwrite`, which empties a
 // directory holding an earlier run; so no checkpoint of another run can be
@@ -26,6 +29,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -64,9 +68,12 @@ struct RunOptions {
 
 struct RunResult {
   MetricsTable metrics;
+  // The trained model; for a FLOAT64 run (training.precision) its float
+  // rounding, with the model itself in model_f64.
   Model model;
   double final_train_loss = 0;
   double final_test_loss = 0;
+  std::optional<ModelD> model_f64;
 };
 
 absl::StatusOr<RunResult> RunExperiment(const ExperimentConfig& config,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -47,13 +48,34 @@ absl::Status ValidateName(const std::string& name) {
       "(without --out the run is written to runs/<name>)"));
 }
 
-absl::Status ValidateOptimizer(const OptimizerConfig& optimizer) {
+absl::Status ValidateOptimizer(const OptimizerConfig& optimizer,
+                               TrainingConfig::Precision precision) {
   NFALAB_RETURN_IF_ERROR(
       AnnotateStatus(OptimizerRegistry::Global().CheckKnown(optimizer.name()),
                      "optimizer.name"));
   // The optimizer's own factory knows which of its fields are valid.
-  NFALAB_RETURN_IF_ERROR(CreateOptimizer(optimizer).status());
+  NFALAB_ASSIGN_OR_RETURN(const std::unique_ptr<Optimizer> created,
+                          CreateOptimizer(optimizer));
+  if (precision == TrainingConfig::FLOAT64 && !created->SupportsFloat64()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "training.precision is FLOAT64, but optimizer \"", optimizer.name(),
+        "\" has no float64 step (it does not override the double "
+        "Optimizer::Step); use FLOAT32 or an optimizer that has one, such as "
+        "sgd or slo"));
+  }
   return ValidateSchedule(optimizer);
+}
+
+// What a FLOAT64 run cannot do besides its optimizer.
+absl::Status ValidatePrecision(const ExperimentConfig& config) {
+  if (config.training().precision() == TrainingConfig::FLOAT64 &&
+      !config.export_dir().empty()) {
+    return absl::InvalidArgumentError(
+        "training.precision is FLOAT64, but export_dir is set: the .npy "
+        "export writes float32 weights; export from a FLOAT32 run or clear "
+        "export_dir");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateData(const DatasetConfig& data) {
@@ -122,7 +144,9 @@ absl::Status ValidateConfig(const ExperimentConfig& config) {
   NFALAB_RETURN_IF_ERROR(ValidateName(config.name()));
   NFALAB_RETURN_IF_ERROR(ValidateData(config.data()));
   NFALAB_RETURN_IF_ERROR(ValidateModelConfig(config.model()));
-  NFALAB_RETURN_IF_ERROR(ValidateOptimizer(config.optimizer()));
+  NFALAB_RETURN_IF_ERROR(
+      ValidateOptimizer(config.optimizer(), config.training().precision()));
+  NFALAB_RETURN_IF_ERROR(ValidatePrecision(config));
   // An MLP has depth + 1 weighted layers; the count of a layer list or a
   // VGG is known once the model is built, so the trainer checks it then.
   const bool mlp =

@@ -27,6 +27,8 @@ struct BasicGradients {
 
 using ParameterBlock = BasicParameterBlock<float>;
 using Gradients = BasicGradients<float>;
+using ParameterBlockD = BasicParameterBlock<double>;
+using GradientsD = BasicGradients<double>;
 
 }  // namespace nfalab
 

@@ -2,10 +2,10 @@
 // (UC-NFC, C-NFC, ...). Built-ins and plugins use exactly this API.
 //
 // A measure receives a LayerContext with a weighted layer's current weight
-// W, its initial weight W0 and the PTK covariance K (at the current weights,
-// on the measurement subset; K at initialisation too for a measure that
-// NeedsInitialPtk()), and
-// returns one or more named values (each
+// W, its initial weight W0 (read them with WeightOf / WeightChangeOf, which
+// use the double weights of a FLOAT64 run) and the PTK covariance K (at the
+// current weights, on the measurement subset; K at initialisation too for a
+// measure that NeedsInitialPtk()), and returns one or more named values (each
 // becomes a `measure` in metrics.csv):
 //
 //   class TraceRatio : public AlignmentMeasure {
@@ -48,7 +48,28 @@ struct LayerContext {
   // K_l at initialisation, on the same subset: set when a measure of the
   // run NeedsInitialPtk() (e.g. c_nfc_k0), null otherwise.
   const MatrixD* initial_ptk = nullptr;
+  // W_l and W_l^(0) in double, set in a FLOAT64 run (training.precision);
+  // `weight` and `initial_weight` are then their float roundings, too
+  // coarse for W - W0 early on (a step at lr 1e-4 moves an entry by about a
+  // float ulp). Read W and W - W0 through WeightOf / WeightChangeOf.
+  const MatrixD* weight_f64 = nullptr;
+  const MatrixD* initial_weight_f64 = nullptr;
 };
+
+// W_l in double: weight_f64 when set, else the float W_l.
+inline MatrixD WeightOf(const LayerContext& layer) {
+  if (layer.weight_f64 != nullptr) return *layer.weight_f64;
+  return layer.weight.cast<double>();
+}
+
+// W_l - W_l^(0) in double: the double difference in a FLOAT64 run, else
+// the float difference (so a float run's values stay as they were).
+inline MatrixD WeightChangeOf(const LayerContext& layer) {
+  if (layer.weight_f64 != nullptr && layer.initial_weight_f64 != nullptr) {
+    return *layer.weight_f64 - *layer.initial_weight_f64;
+  }
+  return (layer.weight - layer.initial_weight).cast<double>();
+}
 
 struct MeasureValue {
   std::string name;  // The `measure` column in metrics.csv.

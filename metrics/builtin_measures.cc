@@ -16,14 +16,6 @@ namespace {
 // Directions reported by the singular-alignment measures.
 constexpr int kTopDirections = 5;
 
-MatrixD WeightOf(const LayerContext& layer) {
-  return layer.weight.cast<double>();
-}
-
-MatrixD WeightChangeOf(const LayerContext& layer) {
-  return (layer.weight - layer.initial_weight).cast<double>();
-}
-
 void AppendBothCorrelations(const std::string& name, const MatrixD& a,
                             const MatrixD& b,
                             std::vector<MeasureValue>* values) {

@@ -5,8 +5,17 @@
 
 namespace nfalab {
 
+absl::Status Optimizer::Step(const GradientsD& gradients,
+                             const std::vector<ParameterBlockD>& parameters) {
+  return absl::UnimplementedError(
+      "this optimizer has no float64 step; it supports training.precision "
+      "FLOAT32 only");
+}
+
+template <typename Scalar>
 absl::Status CheckGradientShapes(
-    const Gradients& gradients, const std::vector<ParameterBlock>& parameters) {
+    const BasicGradients<Scalar>& gradients,
+    const std::vector<BasicParameterBlock<Scalar>>& parameters) {
   const int n_layers = static_cast<int>(parameters.size());
   if (static_cast<int>(gradients.weight.size()) != n_layers ||
       static_cast<int>(gradients.bias.size()) != n_layers) {
@@ -15,7 +24,7 @@ absl::Status CheckGradientShapes(
                      " layers, the model has ", n_layers, " weighted layers"));
   }
   for (int i = 0; i < n_layers; ++i) {
-    const ParameterBlock& block = parameters[i];
+    const BasicParameterBlock<Scalar>& block = parameters[i];
     NFALAB_RETURN_IF_ERROR(
         CheckShape(gradients.weight[i], block.weight->rows(),
                    block.weight->cols(),
@@ -26,5 +35,10 @@ absl::Status CheckGradientShapes(
   }
   return absl::OkStatus();
 }
+
+template absl::Status CheckGradientShapes(const Gradients&,
+                                          const std::vector<ParameterBlock>&);
+template absl::Status CheckGradientShapes(const GradientsD&,
+                                          const std::vector<ParameterBlockD>&);
 
 }  // namespace nfalab

@@ -13,6 +13,11 @@
 // example of its options message and unpacks OptimizerConfig.options:
 //   NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS("my_rule", MyRule::Create,
 //                                          "summary", MyRuleOptions());
+//
+// A FLOAT64 run (training.precision) calls the double Step. An optimizer
+// supports it by overriding that Step and SupportsFloat64, or by deriving
+// from TemplatedOptimizer (below) as the built-in sgd and slo do; otherwise
+// the run is refused before it starts.
 #ifndef NFALAB_OPTIMIZERS_OPTIMIZER_H_
 #define NFALAB_OPTIMIZERS_OPTIMIZER_H_
 
@@ -37,8 +42,16 @@ class Optimizer {
   virtual absl::Status Step(const Gradients& gradients,
                             const std::vector<ParameterBlock>& parameters) = 0;
 
+  // The same update in double, for a FLOAT64 run. The default refuses
+  // (Unimplemented): an optimizer that overrides it also overrides
+  // SupportsFloat64.
+  virtual absl::Status Step(const GradientsD& gradients,
+                            const std::vector<ParameterBlockD>& parameters);
+  virtual bool SupportsFloat64() const { return false; }
+
   // Saves / restores the per-layer state (momentum buffers, ...) so that a
-  // resumed run continues exactly. Stateless optimizers keep these defaults.
+  // resumed run continues exactly, in the run's precision. Stateless
+  // optimizers keep these defaults.
   virtual absl::Status SaveState(OptimizerState* state) const {
     return absl::OkStatus();
   }
@@ -59,10 +72,40 @@ class Optimizer {
   double learning_rate_;
 };
 
+// An optimizer whose update is one template over the scalar type, so it
+// has both Steps and supports FLOAT64. Derived befriends this class and
+// defines
+//   template <typename Scalar>
+//   absl::Status StepIn(
+//       const BasicGradients<Scalar>& gradients,
+//       const std::vector<BasicParameterBlock<Scalar>>& parameters);
+template <typename Derived>
+class TemplatedOptimizer : public Optimizer {
+ public:
+  absl::Status Step(const Gradients& gradients,
+                    const std::vector<ParameterBlock>& parameters) final {
+    return static_cast<Derived*>(this)->StepIn(gradients, parameters);
+  }
+  absl::Status Step(const GradientsD& gradients,
+                    const std::vector<ParameterBlockD>& parameters) final {
+    return static_cast<Derived*>(this)->StepIn(gradients, parameters);
+  }
+  bool SupportsFloat64() const final { return true; }
+
+ protected:
+  using Optimizer::Optimizer;
+};
+
 // OK if `gradients` has one weight (and bias) gradient per block of
 // `parameters`, each of the block's shape.
-absl::Status CheckGradientShapes(const Gradients& gradients,
-                                 const std::vector<ParameterBlock>& parameters);
+template <typename Scalar>
+absl::Status CheckGradientShapes(
+    const BasicGradients<Scalar>& gradients,
+    const std::vector<BasicParameterBlock<Scalar>>& parameters);
+extern template absl::Status CheckGradientShapes(
+    const Gradients&, const std::vector<ParameterBlock>&);
+extern template absl::Status CheckGradientShapes(
+    const GradientsD&, const std::vector<ParameterBlockD>&);
 
 using OptimizerRegistry = Registry<Optimizer, const OptimizerConfig&>;
 template <>

@@ -8,37 +8,9 @@
 #include "core/status_macros.h"
 #include "optimizers/sgd.h"
 #include "optimizers/slo_options.h"
-#include "optimizers/velocity_state.h"
 
 namespace nfalab {
 namespace {
-
-constexpr char kName[] = "slo";
-
-// SCALED mode: one PyTorch-SGD update of `param` with learning rate
-// `learning_rate` (= eta s_l). Written exactly as Sgd's update (same float
-// expressions, same branches), so speeds of 1 reproduce "sgd" bit for bit.
-template <typename T>
-void ScaledUpdate(const T& gradient, double learning_rate, double momentum,
-                  double weight_decay, bool first_step, T* velocity, T* param) {
-  const float lr = static_cast<float>(learning_rate);
-  const float mu = static_cast<float>(momentum);
-  const float wd = static_cast<float>(weight_decay);
-  if (momentum == 0.0) {
-    if (weight_decay == 0.0) {
-      *param -= lr * gradient;
-    } else {
-      *param -= lr * (gradient + wd * *param);
-    }
-    return;
-  }
-  if (first_step) {
-    *velocity = gradient + wd * *param;
-  } else {
-    *velocity = mu * *velocity + gradient + wd * *param;
-  }
-  *param -= lr * *velocity;
-}
 
 // NORMALIZED mode, one part (weight or bias) of a layer's block: `gradient`
 // already includes the weight decay and `inverse_norm` is
@@ -46,18 +18,19 @@ void ScaledUpdate(const T& gradient, double learning_rate, double momentum,
 template <typename T>
 void NormalizedUpdate(const T& gradient, double inverse_norm, double step,
                       double momentum, bool first_step, T* velocity, T* param) {
+  using Scalar = typename T::Scalar;
   if (momentum == 0.0) {
-    *param -= static_cast<float>(step * inverse_norm) * gradient;
+    *param -= static_cast<Scalar>(step * inverse_norm) * gradient;
     return;
   }
-  const float inv = static_cast<float>(inverse_norm);
-  const float mu = static_cast<float>(momentum);
+  const Scalar inv = static_cast<Scalar>(inverse_norm);
+  const Scalar mu = static_cast<Scalar>(momentum);
   if (first_step) {
     *velocity = inv * gradient;
   } else {
     *velocity = mu * *velocity + inv * gradient;
   }
-  *param -= static_cast<float>(step) * *velocity;
+  *param -= static_cast<Scalar>(step) * *velocity;
 }
 
 absl::Status CheckSpeed(double speed, absl::string_view path,
@@ -127,8 +100,10 @@ double Slo::Speed(int i) const {
              : options_.base_speed();
 }
 
-absl::Status Slo::Step(const Gradients& gradients,
-                    const std::vector<ParameterBlock>& parameters) {
+template <typename Scalar>
+absl::Status Slo::StepIn(
+    const BasicGradients<Scalar>& gradients,
+    const std::vector<BasicParameterBlock<Scalar>>& parameters) {
   NFALAB_RETURN_IF_ERROR(CheckGradientShapes(gradients, parameters));
   const int n_layers = static_cast<int>(parameters.size());
   for (const int layer : options_.target_layers()) {
@@ -139,49 +114,30 @@ absl::Status Slo::Step(const Gradients& gradients,
           n_layers, ", the readout is ", n_layers, ")"));
     }
   }
-  const bool first_step = weight_velocity_.empty();
-  if (!first_step && static_cast<int>(weight_velocity_.size()) != n_layers) {
-    return absl::FailedPreconditionError(
-        "this slo optimizer's state belongs to a model with another number "
-        "of layers; use one optimizer per model");
-  }
-  for (int i = 0; i < n_layers; ++i) {
-    const ParameterBlock& layer = parameters[i];
-    if (momentum_ != 0.0 && !first_step &&
-        (weight_velocity_[i].rows() != layer.weight->rows() ||
-         weight_velocity_[i].cols() != layer.weight->cols() ||
-         bias_velocity_[i].size() != layer.bias->size())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "this slo optimizer's state for layer ", i + 1,
-          " has another shape than the model's; use one optimizer per "
-          "model"));
-    }
-  }
-  if (first_step) {
-    weight_velocity_.resize(n_layers);
-    bias_velocity_.resize(n_layers);
-  }
+  NFALAB_ASSIGN_OR_RETURN(const bool first_step,
+                          velocities_.Prepare(parameters, momentum_ != 0.0));
+  BasicVelocities<Scalar>& velocity = velocities_.Of<Scalar>();
 
   const bool normalized = options_.mode() == SloOptions::NORMALIZED;
   for (int i = 0; i < n_layers; ++i) {
-    const ParameterBlock& layer = parameters[i];
+    const BasicParameterBlock<Scalar>& layer = parameters[i];
     const double step = learning_rate() * Speed(i);
     if (!normalized) {
-      ScaledUpdate(gradients.weight[i], step, momentum_, weight_decay_,
-                   first_step, &weight_velocity_[i], layer.weight);
+      SgdUpdate(gradients.weight[i], step, momentum_, weight_decay_, first_step,
+                &velocity.weight[i], layer.weight);
       if (layer.has_bias()) {
-        ScaledUpdate(gradients.bias[i], step, momentum_, weight_decay_,
-                     first_step, &bias_velocity_[i], layer.bias);
+        SgdUpdate(gradients.bias[i], step, momentum_, weight_decay_, first_step,
+                  &velocity.bias[i], layer.bias);
       }
       continue;
     }
     // g_l = [G_l + lambda W_l, g_l + lambda b_l], then its norm in double.
-    const Matrix* weight_gradient = &gradients.weight[i];
-    const Vector* bias_gradient = &gradients.bias[i];
-    Matrix decayed_weight_gradient;
-    Vector decayed_bias_gradient;
+    const MatrixT<Scalar>* weight_gradient = &gradients.weight[i];
+    const VectorT<Scalar>* bias_gradient = &gradients.bias[i];
+    MatrixT<Scalar> decayed_weight_gradient;
+    VectorT<Scalar> decayed_bias_gradient;
     if (weight_decay_ != 0.0) {
-      const float wd = static_cast<float>(weight_decay_);
+      const Scalar wd = static_cast<Scalar>(weight_decay_);
       decayed_weight_gradient = gradients.weight[i] + wd * (*layer.weight);
       weight_gradient = &decayed_weight_gradient;
       if (layer.has_bias()) {
@@ -189,29 +145,30 @@ absl::Status Slo::Step(const Gradients& gradients,
         bias_gradient = &decayed_bias_gradient;
       }
     }
-    double squared_norm = weight_gradient->cast<double>().squaredNorm();
+    double squared_norm =
+        weight_gradient->template cast<double>().squaredNorm();
     if (layer.has_bias()) {
-      squared_norm += bias_gradient->cast<double>().squaredNorm();
+      squared_norm += bias_gradient->template cast<double>().squaredNorm();
     }
     const double inverse_norm =
         1.0 / (std::sqrt(squared_norm) + options_.epsilon());
     NormalizedUpdate(*weight_gradient, inverse_norm, step, momentum_,
-                     first_step, &weight_velocity_[i], layer.weight);
+                     first_step, &velocity.weight[i], layer.weight);
     if (layer.has_bias()) {
       NormalizedUpdate(*bias_gradient, inverse_norm, step, momentum_,
-                       first_step, &bias_velocity_[i], layer.bias);
+                       first_step, &velocity.bias[i], layer.bias);
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Slo::SaveState(OptimizerState* state) const {
-  SaveVelocities(kName, weight_velocity_, bias_velocity_, state);
+  velocities_.Save(state);
   return absl::OkStatus();
 }
 
 absl::Status Slo::LoadState(const OptimizerState& state) {
-  return LoadVelocities(kName, state, &weight_velocity_, &bias_velocity_);
+  return velocities_.Load(state);
 }
 
 NFALAB_REGISTER_OPTIMIZER_WITH_OPTIONS(

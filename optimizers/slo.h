@@ -30,6 +30,8 @@
 // Frobenius norm (less if ||g_l|| is comparable to epsilon), and SCALED is
 // SGD with learning rate eta s_l per layer: it computes every float
 // operation as Sgd does, so SCALED with both speeds 1 is bit-for-bit "sgd".
+// The rest runs in the run's precision (float, or double for
+// training.precision FLOAT64).
 //
 // An instance keeps per-layer momentum buffers: use one per model (a second
 // model of another shape gets FailedPrecondition). SaveState/LoadState carry
@@ -45,10 +47,11 @@
 #include "absl/status/statusor.h"
 #include "optimizers/optimizer.h"
 #include "optimizers/slo_options.pb.h"
+#include "optimizers/velocity_state.h"
 
 namespace nfalab {
 
-class Slo : public Optimizer {
+class Slo : public TemplatedOptimizer<Slo> {
  public:
   // InvalidArgument naming the field for the common fields (see Sgd), both
   // `options` and the `slo` alias set, options of another type, an empty
@@ -57,21 +60,27 @@ class Slo : public Optimizer {
   static absl::StatusOr<std::unique_ptr<Optimizer>> Create(
       const OptimizerConfig& config);
 
-  // Also InvalidArgument naming the layer if a target layer is beyond the
-  // model's L+1 layers; a rejected step changes nothing.
-  absl::Status Step(const Gradients& gradients,
-                    const std::vector<ParameterBlock>& parameters) override;
   absl::Status SaveState(OptimizerState* state) const override;
   absl::Status LoadState(const OptimizerState& state) override;
 
  private:
   Slo(double learning_rate, double momentum, double weight_decay,
       const SloOptions& options, std::string options_path)
-      : Optimizer(learning_rate),
+      : TemplatedOptimizer(learning_rate),
         momentum_(momentum),
         weight_decay_(weight_decay),
         options_(options),
-        options_path_(std::move(options_path)) {}
+        options_path_(std::move(options_path)),
+        velocities_("slo") {}
+
+  friend class TemplatedOptimizer<Slo>;
+  // Step, in float or double. Also InvalidArgument naming the layer if a
+  // target layer is beyond the model's L+1 layers; a rejected step changes
+  // nothing.
+  template <typename Scalar>
+  absl::Status StepIn(
+      const BasicGradients<Scalar>& gradients,
+      const std::vector<BasicParameterBlock<Scalar>>& parameters);
 
   // s_l for the code layer index i (the paper's l = i + 1).
   double Speed(int i) const;
@@ -80,8 +89,7 @@ class Slo : public Optimizer {
   double weight_decay_;
   SloOptions options_;
   std::string options_path_;  // For errors: SloOptionsPath(config).
-  std::vector<Matrix> weight_velocity_;
-  std::vector<Vector> bias_velocity_;
+  Velocities velocities_;
 };
 
 }  // namespace nfalab

@@ -47,8 +47,8 @@ class CenteredKernelAlignment : public AlignmentMeasure {
  public:
   absl::StatusOr<std::vector<MeasureValue>> Compute(
       const LayerContext& layer) const override {
-    const MatrixD w = layer.weight.cast<double>();
-    const MatrixD dw = (layer.weight - layer.initial_weight).cast<double>();
+    const MatrixD w = WeightOf(layer);
+    const MatrixD dw = WeightChangeOf(layer);
     return std::vector<MeasureValue>{
         {"cka", Cka(w * w.transpose(), layer.ptk)},
         {"c_cka", Cka(dw * dw.transpose(), layer.ptk)}};

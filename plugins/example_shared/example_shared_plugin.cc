@@ -41,7 +41,7 @@ class TraceRatio : public nfalab::AlignmentMeasure {
  public:
   absl::StatusOr<std::vector<nfalab::MeasureValue>> Compute(
       const nfalab::LayerContext& layer) const override {
-    const nfalab::MatrixD w = layer.weight.cast<double>();
+    const nfalab::MatrixD w = nfalab::WeightOf(layer);
     const double nfm_trace = w.squaredNorm();
     const double agop_trace = (w * w.transpose()).cwiseProduct(layer.ptk).sum();
     const double ratio = nfm_trace > 0

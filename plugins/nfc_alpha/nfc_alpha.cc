@@ -38,7 +38,7 @@ class NfcAlpha : public AlignmentMeasure {
 
   absl::StatusOr<std::vector<MeasureValue>> Compute(
       const LayerContext& layer) const override {
-    const MatrixD w = layer.weight.cast<double>();
+    const MatrixD w = WeightOf(layer);
     std::vector<MeasureValue> values;
     for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
       values.push_back({absl::StrCat("nfc_alpha", CorrelationSuffix(kind)),

@@ -347,5 +347,37 @@ TEST(BuiltinMeasuresTest, CNfcOfUnchangedWeightsIsNan) {
   EXPECT_FALSE(std::isnan(values.at("uc_nfc_cos")));
 }
 
+// A FLOAT64 run's context carries W and W0 in double (weight_f64): the
+// measures read dW from them, even where the float roundings are equal.
+TEST(BuiltinMeasuresTest, DoubleWeightsAreReadWhenSet) {
+  Rng rng(TestSeed(8));
+  const Matrix w0 = GaussianMatrix<float>(4, 6, 1.0, &rng);
+  const MatrixD k = RandomPsd(4, &rng);
+  const MatrixD w0_f64 = w0.cast<double>();
+  // A change far below a float ulp of W0's entries.
+  const MatrixD change =
+      1e-10 * GaussianMatrix<float>(4, 6, 1.0, &rng).cast<double>();
+  const MatrixD w_f64 = w0_f64 + change;
+  const Matrix w = w_f64.cast<float>();
+  ASSERT_EQ(w, w0);
+  const LayerContext context{1, 3, w, w0, k, nullptr, &w_f64, &w0_f64};
+  EXPECT_EQ(WeightOf(context), w_f64);
+  EXPECT_EQ(WeightChangeOf(context), w_f64 - w0_f64);
+  absl::StatusOr<std::unique_ptr<AlignmentMeasure>> c_nfc =
+      AlignmentMeasureRegistry::Global().Create("c_nfc", nullptr);
+  ASSERT_TRUE(c_nfc.ok());
+  absl::StatusOr<std::vector<MeasureValue>> values = (*c_nfc)->Compute(context);
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_NEAR(
+      (*values)[0].value,
+      NeuralFeatureCorrelation(w_f64 - w0_f64, k, 1.0, Correlation::kPearson),
+      1e-12);
+  // Without the double weights, dW rounds to 0 and C-NFC is undefined.
+  const LayerContext float_only{1, 3, w, w0, k};
+  values = (*c_nfc)->Compute(float_only);
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_TRUE(std::isnan((*values)[0].value));
+}
+
 }  // namespace
 }  // namespace nfalab

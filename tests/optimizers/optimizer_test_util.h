@@ -85,6 +85,18 @@ inline Gradients RandomGradients(const Model& model, Rng* rng) {
   return gradients;
 }
 
+// `gradients` in double (for a FLOAT64 step).
+inline GradientsD ToDouble(const Gradients& gradients) {
+  GradientsD result;
+  for (const Matrix& weight : gradients.weight) {
+    result.weight.push_back(weight.cast<double>());
+  }
+  for (const Vector& bias : gradients.bias) {
+    result.bias.push_back(bias.cast<double>());
+  }
+  return result;
+}
+
 // The parameters of a Model in double.
 struct ParamsD {
   std::vector<MatrixD> weight;
@@ -96,6 +108,15 @@ inline ParamsD ParamsOf(const Model& model) {
   for (int i = 0; i < model.num_weighted_layers(); ++i) {
     params.weight.push_back(model.weighted_layer(i).weight().cast<double>());
     params.bias.push_back(model.weighted_layer(i).bias().cast<double>());
+  }
+  return params;
+}
+
+inline ParamsD ParamsOf(const ModelD& model) {
+  ParamsD params;
+  for (int i = 0; i < model.num_weighted_layers(); ++i) {
+    params.weight.push_back(model.weighted_layer(i).weight());
+    params.bias.push_back(model.weighted_layer(i).bias());
   }
   return params;
 }

@@ -38,6 +38,7 @@ using ::nfalab::testing::ParamsOf;
 using ::nfalab::testing::RandomGradients;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::TinyMlpShape;
+using ::nfalab::testing::ToDouble;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -200,6 +201,57 @@ TEST(SgdTest, MomentumWithWeightDecayMatchesDoubleReferenceOverTwoSteps) {
         }
       }
     }
+  }
+}
+
+// training.precision FLOAT64: the double step is the reference to double
+// rounding (float would be off by ~1e-7).
+TEST(SgdTest, Float64StepMatchesDoubleReferenceToDoublePrecision) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 7));
+  ModelD model = mlp.Cast<double>();
+  Rng rng(8);
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> sgd,
+                              CreateSgd(0.05, 0.8, 0.2));
+  EXPECT_TRUE(sgd->SupportsFloat64());
+  ReferenceSgd reference(0.05, 0.8, 0.2);
+  ParamsD expected = ParamsOf(model);
+  for (int step = 0; step < 3; ++step) {
+    const Gradients g = RandomGradients(mlp, &rng);
+    NFALAB_ASSERT_OK(sgd->Step(ToDouble(g), model.ParameterBlocks()));
+    reference.Step(g, &expected);
+  }
+  for (int i = 0; i < model.num_weighted_layers(); ++i) {
+    EXPECT_THAT(model.weighted_layer(i).weight(),
+                ApproxEq(expected.weight[i], 1e-14, 1e-15));
+    EXPECT_THAT(model.weighted_layer(i).bias(),
+                ApproxEq(expected.bias[i], 1e-14, 1e-15));
+  }
+}
+
+// The double momentum buffers go through SaveState / LoadState unrounded.
+TEST(SgdTest, Float64StateRoundTripContinuesExactly) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(Model mlp, MakeTinyMlp(/*bias=*/true, 9));
+  ModelD a = mlp.Cast<double>();
+  Rng rng(10);
+  const GradientsD g1 = ToDouble(RandomGradients(mlp, &rng));
+  const GradientsD g2 = ToDouble(RandomGradients(mlp, &rng));
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> first,
+                              CreateSgd(0.05, 0.9));
+  NFALAB_ASSERT_OK(first->Step(g1, a.ParameterBlocks()));
+  ModelD b = a;
+  OptimizerState state;
+  NFALAB_ASSERT_OK(first->SaveState(&state));
+  ASSERT_GT(state.tensors_size(), 0);
+  EXPECT_GT(state.tensors(0).tensor().values_f64_size(), 0);
+  EXPECT_EQ(state.tensors(0).tensor().values_size(), 0);
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> second,
+                              CreateSgd(0.05, 0.9));
+  NFALAB_ASSERT_OK(second->LoadState(state));
+  NFALAB_ASSERT_OK(first->Step(g2, a.ParameterBlocks()));
+  NFALAB_ASSERT_OK(second->Step(g2, b.ParameterBlocks()));
+  for (int i = 0; i < a.num_weighted_layers(); ++i) {
+    EXPECT_THAT(b.weighted_layer(i).weight(),
+                ApproxEq(a.weighted_layer(i).weight(), 0.0, 0.0));
   }
 }
 

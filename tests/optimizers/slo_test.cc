@@ -42,6 +42,7 @@ using ::nfalab::testing::ParamsOf;
 using ::nfalab::testing::RandomGradients;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::TinyMlpShape;
+using ::nfalab::testing::ToDouble;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -219,6 +220,32 @@ TEST(SloTest, NormalizedStepHasLengthLearningRateTimesSpeedInEveryLayer) {
         }
       }
     }
+  }
+}
+
+// training.precision FLOAT64: the normalized step has its length far more
+// precisely than float allows (~1e-7); epsilon = 1e-12 in the denominator
+// shortens it by about 1e-12 / ||g||.
+TEST(SloTest, Float64NormalizedStepHasLengthToDoublePrecision) {
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      Model mlp, MakeMlp(/*depth=*/3, /*bias=*/true, 41, 0.001, 0.01));
+  ModelD model = mlp.Cast<double>();
+  Rng rng(42);
+  const Gradients g = RandomGradients(mlp, &rng);
+  SloParams p;
+  p.learning_rate = 0.5;
+  NFALAB_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Optimizer> slo, CreateSlo(p));
+  EXPECT_TRUE(slo->SupportsFloat64());
+  const ParamsD before = ParamsOf(model);
+  NFALAB_ASSERT_OK(slo->Step(ToDouble(g), model.ParameterBlocks()));
+  const ParamsD after = ParamsOf(model);
+  for (int i = 0; i < model.num_weighted_layers(); ++i) {
+    const double s = SpeedOf(p, i);
+    const double step_norm =
+        std::sqrt((before.weight[i] - after.weight[i]).squaredNorm() +
+                  (before.bias[i] - after.bias[i]).squaredNorm());
+    EXPECT_NEAR(step_norm, p.learning_rate * s, 1e-10 * p.learning_rate * s)
+        << "layer " << i + 1;
   }
 }
 
