@@ -196,8 +196,8 @@ class Run {
   // closed_form_c_nfc{,_cos} at epoch -1, layer 1, from the training data
   // (ValidateConfig has checked that the model is a bias-free ReLU MLP).
   void RecordClosedFormPredictor() {
-    const MatrixD x = data_.train.x.cast<double>();
-    const MatrixD y = data_.train.y.cast<double>();
+    const MatrixD x = data_.train.x.template cast<double>();
+    const MatrixD y = data_.train.y.template cast<double>();
     const ReluKernelLinearization kernel =
         LinearizeReluPtkKernel(config_.model().depth());
     for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
