@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "layers/sequential.h"
 #include "optimizers/optimizer.h"
+#include "tests/experiment/small_run.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
 
@@ -59,22 +60,14 @@ ExperimentConfig Config(const std::string& text) {
   return *config;
 }
 
-// A small regression run, measured every epoch, in FLOAT64.
+// The trainer tests' small regression run with momentum, measured every
+// epoch, in FLOAT64.
 ExperimentConfig SmallFloat64Config() {
-  return Config(R"pb(
-    name: "small"
-    seed: 5
-    data {
-      source: "synthetic"
-      n_train: 256
-      n_test: 64
-      synthetic { input_dim: 8 teacher_width: 16 }
-    }
-    model { depth: 2 width: 24 }
-    optimizer { learning_rate: 0.2 momentum: 0.9 }
-    training { epochs: 4 batch_size: 32 precision: FLOAT64 }
-    measurement { measure_every: 1 }
-  )pb");
+  ExperimentConfig config = testing::SmallRunConfig();
+  config.mutable_optimizer()->set_momentum(0.9);
+  config.mutable_training()->set_precision(TrainingConfig::FLOAT64);
+  config.mutable_measurement()->set_measure_every(1);
+  return config;
 }
 
 std::string OutDir(const std::string& name) {

@@ -29,6 +29,7 @@
 #include "layers/sequential.h"
 #include "metrics/correlation.h"
 #include "metrics/early_closed_form.h"
+#include "tests/experiment/small_run.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
 
@@ -40,25 +41,7 @@ using ::nfalab::testing::IsOk;
 using ::nfalab::testing::StatusIs;
 using ::testing::HasSubstr;
 
-ExperimentConfig SmallConfig() {
-  absl::StatusOr<ExperimentConfig> config =
-      ParseConfig(R"pb(
-                    name: "small"
-                    seed: 5
-                    data {
-                      source: "synthetic"
-                      n_train: 256
-                      n_test: 64
-                      synthetic { input_dim: 8 teacher_width: 16 }
-                    }
-                    model { depth: 2 width: 24 }
-                    optimizer { learning_rate: 0.2 }
-                    training { epochs: 4 batch_size: 32 }
-                  )pb",
-                  "small");
-  NFALAB_CHECK(config.ok()) << config.status();
-  return *config;
-}
+ExperimentConfig SmallConfig() { return testing::SmallRunConfig(); }
 
 std::string OutDir(const std::string& name) {
   return ::testing::TempDir() + "/trainer_test_" + name;
