@@ -187,7 +187,7 @@ std::string SloSection(const SloVsSgdOptions& thresholds,
       "the controls included) is compared at each of its target layers with "
       "a reference SGD point, seed by seed (the same seed in both), on "
       "final values:\n\n",
-      "- 3a: UC-NFC at l* gains at least θ = ", Num(thresholds.min_uc_gain()),
+      "- 3a: UC-NFC at l* gains more than θ = ", Num(thresholds.min_uc_gain()),
       " (min_uc_gain);\n",
       "- 3b: C-NFC at l* gains more than θ = ", Num(thresholds.min_c_gain()),
       " (min_c_gain). The UC-NFC can rise only because l* moved far from "
@@ -294,9 +294,9 @@ std::string SloSection(const SloVsSgdOptions& thresholds,
     absl::StrAppend(&out, absl::StrJoin(names, ", "), " (lowest mean final ",
                     has_test_loss ? "test" : "train", " loss", ").\n");
     const Claim claims[] = {
-        {"3a", "SLO's UC-NFC at l* exceeds the reference SGD's by at least θ",
+        {"3a", "SLO's UC-NFC at l* exceeds the reference SGD's by more than θ",
          "UC-NFC(SLO) − UC-NFC(SGD) at l*", thresholds.min_uc_gain(),
-         Claim::kAbove, "min_uc_gain in the study config", "UC-NFC gain ≥ θ",
+         Claim::kAbove, "min_uc_gain in the study config", "UC-NFC gain > θ",
          "UC-NFC gain < θ", "CI contains θ"},
         {"3b", "SLO's C-NFC at l* exceeds the reference SGD's by more than θ",
          "C-NFC(SLO) − C-NFC(SGD) at l*", thresholds.min_c_gain(),

@@ -116,7 +116,7 @@ TEST(StudyAnalysisTest, ThresholdsFromTheConfigChangeTheVerdict) {
   EXPECT_THAT(report, HasSubstr("lies below θ = 3.000 (max_train_loss_ratio "
                                 "in the study config).\n"));
   EXPECT_THAT(report, HasSubstr("| 0.150 [0.150, 0.150] | supported: UC-NFC "
-                                "gain ≥ θ |\n"));
+                                "gain > θ |\n"));
   EXPECT_THAT(report, HasSubstr("| 2.500 [2.500, 2.500] | supported: loss "
                                 "ratio < θ |\n"));
   // C-NFC is equal (0.9): a gain above min_c_gain -0.1 is supported.
