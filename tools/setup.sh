@@ -27,6 +27,8 @@ PACKAGES=(
   pkg-config
   python3-numpy         # tests/experiment:export_numpy_test loads the .npy exports
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)
+  libmatio-dev          # the SVHN source reads train_32x32.mat / test_32x32.mat
+  libstb-dev            # stb_image (GTSRB's PPM files) and stb_image_resize (resize_to)
   slurm-wlm             # the cluster test: a one-node Slurm (tools/slurm_local.sh)
   munge                 # Slurm's authentication, for the same
 )
