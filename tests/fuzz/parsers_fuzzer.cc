@@ -1,8 +1,10 @@
 // libFuzzer target for the parsers that read untrusted files: the same
 // in-memory functions the readers call (datasets/idx.h, gzip.h, cifar.h,
-// csv.h, core/npy.h, experiment/checkpoint.h). The first input byte picks the
-// parser (kModes below), the rest is the file. Besides crashes and sanitizer
-// reports, every successful parse is checked for the documented invariants
+// csv.h, core/npy.h, experiment/checkpoint.h), and the sources that read
+// files by name (the "npy" source) on files written per input. The first input
+// byte picks the parser (kModes below), the rest is the file. Besides crashes
+// and sanitizer reports, every successful parse is checked for the documented
+// invariants
 // (__builtin_trap on a violation).
 //
 // Mode 8 (a whole checkpoint file through ParseCheckpoint) is compiled only
@@ -11,12 +13,17 @@
 //
 // Not a Bazel target (the Bazel toolchain is gcc, libFuzzer needs clang):
 // build and run it with tests/fuzz/run_fuzzer.sh.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,8 +34,11 @@
 #include "core/tensor.h"
 #include "datasets/cifar.h"
 #include "datasets/csv.h"
+#include "datasets/dataset.h"
+#include "datasets/dataset_config.pb.h"
 #include "datasets/gzip.h"
 #include "datasets/idx.h"
+#include "datasets/npy_source.h"
 #include "experiment/checkpoint.h"
 #include "experiment/checkpoint.pb.h"
 #include "google/protobuf/stubs/logging.h"
@@ -51,7 +61,8 @@ enum Mode {
   kNpy = 7,
   kCheckpointFile = 8,     // ParseCheckpoint: envelope, checksum, payload.
   kCheckpointPayload = 9,  // Behind the checksum: the Checkpoint proto.
-  kModes = 10,
+  kNpySource = 10,         // The "npy" dataset source on X_train/y_train.
+  kModes = 11,
 };
 
 void Require(bool condition) {
@@ -197,7 +208,7 @@ void CheckRestore(const nfalab::Checkpoint& checkpoint) {
   nfalab::Rng rng(0);
   absl::StatusOr<nfalab::Model> model =
       nfalab::Model::Create(config.model(), DimFromWeights(checkpoint, true, 4),
-                          DimFromWeights(checkpoint, false, 1), &rng);
+                            DimFromWeights(checkpoint, false, 1), &rng);
   if (!model.ok()) return;
   absl::StatusOr<std::unique_ptr<nfalab::Optimizer>> optimizer =
       nfalab::OptimizerRegistry::Global().Create(config.optimizer().name(),
@@ -273,6 +284,56 @@ void CheckCheckpointPayload(absl::string_view bytes) {
   CheckRestore(checkpoint);
 }
 
+// A directory of this process's own, emptied and refilled with `files`
+// (name, bytes) for the sources that read files by name.
+std::string WriteFuzzFiles(
+    const std::vector<std::pair<std::string, absl::string_view>>& files) {
+  static const std::string dir = [] {
+    std::string d = "/tmp/nfalab_fuzz_files_" + std::to_string(getpid());
+    mkdir(d.c_str(), 0700);
+    return d;
+  }();
+  for (const char* old : {"X_train.npy", "y_train.npy", "train_32x32.mat",
+                          "train_X.bin", "train_y.bin"}) {
+    unlink((dir + "/" + old).c_str());
+  }
+  for (const auto& [name, bytes] : files) {
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  return dir;
+}
+
+// Input: a 2-byte little-endian length L, then L bytes of X_train.npy and
+// the rest y_train.npy, loaded by the "npy" source as `nfalab train` would.
+void CheckNpySource(absl::string_view bytes) {
+  if (bytes.size() < 2) return;
+  const size_t x_size =
+      static_cast<uint8_t>(bytes[0]) | static_cast<uint8_t>(bytes[1]) << 8;
+  bytes.remove_prefix(2);
+  if (x_size > bytes.size()) return;
+  nfalab::DatasetConfig config;
+  config.set_source("npy");
+  config.set_path(WriteFuzzFiles({{"X_train.npy", bytes.substr(0, x_size)},
+                                  {"y_train.npy", bytes.substr(x_size)}}));
+  config.set_n_train(1000);
+  config.set_n_test(0);
+  const absl::StatusOr<nfalab::DatasetSplits> splits =
+      nfalab::NpySource().Load(config);
+  if (!splits.ok()) {
+    const absl::StatusCode code = splits.status().code();
+    Require(code == absl::StatusCode::kInvalidArgument ||
+            code == absl::StatusCode::kUnimplemented);
+    // Errors name the file.
+    Require(absl::StrContains(splits.status().message(), "_train.npy"));
+    return;
+  }
+  const nfalab::Dataset& train = splits->train;
+  Require(train.size() >= 1 && train.size() <= 1000);
+  Require(train.y.rows() == train.x.rows());
+  Require(train.Validate("fuzz").ok());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -338,6 +399,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kCheckpointPayload:
       CheckCheckpointPayload(bytes);
+      break;
+    case kNpySource:
+      CheckNpySource(bytes);
       break;
   }
   return 0;

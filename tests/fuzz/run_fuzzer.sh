@@ -46,7 +46,8 @@ import os, re, sys
 root = sys.argv[1]
 roots = ["tests/fuzz/parsers_fuzzer.cc", "layers/activation_registry.cc",
          "layers/builtin_activations.cc", "optimizers/optimizer_registry.cc",
-         "optimizers/sgd.cc", "optimizers/slo.cc"]
+         "optimizers/sgd.cc", "optimizers/slo.cc",
+         "datasets/dataset_source_registry.cc", "layers/layer_registry.cc"]
 include = re.compile(r'^\s*#include "([^"]+)"', re.M)
 proto_import = re.compile(r'^\s*import "([^"]+)"', re.M)
 todo, seen, protos = list(roots), set(), set()
@@ -144,7 +145,7 @@ compile_objects fuzz "${sanitize[@]}" -fsanitize=fuzzer-no-link
 # Seed corpus: small valid files; the first byte selects the parser as in
 # parsers_fuzzer.cc (0 IDX, 1 IDX gzip-or-plain, 2 CIFAR-10, 3 CIFAR-100,
 # 4 CSV, 5 CSV ';' + header, 6 gzip, 7 NPY, 8 checkpoint file, 9 checkpoint
-# payload).
+# payload, 10 the npy source: 2-byte length of X_train.npy, X, y_train.npy).
 python3 - "$work/seeds" <<'PY'
 import gzip, struct, sys, os
 out = sys.argv[1]
@@ -188,6 +189,14 @@ save("npy_i8", b"\x07" + npy("<i8", (1, 2), struct.pack("<2q", -2**63, 2**53 + 1
 save("npy_u1", b"\x07" + npy("|u1", (2, 2), bytes([0, 255, 17, 3])))
 save("npy_i1_v2", b"\x07" + npy("|i1", (3,), bytes([0x80, 0x7f, 1]), major=2))
 save("npy_empty_v3", b"\x07" + npy("<f4", (0, 5), b"", major=3))
+def npy_source(x, y):
+    return b"\x0a" + struct.pack("<H", len(x)) + x + y
+save("npy_source_classes", npy_source(
+    npy("<f4", (2, 3), struct.pack("<6f", 1, -2.5, 0, 3, 1e-3, 7)),
+    npy("<i4", (2,), struct.pack("<2i", 0, 1))))
+save("npy_source_images", npy_source(
+    npy("|u1", (2, 1, 2, 2), bytes([0, 255, 17, 3, 9, 8, 7, 6])),
+    npy("<f8", (2, 1), struct.pack("<2d", 0.5, -1))))
 PY
 
 # Checkpoint seeds: a real checkpoint of a small run (mode 8) and its payload,
