@@ -96,4 +96,16 @@ std::string Cifar100Record(uint8_t coarse, uint8_t fine, int seed) {
          CifarPixels(seed);
 }
 
+std::string Ppm(int width, int height, int seed) {
+  std::string bytes = absl::StrCat("P6\n", width, " ", height, "\n255\n");
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        bytes.push_back(static_cast<char>(GtsrbPixel(seed, y, x, c)));
+      }
+    }
+  }
+  return bytes;
+}
+
 }  // namespace nfalab::testing

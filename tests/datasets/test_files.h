@@ -1,5 +1,5 @@
-// Helpers for the dataset reader tests: build IDX, gzip, CIFAR and CSV bytes
-// and write them into fresh directories under TEST_TMPDIR.
+// Helpers for the dataset reader tests: build IDX, gzip, CIFAR, CSV and PPM
+// bytes and write them into fresh directories under TEST_TMPDIR.
 //
 //   const std::string dir = NewTempDir("idx_reads");
 //   WriteBytes(dir + "/a.gz", Gzip(IdxUint8({2, 3}, {0, 1, 2, 3, 4, 5})));
@@ -43,6 +43,13 @@ std::string Cifar100Record(uint8_t coarse, uint8_t fine, int seed);
 // Pixel j of the records above.
 inline uint8_t CifarPixel(int seed, int j) {
   return static_cast<uint8_t>((seed + 7 * j) % 256);
+}
+
+// A binary PPM (P6, maxval 255) of `width` x `height` pixels whose sample
+// (y, x, c) is GtsrbPixel(seed, y, x, c).
+std::string Ppm(int width, int height, int seed);
+inline uint8_t GtsrbPixel(int seed, int y, int x, int c) {
+  return static_cast<uint8_t>((seed + 31 * y + 7 * x + 101 * c) % 256);
 }
 
 }  // namespace nfalab::testing
