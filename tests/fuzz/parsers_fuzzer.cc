@@ -36,6 +36,7 @@
 #include "datasets/csv.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_config.pb.h"
+#include "datasets/gtsrb.h"
 #include "datasets/gzip.h"
 #include "datasets/idx.h"
 #include "datasets/npy_source.h"
@@ -62,7 +63,9 @@ enum Mode {
   kCheckpointFile = 8,     // ParseCheckpoint: envelope, checksum, payload.
   kCheckpointPayload = 9,  // Behind the checksum: the Checkpoint proto.
   kNpySource = 10,         // The "npy" dataset source on X_train/y_train.
-  kModes = 11,
+  kPpm = 11,               // GTSRB's images.
+  kGtsrbCsv = 12,          // GTSRB's GT-*.csv annotations.
+  kModes = 13,
 };
 
 void Require(bool condition) {
@@ -334,6 +337,39 @@ void CheckNpySource(absl::string_view bytes) {
   Require(train.Validate("fuzz").ok());
 }
 
+void CheckPpm(const absl::StatusOr<nfalab::PpmImage>& image) {
+  if (!image.ok()) {
+    Require(image.status().code() == absl::StatusCode::kInvalidArgument);
+    Require(absl::StartsWith(image.status().message(), "fuzz"));
+    return;
+  }
+  Require(image->width >= 1 && image->height >= 1);
+  Require(image->width <= nfalab::kMaxGtsrbImageSide &&
+          image->height <= nfalab::kMaxGtsrbImageSide);
+  Require(image->pixels.size() ==
+          static_cast<size_t>(image->width) * image->height * 3);
+}
+
+void CheckGtsrbCsv(const absl::StatusOr<std::vector<nfalab::GtsrbRow>>& rows) {
+  if (!rows.ok()) {
+    Require(rows.status().code() == absl::StatusCode::kInvalidArgument);
+    Require(absl::StartsWith(rows.status().message(), "fuzz"));
+    return;
+  }
+  int previous_line = 0;
+  for (const nfalab::GtsrbRow& row : *rows) {
+    Require(row.line > previous_line);
+    previous_line = row.line;
+    Require(!row.filename.empty() &&
+            row.filename.find('/') == std::string::npos);
+    Require(row.width >= 1 && row.width <= nfalab::kMaxGtsrbImageSide);
+    Require(row.height >= 1 && row.height <= nfalab::kMaxGtsrbImageSide);
+    Require(0 <= row.x1 && row.x1 <= row.x2 && row.x2 < row.width);
+    Require(0 <= row.y1 && row.y1 <= row.y2 && row.y2 < row.height);
+    Require(row.class_id >= 0 && row.class_id < nfalab::kGtsrbClasses);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -402,6 +438,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kNpySource:
       CheckNpySource(bytes);
+      break;
+    case kPpm:
+      CheckPpm(nfalab::ParsePpm(bytes, "fuzz.ppm"));
+      break;
+    case kGtsrbCsv:
+      CheckGtsrbCsv(nfalab::ParseGtsrbCsv(bytes, "fuzz.csv"));
       break;
   }
   return 0;

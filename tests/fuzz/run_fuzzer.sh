@@ -26,7 +26,7 @@ mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts" "$work/build"
 cxx="${CXX_FUZZ:-clang++}"
 cxxflags=(-std=c++17 -I"$root" -I"$work/build/gen" -I/usr/include/eigen3)
 libs=($(pkg-config --libs absl_statusor absl_strings absl_str_format \
-  absl_synchronization) -lprotobuf -lcrypto -lz -pthread)
+  absl_synchronization) -lprotobuf -lcrypto -lz -lstb -lmatio -pthread)
 
 # Mode 8 needs ParseCheckpoint (experiment/checkpoint.h, from the checkpoint
 # integrity work); without it the mode is compiled out.
@@ -145,7 +145,8 @@ compile_objects fuzz "${sanitize[@]}" -fsanitize=fuzzer-no-link
 # Seed corpus: small valid files; the first byte selects the parser as in
 # parsers_fuzzer.cc (0 IDX, 1 IDX gzip-or-plain, 2 CIFAR-10, 3 CIFAR-100,
 # 4 CSV, 5 CSV ';' + header, 6 gzip, 7 NPY, 8 checkpoint file, 9 checkpoint
-# payload, 10 the npy source: 2-byte length of X_train.npy, X, y_train.npy).
+# payload, 10 the npy source: 2-byte length of X_train.npy, X, y_train.npy,
+# 11 PPM, 12 GTSRB GT CSV).
 python3 - "$work/seeds" <<'PY'
 import gzip, struct, sys, os
 out = sys.argv[1]
@@ -197,6 +198,9 @@ save("npy_source_classes", npy_source(
 save("npy_source_images", npy_source(
     npy("|u1", (2, 1, 2, 2), bytes([0, 255, 17, 3, 9, 8, 7, 6])),
     npy("<f8", (2, 1), struct.pack("<2d", 0.5, -1))))
+save("ppm", b"\x0b" + b"P6\n# a comment\n3 2\n255\n" + bytes(range(18)))
+save("gtsrb_csv", b"\x0c" + b"Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\r\n"
+     b"00000_00000.ppm;29;30;5;6;24;25;0\r\n00001.ppm;3;2;0;0;2;1;42\r\n")
 PY
 
 # Checkpoint seeds: a real checkpoint of a small run (mode 8) and its payload,
