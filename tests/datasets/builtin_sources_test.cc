@@ -13,9 +13,9 @@ namespace {
 using ::testing::IsSupersetOf;
 
 TEST(BuiltinSourcesTest, RegistersEveryBuiltInSource) {
-  const std::vector<std::string> expected = {"cifar10",       "cifar100", "csv",
-                                             "fashion_mnist", "gtsrb",    "idx",
-                                             "npy",           "synthetic"};
+  const std::vector<std::string> expected = {
+      "cifar10", "cifar100", "csv",   "fashion_mnist", "gtsrb",
+      "idx",     "npy",      "stl10", "svhn",          "synthetic"};
   EXPECT_THAT(DatasetSourceRegistry::Global().Names(), IsSupersetOf(expected));
   for (const std::string& name : expected) {
     EXPECT_TRUE(DatasetSourceRegistry::Global().Create(name).ok()) << name;
