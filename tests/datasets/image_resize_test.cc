@@ -93,6 +93,24 @@ TEST(ImageResizeTest, MatchesPilsAntialiasedBilinearResampling) {
   }
 }
 
+TEST(ImageResizeTest, MatchesPilForEveryLengthFrom1To260) {
+  // GTSRB's images are 15 to 250 pixels a side; each axis is resized on its
+  // own, so 3-pixel-high strips cover every width, and the transpose every
+  // height.
+  for (int n = 1; n <= 260; ++n) {
+    SCOPED_TRACE(absl::StrCat("length ", n));
+    for (const Case& c : {Case{3, n, 2, 32}, Case{n, 3, 32, 2}}) {
+      const std::vector<double> in = RandomImage(1, c.in_h, c.in_w, n);
+      const Difference d =
+          Compare(Resize(in, 1, c.in_h, c.in_w, c.out_h, c.out_w),
+                  PilBilinearResize(in, 1, c.in_h, c.in_w, c.out_h, c.out_w),
+                  c.out_h, c.out_w);
+      EXPECT_LE(d.largest, kTolerance)
+          << "at row " << d.y << ", column " << d.x;
+    }
+  }
+}
+
 TEST(ImageResizeTest, TheReferenceIsPilsConvention) {
   // Hand-computed for 6 -> 2 (scale 3, support 3): output 0 is centred at
   // 1.5 and takes pixels 0..3 with weights 2/3, 1, 2/3, 1/3 (the tap at -1
