@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -132,15 +133,14 @@ absl::Status ValidateFileSourceConfig(const DatasetConfig& config) {
         "data.preprocess.input_scale",
         absl::StrCat("must be finite and > 0, got ", pre.input_scale()));
   }
-  if (pre.pad_to() < 0) {
-    return FieldError(
-        "data.preprocess.pad_to",
-        absl::StrCat("must be >= 0 (0: no padding), got ", pre.pad_to()));
-  }
-  if (pre.resize_to() < 0) {
-    return FieldError(
-        "data.preprocess.resize_to",
-        absl::StrCat("must be >= 0 (0: no resizing), got ", pre.resize_to()));
+  for (auto [field, size, off] :
+       {std::make_tuple("pad_to", pre.pad_to(), "padding"),
+        std::make_tuple("resize_to", pre.resize_to(), "resizing")}) {
+    if (size < 0) {
+      return FieldError(
+          absl::StrCat("data.preprocess.", field),
+          absl::StrCat("must be >= 0 (0: no ", off, "), got ", size));
+    }
   }
   if (!PreprocessOptions::ClassTargets_IsValid(pre.class_targets())) {
     return FieldError("data.preprocess.class_targets",

@@ -229,23 +229,27 @@ TEST(IdxSourceTest, ImagesCarryTheirShapeAndPadToCentresThem) {
                        "standardisation"));
 }
 
-TEST(IdxSourceTest, PadToSmallerThanTheImagesOrNegativeIsRefused) {
+TEST(IdxSourceTest, PadToOrResizeToOutOfRangeIsRefused) {
   const std::string dir = NewTempDir("idx_pad_to_small");
   WriteIdxDir(dir, MakeImages(3, 2, 3, 5, 10), MakeImages(2, 2, 3, 6, 10));
-  EXPECT_THAT(LoadDataset(Config(dir,
-                                 "n_train: 3 n_test: 2 preprocess { "
-                                 "pad_to: 2 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("data.preprocess.pad_to"),
-                             HasSubstr("= 2 is smaller than the images, "
-                                       "2 x 3"))));
-  EXPECT_THAT(LoadDataset(Config(dir,
-                                 "n_train: 3 n_test: 2 preprocess { "
-                                 "pad_to: -1 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.preprocess.pad_to")));
+  for (const auto& [preprocess, message] :
+       {std::pair<std::string, std::string>{
+            "pad_to: 2",
+            "data.preprocess.pad_to = 2 is smaller than the images, 2 x 3"},
+        {"pad_to: -1",
+         "data.preprocess.pad_to must be >= 0 (0: no padding), got -1"},
+        {"resize_to: -1",
+         "data.preprocess.resize_to must be >= 0 (0: no resizing), got -1"},
+        // Resized first, then padded.
+        {"resize_to: 6 pad_to: 5",
+         "data.preprocess.pad_to = 5 is smaller than the images, 6 x 6"}}) {
+    EXPECT_THAT(
+        LoadDataset(Config(dir, absl::StrCat("n_train: 3 n_test: 2 "
+                                             "preprocess { ",
+                                             preprocess, " }")))
+            .status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(message)));
+  }
 }
 
 // Each image of `images` resized to size x size by the test's own PIL
@@ -329,25 +333,6 @@ TEST(IdxSourceTest, ResizeToComesBeforeStandardisationAndPadding) {
   EXPECT_THAT(data.provenance.notes,
               Contains("images zero-padded from 3 x 3 to 5 x 5 after "
                        "standardisation"));
-}
-
-TEST(IdxSourceTest, ResizeToNegativeOrLargerThanPadToIsRefused) {
-  const std::string dir = NewTempDir("idx_resize_bad");
-  WriteIdxDir(dir, MakeImages(3, 2, 3, 5, 10), MakeImages(2, 2, 3, 6, 10));
-  EXPECT_THAT(LoadDataset(Config(dir,
-                                 "n_train: 3 n_test: 2 preprocess { "
-                                 "resize_to: -1 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.preprocess.resize_to must be >= 0 (0: "
-                                 "no resizing), got -1")));
-  EXPECT_THAT(LoadDataset(Config(dir,
-                                 "n_train: 3 n_test: 2 preprocess { "
-                                 "resize_to: 6 pad_to: 5 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.preprocess.pad_to = 5 is smaller than "
-                                 "the images, 6 x 6")));
 }
 
 TEST(IdxSourceTest, TakesTheFirstNExamplesOfEachSplit) {
