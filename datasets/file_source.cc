@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "datasets/file_util.h"
+#include "datasets/image_resize.h"
 #include "datasets/preprocess.h"
 
 namespace nfalab {
@@ -18,24 +21,41 @@ absl::Status FieldError(absl::string_view field, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(field, " ", message));
 }
 
+// With `resize`, each example's image of shape `from` is resized to `to`
+// as it is copied, through one example's scratch buffer.
+struct Resize {
+  SampleShape from, to;
+};
+
 // Builds the Dataset of the examples `indices` of `split`.
 absl::StatusOr<Dataset> BuildSplit(const RawSplit& split,
                                    absl::Span<const int64_t> indices,
                                    int num_classes, double input_scale,
                                    ClassTargetKind kind,
+                                   const std::optional<Resize>& resize,
                                    absl::string_view what) {
   const int64_t n = static_cast<int64_t>(indices.size());
-  if (static_cast<double>(n) * static_cast<double>(split.dim) >
+  const int64_t dim = resize ? resize->to.size() : split.dim;
+  if (static_cast<double>(n) * static_cast<double>(dim) >
       static_cast<double>(kMaxFileSplitFloats)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, " would need ", n, " x ", split.dim,
+        what, " would need ", n, " x ", dim,
         " floats, more than the limit of 2^31 - 1; reduce data.n_train / "
         "data.n_test"));
   }
   Dataset data;
-  data.x.resize(n, split.dim);
+  data.x.resize(n, dim);
+  std::vector<float> scratch(resize ? split.dim : 0);
   for (int64_t r = 0; r < n; ++r) {
-    split.features(indices[r], data.x.data() + r * split.dim);
+    float* row = data.x.data() + r * dim;
+    if (!resize) {
+      split.features(indices[r], row);
+      continue;
+    }
+    split.features(indices[r], scratch.data());
+    NFALAB_RETURN_IF_ERROR(ResizeImage(
+        scratch.data(), resize->from.channels, resize->from.height,
+        resize->from.width, resize->to.height, resize->to.width, row));
   }
   if (input_scale != 1.0) {
     for (Eigen::Index i = 0; i < data.x.size(); ++i) {
@@ -80,8 +100,7 @@ absl::Status PadImages(int size, Dataset* data) {
     for (int c = 0; c < from.channels; ++c) {
       for (int h = 0; h < from.height; ++h) {
         const int64_t source = (int64_t{c} * from.height + h) * from.width;
-        const int64_t target =
-            (int64_t{c} * size + top + h) * size + left;
+        const int64_t target = (int64_t{c} * size + top + h) * size + left;
         padded.row(i).segment(target, from.width) =
             data->x.row(i).segment(source, from.width);
       }
@@ -114,10 +133,14 @@ absl::Status ValidateFileSourceConfig(const DatasetConfig& config) {
         "data.preprocess.input_scale",
         absl::StrCat("must be finite and > 0, got ", pre.input_scale()));
   }
-  if (pre.pad_to() < 0) {
-    return FieldError("data.preprocess.pad_to",
-                      absl::StrCat("must be >= 0 (0: no padding), got ",
-                                   pre.pad_to()));
+  for (auto [field, size, off] :
+       {std::make_tuple("pad_to", pre.pad_to(), "padding"),
+        std::make_tuple("resize_to", pre.resize_to(), "resizing")}) {
+    if (size < 0) {
+      return FieldError(
+          absl::StrCat("data.preprocess.", field),
+          absl::StrCat("must be >= 0 (0: no ", off, "), got ", size));
+    }
   }
   if (!PreprocessOptions::ClassTargets_IsValid(pre.class_targets())) {
     return FieldError("data.preprocess.class_targets",
@@ -212,15 +235,35 @@ absl::StatusOr<DatasetSplits> FinishSplits(const DatasetConfig& config,
   const ClassTargetKind kind = pre.class_targets() == PreprocessOptions::ONE_HOT
                                    ? ClassTargetKind::kOneHot
                                    : ClassTargetKind::kCenteredOneHot;
+  std::optional<Resize> resize;
+  SampleShape shape = raw.sample_shape;
+  if (pre.resize_to() > 0) {
+    if (raw.sample_shape.is_flat() ||
+        raw.sample_shape.size() != raw.train.dim) {
+      return FieldError(
+          "data.preprocess.resize_to",
+          absl::StrCat("needs image data, but the samples are flat vectors ",
+                       SampleShape::Flat(raw.train.dim).ToString()));
+    }
+    shape = SampleShape::Image(raw.sample_shape.channels, pre.resize_to(),
+                               pre.resize_to());
+    resize = Resize{raw.sample_shape, shape};
+    provenance.notes.push_back(absl::StrCat(
+        "images resized from ", raw.sample_shape.height, " x ",
+        raw.sample_shape.width, " to ", pre.resize_to(), " x ", pre.resize_to(),
+        " (bilinear, antialiased, as PIL; not rounded)"));
+  }
   DatasetSplits splits;
   NFALAB_ASSIGN_OR_RETURN(
-      splits.train, BuildSplit(raw.train, train_indices, raw.num_classes,
-                               pre.input_scale(), kind, "the training split"));
+      splits.train,
+      BuildSplit(raw.train, train_indices, raw.num_classes, pre.input_scale(),
+                 kind, resize, "the training split"));
   NFALAB_ASSIGN_OR_RETURN(
-      splits.test, BuildSplit(raw.test, test_indices, raw.num_classes,
-                              pre.input_scale(), kind, "the test split"));
-  splits.train.shape = raw.sample_shape;
-  splits.test.shape = raw.sample_shape;
+      splits.test,
+      BuildSplit(raw.test, test_indices, raw.num_classes, pre.input_scale(),
+                 kind, resize, "the test split"));
+  splits.train.shape = shape;
+  splits.test.shape = shape;
   if (raw.num_classes > 0) {
     provenance.targets =
         kind == ClassTargetKind::kOneHot ? "one-hot" : "one-hot minus 1/C";
@@ -256,9 +299,8 @@ absl::StatusOr<DatasetSplits> FinishSplits(const DatasetConfig& config,
   if (pre.pad_to() > 0) {
     NFALAB_RETURN_IF_ERROR(PadImages(pre.pad_to(), &splits.train));
     NFALAB_RETURN_IF_ERROR(PadImages(pre.pad_to(), &splits.test));
-    const SampleShape& from = raw.sample_shape;
     provenance.notes.push_back(absl::StrCat(
-        "images zero-padded from ", from.height, " x ", from.width, " to ",
+        "images zero-padded from ", shape.height, " x ", shape.width, " to ",
         pre.pad_to(), " x ", pre.pad_to(), " after standardisation"));
   }
   splits.provenance = std::move(provenance);

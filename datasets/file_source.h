@@ -20,13 +20,16 @@
 //      its first Fork(), the test split its second; the chosen indices are
 //      sorted, so examples keep their file order). If a split has fewer
 //      examples than requested, all are used and a note says so;
-//   2. copies their features into X and multiplies by
-//      data.preprocess.input_scale;
+//   2. copies their features into X, resizing each image as it is copied
+//      if data.preprocess.resize_to is set (the sample shape becomes
+//      (C, resize_to, resize_to); one example's scratch buffer, no second
+//      copy of the split), and multiplies by data.preprocess.input_scale;
 //   3. builds Y: for classification ClassTargetMatrix per
 //      data.preprocess.class_targets, for regression the targets as read;
 //   4. standardises per channel (data.preprocess.standardize, channels or
 //      the source's natural count) with the training statistics;
-//   5. fills DatasetSplits::provenance.
+//   5. zero-pads the images to data.preprocess.pad_to, if set;
+//   6. fills DatasetSplits::provenance.
 #ifndef NFALAB_DATASETS_FILE_SOURCE_H_
 #define NFALAB_DATASETS_FILE_SOURCE_H_
 
@@ -76,8 +79,8 @@ struct RawData {
 };
 
 // InvalidArgument naming the field unless n_train >= 1, n_test >= 0 and
-// data.preprocess is valid (channels >= 0, input_scale finite and > 0, a
-// known class_targets). Reads no file.
+// data.preprocess is valid (channels >= 0, input_scale finite and > 0,
+// pad_to >= 0, resize_to >= 0, a known class_targets). Reads no file.
 absl::Status ValidateFileSourceConfig(const DatasetConfig& config);
 
 // The indices of the examples to use out of `available`: 0 .. k-1 with
@@ -96,7 +99,7 @@ absl::StatusOr<std::string> ResolveDataDirectory(
     absl::string_view hint);
 
 // See the file comment. Errors: InvalidArgument from the preprocessing
-// (e.g. channels not dividing d).
+// (e.g. channels not dividing d, resize_to or pad_to on flat samples).
 absl::StatusOr<DatasetSplits> FinishSplits(const DatasetConfig& config,
                                            RawData raw);
 

@@ -4,15 +4,18 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/file_io.h"
+#include "core/sample_shape.h"
 #include "datasets/dataset.h"
 #include "datasets/load_dataset.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/datasets/pil_resize_reference.h"
 #include "tests/datasets/test_files.h"
 #include "tests/status_matchers.h"
 
@@ -24,6 +27,7 @@ using ::nfalab::testing::Cifar10Record;
 using ::nfalab::testing::CifarPixel;
 using ::nfalab::testing::NewTempDir;
 using ::nfalab::testing::ParseDatasetConfig;
+using ::nfalab::testing::PilBilinearResize;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::WriteBytes;
 using ::testing::AllOf;
@@ -52,6 +56,31 @@ DatasetConfig Config(const std::string& source, const std::string& dir,
 }
 
 constexpr char kRaw[] = "preprocess { standardize: false } ";
+
+TEST(CifarSourceTest, ResizeToResizesEachChannelPlane) {
+  const std::string dir = NewTempDir("cifar10_resize");
+  WriteCifar10Dir(dir);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(Config("cifar10", dir,
+                         "n_train: 2 n_test: 1 preprocess { standardize: "
+                         "false resize_to: 24 }")));
+  ASSERT_EQ(data.train.input_dim(), 3 * 24 * 24);
+  EXPECT_EQ(data.train.sample_shape(), (SampleShape{3, 24, 24}));
+  EXPECT_EQ(data.test.sample_shape(), (SampleShape{3, 24, 24}));
+  for (const auto& [x, row, seed] : {std::make_tuple(&data.train.x, 0, 10),
+                                     std::make_tuple(&data.train.x, 1, 11),
+                                     std::make_tuple(&data.test.x, 0, 100)}) {
+    std::vector<double> image(3072);
+    for (int j = 0; j < 3072; ++j) image[j] = CifarPixel(seed, j);
+    const std::vector<double> expected =
+        PilBilinearResize(image, 3, 32, 32, 24, 24);
+    for (int j = 0; j < 3 * 24 * 24; ++j) {
+      ASSERT_NEAR((*x)(row, j), expected[j], 1e-3)
+          << "seed " << seed << ", value " << j;
+    }
+  }
+}
 
 TEST(CifarSourceTest, Cifar10ConcatenatesTheBatchesInOrder) {
   const std::string dir = NewTempDir("cifar10_order");

@@ -115,6 +115,20 @@ TEST(CsvSourceTest, StandardisesAllFeaturesAsOneChannelByDefault) {
   EXPECT_NEAR(data.test.x(0, 1), -11 / std, 1e-6);
 }
 
+TEST(CsvSourceTest, ResizeToNeedsImages) {
+  const std::string dir = NewTempDir("csv_resize_to");
+  WriteBytes(dir + "/train.csv", "0,1,10\n1,3,30\n");
+  WriteBytes(dir + "/test.csv", "1,11.25,0\n");
+  EXPECT_THAT(
+      LoadDataset(
+          ParseDatasetConfig(absl::StrCat("source: 'csv' path: '", dir,
+                                          "' preprocess { resize_to: 32 }")))
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("data.preprocess.resize_to needs image data, but the "
+                         "samples are flat vectors [2]")));
+}
+
 TEST(CsvSourceTest, MissingFileIsNotFoundNamingIt) {
   const std::string dir = NewTempDir("csv_source_missing");
   WriteBytes(dir + "/train.csv", "0,1\n");

@@ -22,6 +22,7 @@
 #include "datasets/load_dataset.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/datasets/pil_resize_reference.h"
 #include "tests/datasets/test_files.h"
 #include "tests/matrix_matchers.h"
 #include "tests/status_matchers.h"
@@ -36,6 +37,7 @@ using ::nfalab::testing::IdxUint8;
 using ::nfalab::testing::IsOk;
 using ::nfalab::testing::NewTempDir;
 using ::nfalab::testing::ParseDatasetConfig;
+using ::nfalab::testing::PilBilinearResize;
 using ::nfalab::testing::StatusIs;
 using ::nfalab::testing::WriteBytes;
 using ::testing::AllOf;
@@ -204,9 +206,9 @@ TEST(IdxSourceTest, ImagesCarryTheirShapeAndPadToCentresThem) {
   EXPECT_EQ(plain.train.sample_shape(), (SampleShape{1, 2, 3}));
   NFALAB_ASSERT_OK_AND_ASSIGN(
       DatasetSplits data,
-      LoadDataset(Config(
-          dir, "n_train: 3 n_test: 2 preprocess { standardize: false "
-               "class_targets: ONE_HOT pad_to: 5 }")));
+      LoadDataset(Config(dir,
+                         "n_train: 3 n_test: 2 preprocess { standardize: false "
+                         "class_targets: ONE_HOT pad_to: 5 }")));
   for (const auto& [split, images] :
        {std::pair<const Dataset*, const Images*>{&data.train, &train},
         {&data.test, &test}}) {
@@ -227,21 +229,110 @@ TEST(IdxSourceTest, ImagesCarryTheirShapeAndPadToCentresThem) {
                        "standardisation"));
 }
 
-TEST(IdxSourceTest, PadToSmallerThanTheImagesOrNegativeIsRefused) {
+TEST(IdxSourceTest, PadToOrResizeToOutOfRangeIsRefused) {
   const std::string dir = NewTempDir("idx_pad_to_small");
   WriteIdxDir(dir, MakeImages(3, 2, 3, 5, 10), MakeImages(2, 2, 3, 6, 10));
-  EXPECT_THAT(LoadDataset(Config(dir, "n_train: 3 n_test: 2 preprocess { "
-                                      "pad_to: 2 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("data.preprocess.pad_to"),
-                             HasSubstr("= 2 is smaller than the images, "
-                                       "2 x 3"))));
-  EXPECT_THAT(LoadDataset(Config(dir, "n_train: 3 n_test: 2 preprocess { "
-                                      "pad_to: -1 }"))
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("data.preprocess.pad_to")));
+  for (const auto& [preprocess, message] :
+       {std::pair<std::string, std::string>{
+            "pad_to: 2",
+            "data.preprocess.pad_to = 2 is smaller than the images, 2 x 3"},
+        {"pad_to: -1",
+         "data.preprocess.pad_to must be >= 0 (0: no padding), got -1"},
+        {"resize_to: -1",
+         "data.preprocess.resize_to must be >= 0 (0: no resizing), got -1"},
+        // Resized first, then padded.
+        {"resize_to: 6 pad_to: 5",
+         "data.preprocess.pad_to = 5 is smaller than the images, 6 x 6"}}) {
+    EXPECT_THAT(
+        LoadDataset(Config(dir, absl::StrCat("n_train: 3 n_test: 2 "
+                                             "preprocess { ",
+                                             preprocess, " }")))
+            .status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(message)));
+  }
+}
+
+// Each image of `images` resized to size x size by the test's own PIL
+// reference, times `scale`.
+Matrix PilResized(const Images& images, int size, double scale) {
+  Matrix x(images.n, size * size);
+  for (uint32_t i = 0; i < images.n; ++i) {
+    const std::vector<double> image(
+        images.pixels.begin() + i * images.h * images.w,
+        images.pixels.begin() + (i + 1) * images.h * images.w);
+    const std::vector<double> resized =
+        PilBilinearResize(image, 1, images.h, images.w, size, size);
+    for (int j = 0; j < size * size; ++j) {
+      x(i, j) = static_cast<float>(scale * resized[j]);
+    }
+  }
+  return x;
+}
+
+TEST(IdxSourceTest, ResizeToResizesBothSplitsBeforeInputScale) {
+  const std::string dir = NewTempDir("idx_resize_to");
+  const Images train = MakeImages(3, 9, 13, 5, 10);
+  const Images test = MakeImages(2, 9, 13, 6, 10);
+  WriteIdxDir(dir, train, test);
+  for (int size : {4, 20}) {  // Shrinking and enlarging.
+    SCOPED_TRACE(absl::StrCat("resize_to: ", size));
+    NFALAB_ASSERT_OK_AND_ASSIGN(
+        DatasetSplits data,
+        LoadDataset(Config(
+            dir, absl::StrCat("n_train: 3 n_test: 2 preprocess { standardize: "
+                              "false input_scale: 0.5 resize_to: ",
+                              size, " }"))));
+    EXPECT_EQ(data.train.sample_shape(), (SampleShape{1, size, size}));
+    EXPECT_EQ(data.test.sample_shape(), (SampleShape{1, size, size}));
+    // Resized values 0..255 agree with PIL's to 1e-3; halved here.
+    EXPECT_THAT(data.train.x, ApproxEq(PilResized(train, size, 0.5), 0, 5e-4));
+    EXPECT_THAT(data.test.x, ApproxEq(PilResized(test, size, 0.5), 0, 5e-4));
+    EXPECT_THAT(data.train.labels, ElementsAreArray(train.labels));
+    EXPECT_THAT(data.provenance.notes,
+                Contains(absl::StrCat("images resized from 9 x 13 to ", size,
+                                      " x ", size,
+                                      " (bilinear, antialiased, as PIL; not "
+                                      "rounded)")));
+  }
+}
+
+TEST(IdxSourceTest, ResizeToComesBeforeStandardisationAndPadding) {
+  const std::string dir = NewTempDir("idx_resize_pad");
+  const Images train = MakeImages(4, 7, 7, 1, 10);
+  const Images test = MakeImages(2, 7, 7, 2, 10);
+  WriteIdxDir(dir, train, test);
+  NFALAB_ASSERT_OK_AND_ASSIGN(
+      DatasetSplits data,
+      LoadDataset(Config(dir,
+                         "n_train: 4 n_test: 2 preprocess { "
+                         "resize_to: 3 pad_to: 5 }")));
+  EXPECT_EQ(data.train.sample_shape(), (SampleShape{1, 5, 5}));
+  // Standardised with the statistics of the resized training images.
+  const Matrix resized = PilResized(train, 3, 1.0);
+  double mean = 0;
+  for (Eigen::Index i = 0; i < resized.size(); ++i) mean += resized.data()[i];
+  mean /= resized.size();
+  double squares = 0;
+  for (Eigen::Index i = 0; i < resized.size(); ++i) {
+    squares += (resized.data()[i] - mean) * (resized.data()[i] - mean);
+  }
+  const double std = std::sqrt(squares / (resized.size() - 1));
+  EXPECT_THAT(data.provenance.channel_mean,
+              ElementsAre(DoubleNear(mean, 1e-3)));
+  for (uint32_t i = 0; i < train.n; ++i) {
+    for (int h = 0; h < 5; ++h) {
+      for (int w = 0; w < 5; ++w) {
+        const bool inside = h >= 1 && h < 4 && w >= 1 && w < 4;
+        const double expected =
+            inside ? (resized(i, (h - 1) * 3 + w - 1) - mean) / std : 0.0;
+        EXPECT_NEAR(data.train.x(i, h * 5 + w), expected, 1e-4)
+            << "image " << i << " (" << h << ", " << w << ")";
+      }
+    }
+  }
+  EXPECT_THAT(data.provenance.notes,
+              Contains("images zero-padded from 3 x 3 to 5 x 5 after "
+                       "standardisation"));
 }
 
 TEST(IdxSourceTest, TakesTheFirstNExamplesOfEachSplit) {
