@@ -235,11 +235,40 @@ absl::StatusOr<ImageRecords> SvhnFromMatlab(absl::string_view x,
   return records;
 }
 
+namespace {
+
+// OK if the file starts with a MAT v5 or v7.3 header: its version word
+// (bytes 124-125, 0x0100 or 0x0200) and endian indicator ("IM" or "MI").
+// libmatio is not asked to open anything else: it would read the file as
+// MAT v4, whose header sizes it allocates unchecked (hundreds of MB for a
+// few bytes of garbage, found by tests/fuzz/).
+absl::Status CheckMatHeader(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                             &std::fclose);
+  unsigned char header[128];
+  if (file == nullptr || std::fread(header, 1, 128, file.get()) != 128) {
+    return Error(path,
+                 "not a MATLAB v5 or v7.3 MAT file (shorter than the "
+                 "128-byte header)");
+  }
+  const bool little = header[126] == 'I' && header[127] == 'M';
+  const bool big = header[126] == 'M' && header[127] == 'I';
+  const int version =
+      little ? header[124] | header[125] << 8 : header[124] << 8 | header[125];
+  if (!(little || big) || (version != 0x0100 && version != 0x0200)) {
+    return Error(path, "not a MATLAB v5 or v7.3 MAT file (no v5 header)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<ImageRecords> ReadSvhnMatFile(const std::string& path,
                                              int64_t max_image_bytes) {
   if (!IsRegularFile(path)) {
     return absl::NotFoundError(absl::StrCat("SVHN file ", path, " not found"));
   }
+  NFALAB_RETURN_IF_ERROR(CheckMatHeader(path));
   InstallMatioLog();
   TakeMatioMessage();
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));

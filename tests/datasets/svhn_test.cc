@@ -95,6 +95,21 @@ TEST(SvhnTest, RejectsAFileThatIsNotAMatFile) {
                        AllOf(HasSubstr(path), HasSubstr("MAT file"))));
 }
 
+// 128 bytes whose first words, read as a MAT v4 header, claim a huge
+// variable name: libmatio would allocate it (found by tests/fuzz/). The
+// file is refused before libmatio opens it.
+TEST(SvhnTest, RejectsAMatV4LookingFileWithoutOpeningIt) {
+  const std::string path = MatPath("svhn_v4");
+  std::string bytes(128, '\0');
+  for (int i = 16; i < 20; ++i) bytes[i] = '\xff';  // namelen of a v4 header
+  WriteBytes(path, bytes);
+  EXPECT_THAT(ReadSvhnMatFile(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(path),
+                             HasSubstr("not a MATLAB v5 or v7.3 MAT file (no "
+                                       "v5 header)"))));
+}
+
 TEST(SvhnTest, RejectsAnEmptyFile) {
   const std::string path = MatPath("svhn_empty");
   WriteBytes(path, "");

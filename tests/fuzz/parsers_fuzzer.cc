@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +40,11 @@
 #include "datasets/gtsrb.h"
 #include "datasets/gzip.h"
 #include "datasets/idx.h"
+#include "datasets/image_records.h"
+#include "datasets/image_resize.h"
 #include "datasets/npy_source.h"
+#include "datasets/stl10.h"
+#include "datasets/svhn.h"
 #include "experiment/checkpoint.h"
 #include "experiment/checkpoint.pb.h"
 #include "google/protobuf/stubs/logging.h"
@@ -65,7 +70,12 @@ enum Mode {
   kNpySource = 10,         // The "npy" dataset source on X_train/y_train.
   kPpm = 11,               // GTSRB's images.
   kGtsrbCsv = 12,          // GTSRB's GT-*.csv annotations.
-  kModes = 13,
+  kStl10Images = 13,       // STL-10's *_X.bin.
+  kStl10Labels = 14,       // STL-10's *_y.bin.
+  kSvhnValues = 15,        // SVHN's X and y as libmatio hands them over.
+  kSvhnMatFile = 16,       // A whole .mat file through libmatio.
+  kResize = 17,            // ResizeImage: sizes and pixels from the input.
+  kModes = 18,
 };
 
 void Require(bool condition) {
@@ -370,6 +380,92 @@ void CheckGtsrbCsv(const absl::StatusOr<std::vector<nfalab::GtsrbRow>>& rows) {
   }
 }
 
+void CheckImageRecords(const absl::StatusOr<nfalab::ImageRecords>& records,
+                       int64_t image_bytes, int classes) {
+  if (!records.ok()) {
+    Require(records.status().code() == absl::StatusCode::kInvalidArgument ||
+            records.status().code() == absl::StatusCode::kNotFound);
+    Require(absl::StrContains(records.status().message(), "fuzz"));
+    return;
+  }
+  Require(records->image_bytes == image_bytes);
+  Require(records->pixels.size() ==
+          static_cast<size_t>(records->size() * image_bytes));
+  for (int label : records->labels) Require(label >= 0 && label < classes);
+}
+
+void CheckStl10Images(absl::string_view bytes) {
+  const absl::StatusOr<std::string> pixels =
+      nfalab::ParseStl10Images(bytes, "fuzz_X.bin");
+  if (!pixels.ok()) {
+    Require(pixels.status().code() == absl::StatusCode::kInvalidArgument);
+    Require(absl::StartsWith(pixels.status().message(), "fuzz"));
+    return;
+  }
+  Require(pixels->size() == bytes.size());
+  Require(!pixels->empty() && pixels->size() % nfalab::kStl10ImageBytes == 0);
+  // A reordering: the same bytes, counted.
+  int64_t counts[256] = {};
+  for (unsigned char c : bytes) ++counts[c];
+  for (unsigned char c : *pixels) --counts[c];
+  for (int64_t count : counts) Require(count == 0);
+}
+
+void CheckStl10Labels(absl::string_view bytes) {
+  const absl::StatusOr<std::vector<int>> labels =
+      nfalab::ParseStl10Labels(bytes, "fuzz_y.bin");
+  if (!labels.ok()) {
+    Require(labels.status().code() == absl::StatusCode::kInvalidArgument);
+    Require(absl::StartsWith(labels.status().message(), "fuzz"));
+    return;
+  }
+  Require(labels->size() == bytes.size());
+  for (int label : *labels) Require(label >= 0 && label < 10);
+}
+
+// Input: a byte k, then k little-endian doubles of y (as many as fit), the
+// rest X.
+void CheckSvhnValues(absl::string_view bytes) {
+  if (bytes.empty()) return;
+  const size_t k = std::min<size_t>(static_cast<uint8_t>(bytes[0]),
+                                    (bytes.size() - 1) / sizeof(double));
+  bytes.remove_prefix(1);
+  std::vector<double> y(k);
+  if (k > 0) std::memcpy(y.data(), bytes.data(), k * sizeof(double));
+  bytes.remove_prefix(k * sizeof(double));
+  CheckImageRecords(nfalab::SvhnFromMatlab(bytes, y, "fuzz"),
+                    nfalab::kSvhnImageBytes, 10);
+}
+
+void CheckSvhnMatFile(absl::string_view bytes) {
+  const std::string dir = WriteFuzzFiles({{"train_32x32.mat", bytes}});
+  CheckImageRecords(
+      nfalab::ReadSvhnMatFile(dir + "/train_32x32.mat", kMaxBytes),
+      nfalab::kSvhnImageBytes, 10);
+}
+
+// Input: channels (1..3) and the four sizes (1..64) from 5 bytes, then the
+// pixels (bytes as 0..255, zero when short).
+void CheckResize(absl::string_view bytes) {
+  if (bytes.size() < 5) return;
+  auto byte = [&](int i) { return static_cast<uint8_t>(bytes[i]); };
+  const int channels = 1 + byte(0) % 3;
+  const int in_h = 1 + byte(1) % 64, in_w = 1 + byte(2) % 64;
+  const int out_h = 1 + byte(3) % 64, out_w = 1 + byte(4) % 64;
+  bytes.remove_prefix(5);
+  std::vector<float> in(static_cast<size_t>(channels) * in_h * in_w, 0.0f);
+  for (size_t i = 0; i < in.size() && i < bytes.size(); ++i) {
+    in[i] = static_cast<uint8_t>(bytes[i]);
+  }
+  std::vector<float> out(static_cast<size_t>(channels) * out_h * out_w, -1.0f);
+  Require(nfalab::ResizeImage(in.data(), channels, in_h, in_w, out_h, out_w,
+                              out.data())
+              .ok());
+  // Interpolation with non-negative weights: every output lies within the
+  // input's range.
+  for (float v : out) Require(v >= -1e-3f && v <= 255.001f);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -444,6 +540,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kGtsrbCsv:
       CheckGtsrbCsv(nfalab::ParseGtsrbCsv(bytes, "fuzz.csv"));
+      break;
+    case kStl10Images:
+      CheckStl10Images(bytes);
+      break;
+    case kStl10Labels:
+      CheckStl10Labels(bytes);
+      break;
+    case kSvhnValues:
+      CheckSvhnValues(bytes);
+      break;
+    case kSvhnMatFile:
+      CheckSvhnMatFile(bytes);
+      break;
+    case kResize:
+      CheckResize(bytes);
       break;
   }
   return 0;

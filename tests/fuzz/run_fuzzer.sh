@@ -146,7 +146,8 @@ compile_objects fuzz "${sanitize[@]}" -fsanitize=fuzzer-no-link
 # parsers_fuzzer.cc (0 IDX, 1 IDX gzip-or-plain, 2 CIFAR-10, 3 CIFAR-100,
 # 4 CSV, 5 CSV ';' + header, 6 gzip, 7 NPY, 8 checkpoint file, 9 checkpoint
 # payload, 10 the npy source: 2-byte length of X_train.npy, X, y_train.npy,
-# 11 PPM, 12 GTSRB GT CSV).
+# 11 PPM, 12 GTSRB GT CSV, 13 STL-10 X, 14 STL-10 y, 15 SVHN values, 16 SVHN
+# .mat file, 17 ResizeImage).
 python3 - "$work/seeds" <<'PY'
 import gzip, struct, sys, os
 out = sys.argv[1]
@@ -201,7 +202,46 @@ save("npy_source_images", npy_source(
 save("ppm", b"\x0b" + b"P6\n# a comment\n3 2\n255\n" + bytes(range(18)))
 save("gtsrb_csv", b"\x0c" + b"Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\r\n"
      b"00000_00000.ppm;29;30;5;6;24;25;0\r\n00001.ppm;3;2;0;0;2;1;42\r\n")
+save("stl10_x", b"\x0d" + bytes((i * 7) % 256 for i in range(3 * 96 * 96)))
+save("stl10_y", b"\x0e" + bytes([1, 10, 5]))
+save("svhn_values", b"\x0f" + bytes([2]) + struct.pack("<2d", 1.0, 10.0) + bytes(i % 256 for i in range(2 * 3072)))
+save("resize_96_to_32", b"\x11" + bytes([2, 95, 95, 31, 31]) + bytes((i * 13) % 256 for i in range(3 * 96 * 96)))
+save("resize_up", b"\x11" + bytes([0, 2, 3, 9, 7]) + bytes([0, 255, 17, 3, 9, 8]))
 PY
+
+# SVHN .mat seeds (mode 16), written by libmatio itself: uncompressed and
+# zlib-compressed MAT v5 files with 2 images.
+cat >"$work/build/write_mat_seed.cc" <<'CC'
+#include <matio.h>
+#include <cstdint>
+#include <vector>
+int main(int argc, char** argv) {
+  for (int compressed = 0; compressed < 2; ++compressed) {
+    mat_t* mat = Mat_CreateVer(argv[1 + compressed], nullptr, MAT_FT_MAT5);
+    if (mat == nullptr) return 1;
+    std::vector<uint8_t> x(32 * 32 * 3 * 2);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = i % 251;
+    std::vector<double> y = {10, 3};
+    size_t x_dims[4] = {32, 32, 3, 2}, y_dims[2] = {2, 1};
+    matvar_t* xv = Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims, x.data(), 0);
+    matvar_t* yv = Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, y_dims, y.data(), 0);
+    const matio_compression c = compressed ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
+    if (Mat_VarWrite(mat, xv, c) || Mat_VarWrite(mat, yv, c)) return 1;
+    Mat_VarFree(xv);
+    Mat_VarFree(yv);
+    Mat_Close(mat);
+  }
+  return 0;
+}
+CC
+if g++ -o "$work/build/write_mat_seed" "$work/build/write_mat_seed.cc" -lmatio &&
+   "$work/build/write_mat_seed" "$work/build/svhn.mat" "$work/build/svhn_z.mat"; then
+  for name in svhn svhn_z; do
+    { printf '\x10'; cat "$work/build/$name.mat"; } >"$work/seeds/$name.mat"
+  done
+else
+  echo "note: could not write the .mat seeds; mode 16 starts from nothing" >&2
+fi
 
 # Checkpoint seeds: a real checkpoint of a small run (mode 8) and its payload,
 # the serialized Checkpoint proto behind the checksum (mode 9).
