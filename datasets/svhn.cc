@@ -95,7 +95,7 @@ bool ElementAsDouble(const matvar_t& var, int64_t i, double* value) {
 // scratch buffer: libmatio does not check the Adler-32 checksum, so a
 // corrupt compressed variable can decode to wrong pixels without a word.
 absl::Status CheckZlibStream(FILE* file, int64_t bytes, int64_t offset,
-                             const std::string& path) {
+                             const std::string& path, std::string* head) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) return Error(path, "zlib: inflateInit failed");
   std::vector<unsigned char> in(1 << 16), out(1 << 16);
@@ -112,6 +112,10 @@ absl::Status CheckZlibStream(FILE* file, int64_t bytes, int64_t offset,
     z.next_out = out.data();
     z.avail_out = static_cast<uInt>(out.size());
     result = inflate(&z, Z_NO_FLUSH);
+    if (head->empty()) {
+      head->assign(reinterpret_cast<const char*>(out.data()),
+                   out.size() - z.avail_out);
+    }
     if (result == Z_BUF_ERROR && z.avail_in == 0 && bytes == 0) break;
     if (result == Z_BUF_ERROR) result = Z_OK;  // Output space only.
   }
@@ -122,6 +126,50 @@ absl::Status CheckZlibStream(FILE* file, int64_t bytes, int64_t offset,
                  absl::StrCat("corrupt compressed variable at offset ", offset,
                               message.empty() ? "" : ": ", message));
   }
+  return absl::OkStatus();
+}
+
+// The start of a variable (a miMATRIX element: its tag, then the array
+// flags, dims and name sub-elements) as libmatio's Mat_VarReadInfo reads
+// it: it allocates the dims and the name at the sizes their tags claim, and
+// for a cell or struct much more, unchecked (a fuzzed file asked for
+// 3.2 GB). So a variable must be a numeric array whose first sub-elements
+// have plausible sizes. `head` holds the element's first bytes (at least its
+// tag; all of it if shorter than 64 KiB).
+absl::Status CheckVariableHeader(absl::string_view head, bool little,
+                                 int64_t offset, const std::string& path) {
+  auto word = [little, &head](size_t at) {
+    const auto* b = reinterpret_cast<const unsigned char*>(head.data()) + at;
+    return little ? uint32_t{b[0]} | uint32_t{b[1]} << 8 |
+                        uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24
+                  : uint32_t{b[3]} | uint32_t{b[2]} << 8 |
+                        uint32_t{b[1]} << 16 | uint32_t{b[0]} << 24;
+  };
+  auto bad = [&](absl::string_view what) {
+    return Error(path, absl::StrCat("the variable at offset ", offset, " ",
+                                    what, " (not a numeric array as SVHN's)"));
+  };
+  // Tag (8), flags tag + data (16), dims tag (8).
+  if (head.size() < 32) return bad("is too short for a variable header");
+  if (word(0) != MAT_T_MATRIX) return bad("is not a matrix element");
+  if (word(8) != MAT_T_UINT32 || word(12) != 8) {
+    return bad("has no array flags");
+  }
+  const int matrix_class = word(16) & 0xff;
+  if (matrix_class < MAT_C_DOUBLE || matrix_class > MAT_C_UINT64) {
+    return bad(absl::StrCat("has class ", matrix_class));
+  }
+  const uint32_t dims_bytes = word(28);
+  if (word(24) != MAT_T_INT32 || dims_bytes < 8 || dims_bytes > 4 * 32 ||
+      dims_bytes % 4 != 0) {
+    return bad("has no valid dims (2 to 32 of them)");
+  }
+  const size_t name_at = 32 + (dims_bytes + 7) / 8 * 8;
+  if (head.size() < name_at + 8) return bad("is too short for its name");
+  // A name of up to 4 bytes may sit in the tag itself (small data element).
+  const bool small = word(name_at) >> 16 != 0;
+  const uint32_t name_bytes = small ? word(name_at) >> 16 : word(name_at + 4);
+  if (name_bytes > 4096) return bad("has a name of over 4096 bytes");
   return absl::OkStatus();
 }
 
@@ -168,10 +216,21 @@ absl::Status CheckMat5Framing(const std::string& path) {
                              ", past the end of the file (", size, " bytes)"));
     }
     const bool compressed = word(tag) == MAT_T_COMPRESSED;
+    std::string head;
     if (compressed) {
       NFALAB_RETURN_IF_ERROR(
-          CheckZlibStream(file.get(), end - offset - 8, offset, path));
+          CheckZlibStream(file.get(), end - offset - 8, offset, path, &head));
+    } else {
+      head.resize(
+          static_cast<size_t>(std::min<int64_t>(end - offset, 1 << 16)));
+      if (std::fseek(file.get(), offset, SEEK_SET) != 0 ||
+          std::fread(&head[0], 1, head.size(), file.get()) != head.size()) {
+        return Error(path, absl::StrCat("cannot read the data element at "
+                                        "offset ",
+                                        offset));
+      }
     }
+    NFALAB_RETURN_IF_ERROR(CheckVariableHeader(head, little, offset, path));
     offset = compressed ? end : std::min<int64_t>((end + 7) / 8 * 8, size);
   }
   return absl::OkStatus();
@@ -242,7 +301,8 @@ namespace {
 // libmatio is not asked to open anything else: it would read the file as
 // MAT v4, whose header sizes it allocates unchecked (hundreds of MB for a
 // few bytes of garbage, found by tests/fuzz/).
-absl::Status CheckMatHeader(const std::string& path) {
+// True for v5 (whose framing CheckMat5Framing then checks), false for v7.3.
+absl::StatusOr<bool> CheckMatHeader(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
                                              &std::fclose);
   unsigned char header[128];
@@ -258,7 +318,7 @@ absl::Status CheckMatHeader(const std::string& path) {
   if (!(little || big) || (version != 0x0100 && version != 0x0200)) {
     return Error(path, "not a MATLAB v5 or v7.3 MAT file (no v5 header)");
   }
-  return absl::OkStatus();
+  return version == 0x0100;
 }
 
 }  // namespace
@@ -268,7 +328,9 @@ absl::StatusOr<ImageRecords> ReadSvhnMatFile(const std::string& path,
   if (!IsRegularFile(path)) {
     return absl::NotFoundError(absl::StrCat("SVHN file ", path, " not found"));
   }
-  NFALAB_RETURN_IF_ERROR(CheckMatHeader(path));
+  NFALAB_ASSIGN_OR_RETURN(const bool mat5, CheckMatHeader(path));
+  // Before libmatio opens it: libmatio trusts the sizes in the file.
+  if (mat5) NFALAB_RETURN_IF_ERROR(CheckMat5Framing(path));
   InstallMatioLog();
   TakeMatioMessage();
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
@@ -281,10 +343,8 @@ absl::StatusOr<ImageRecords> ReadSvhnMatFile(const std::string& path,
   if (Mat_GetVersion(mat.get()) == MAT_FT_MAT4) {
     return Error(path, "not a MATLAB v5 or v7.3 MAT file (no v5 header)");
   }
-  if (Mat_GetVersion(mat.get()) == MAT_FT_MAT5) {
-    if (absl::Status framing = CheckMat5Framing(path); !framing.ok()) {
-      return framing;
-    }
+  if (Mat_GetVersion(mat.get()) == MAT_FT_MAT5 && !mat5) {
+    return Error(path, "libmatio reads it as MAT v5, its header says v7.3");
   }
 
   MatVar x_info(Mat_VarReadInfo(mat.get(), "X"));

@@ -110,6 +110,36 @@ TEST(SvhnTest, RejectsAMatV4LookingFileWithoutOpeningIt) {
                                        "v5 header)"))));
 }
 
+// libmatio's Mat_VarReadInfo allocates the sizes a variable's header
+// claims (a fuzzed file asked for 3.2 GB), so the header is checked first.
+// Patches of a real uncompressed file written by libmatio: byte 128 starts
+// the first variable (X); 144 is its class byte, 156 its dims byte count.
+TEST(SvhnTest, RejectsImplausibleVariableHeadersBeforeLibmatioReadsThem) {
+  const std::string path = MatPath("svhn_header");
+  WriteMatFile(path, {SvhnImages({0}), SvhnLabels({1})});
+  absl::StatusOr<std::string> valid = ReadFile(path);
+  ASSERT_TRUE(valid.ok());
+  ASSERT_TRUE(ReadSvhnMatFile(path).ok());
+  const struct {
+    int at;
+    char value;
+    const char* message;
+  } patches[] = {
+      {144, 2, "the variable at offset 128 has class 2 (not a numeric array"},
+      {158, 0x10, "the variable at offset 128 has no valid dims"},
+      {128, 9, "the variable at offset 128 is not a matrix element"},
+  };
+  for (const auto& patch : patches) {
+    std::string bytes = *valid;
+    bytes[patch.at] = patch.value;
+    WriteBytes(path, bytes);
+    EXPECT_THAT(ReadSvhnMatFile(path),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(path), HasSubstr(patch.message))))
+        << patch.at;
+  }
+}
+
 TEST(SvhnTest, RejectsAnEmptyFile) {
   const std::string path = MatPath("svhn_empty");
   WriteBytes(path, "");
