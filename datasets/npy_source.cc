@@ -78,13 +78,15 @@ absl::StatusOr<NpyArray> ReadArray(const std::string& path) {
   return ReadNpy(path);
 }
 
-// InvalidArgument naming `path` and the first NaN or infinite entry.
+// InvalidArgument naming `path` and the first NaN or infinite entry, or one
+// that float (what the values become) cannot hold.
 absl::Status CheckFinite(const NpyArray& array, const std::string& path) {
   const MatrixD& values = array.values;
   for (Eigen::Index i = 0; i < values.rows(); ++i) {
     for (Eigen::Index j = 0; j < values.cols(); ++j) {
       const double value = values(i, j);
-      if (std::isfinite(value)) continue;
+      const bool fits = std::abs(value) <= std::numeric_limits<float>::max();
+      if (std::isfinite(value) && fits) continue;
       // The full index: [i] for 1-D, [i, c, h, w] for 4-D.
       std::vector<int64_t> index = {i};
       if (array.shape.size() > 1) {
@@ -95,11 +97,16 @@ absl::Status CheckFinite(const NpyArray& array, const std::string& path) {
           rest /= array.shape[k];
         }
       }
-      const char* what =
-          std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf");
+      const std::string what =
+          std::isnan(value)
+              ? "NaN"
+              : (std::isinf(value) ? (value > 0 ? "inf" : "-inf")
+                                   : absl::StrCat(value,
+                                                  ", beyond float's "
+                                                  "range"));
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": element [", absl::StrJoin(index, ", "), "] is ",
-                       what, "; every value must be finite"));
+                       what, "; every value must be finite (in float)"));
     }
   }
   return absl::OkStatus();

@@ -157,6 +157,21 @@ TEST(NpySourceTest, InfiniteTargetNamesTheFileAndTheElement) {
                        HasSubstr(dir + "/y_train.npy: element [2] is -inf")));
 }
 
+// A float64 value finite in the file but beyond float's range would become
+// inf in the splits (found by the fuzzer): refused, naming the element.
+TEST(NpySourceTest, ValueBeyondFloatRangeNamesTheFileAndTheElement) {
+  const std::string dir = NewTempDir("npy_huge");
+  MatrixD y(2, 1);
+  y << 0.5, 1e300;
+  ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", Inputs(2, 2, 1)).ok());
+  ASSERT_TRUE(WriteNpy(dir + "/y_train.npy", y).ok());
+  EXPECT_THAT(LoadDataset(Config(dir, "n_test: 0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(dir + "/y_train.npy: element [1, 0] is "
+                                       "1e+300, beyond float's range; every "
+                                       "value must be finite (in float)")));
+}
+
 TEST(NpySourceTest, AbsurdInferredClassCountIsAnErrorNamingTheField) {
   const std::string dir = NewTempDir("npy_absurd_classes");
   ASSERT_TRUE(WriteNpy(dir + "/X_train.npy", Inputs(3, 2, 1)).ok());
