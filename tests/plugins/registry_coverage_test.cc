@@ -40,9 +40,10 @@ TEST(RegistryCoverageTest, OptimizersAreBuiltinsPlusLayerwiseAdam) {
 }
 
 TEST(RegistryCoverageTest, DatasetSourcesAreTheBuiltins) {
-  EXPECT_THAT(DatasetSourceRegistry::Global().Names(),
-              ElementsAreArray({"cifar10", "cifar100", "csv", "fashion_mnist",
-                                "idx", "npy", "synthetic"}));
+  EXPECT_THAT(
+      DatasetSourceRegistry::Global().Names(),
+      ElementsAreArray({"cifar10", "cifar100", "csv", "fashion_mnist", "gtsrb",
+                        "idx", "npy", "stl10", "svhn", "synthetic"}));
 }
 
 TEST(RegistryCoverageTest, LayersAreBuiltinsPlusMupLinear) {
