@@ -142,6 +142,20 @@ absl::StatusOr<MetricsTable> MeasureCheckpoints(
   }
   const ImportedModel& first = checkpoints[0];
   const bool first_is_initial = first.at_initialisation;
+  // Recorded and counted positions would interleave: all or none record
+  // theirs (a first checkpoint at initialisation may leave it out).
+  const ImportedModel* recorded = nullptr;
+  const ImportedModel* unrecorded = nullptr;
+  for (size_t j = first_is_initial && !first.step.has_value() ? 1 : 0;
+       j < checkpoints.size(); ++j) {
+    (checkpoints[j].step.has_value() ? recorded : unrecorded) = &checkpoints[j];
+  }
+  if (recorded != nullptr && unrecorded != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        recorded->dir, "/model.json records its epoch and step but ",
+        unrecorded->dir, "/model.json does not; record them in every "
+        "checkpoint or in none"));
+  }
   std::map<std::pair<int, int64_t>, std::string> positions;
   for (size_t j = 0; j < checkpoints.size(); ++j) {
     const auto position = Position(checkpoints[j], j, first_is_initial);

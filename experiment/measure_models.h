@@ -7,8 +7,9 @@
 // Rows: checkpoint j (in the given order) is measured at its model.json
 // "epoch" and "step" when it records them, else at step j and epoch j (j - 1
 // when the first checkpoint is the initialisation, which then sits at epoch
-// -1 as a run's "before training" rows). Two checkpoints at the same
-// (epoch, step) are an error.
+// -1 as a run's "before training" rows). Either every checkpoint records its
+// position or none does (a first one at initialisation may leave it out);
+// two checkpoints at the same (epoch, step) are an error.
 //
 // The early predictor rho(G0^T G0, G0^T K0 G0) (paper.md §3.2) is added at
 // epoch -1 when labels are given and the first checkpoint is marked

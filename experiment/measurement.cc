@@ -411,8 +411,9 @@ absl::Status BasicMeasurement<Scalar>::RecordEarlyPredictor(
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];
     bool nan = false, infinite = false;
+    const NfcPair nfc = NeuralFeatureCorrelations(g0[j], ptk[j], 1.0);
     for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
-      const double value = NeuralFeatureCorrelation(g0[j], ptk[j], 1.0, kind);
+      const double value = nfc.of(kind);
       table->AddForLayer(
           -1, 0, l + 1,
           absl::StrCat("predicted_c_nfc", CorrelationSuffix(kind)), value);

@@ -364,6 +364,10 @@ absl::StatusOr<ModelDescription> ParseModelJson(absl::string_view text,
     }
     description.step = root["step"].asInt64();
   }
+  if (description.epoch.has_value() != description.step.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": \"epoch\" and \"step\" go together; give both or neither"));
+  }
   if (root.isMember("at_initialisation")) {
     if (!root["at_initialisation"].isBool()) {
       return absl::InvalidArgumentError(

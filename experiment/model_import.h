@@ -6,7 +6,7 @@
 // duplicate keys):
 //
 //   {"input_shape": [1, 28, 28],       // one sample: [C, H, W] or [d]
-//    "epoch": 3, "step": 1880,          // optional: where in training
+//    "epoch": 3, "step": 1880,          // optional (both or neither)
 //    "at_initialisation": false,        // optional: W = W0 in every layer
 //    "layers": [
 //      {"type": "flatten"},

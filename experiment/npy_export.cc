@@ -53,9 +53,16 @@ std::string ModelJson(const Model& model, const ExportPosition& position) {
     }
     layers.push_back(absl::StrCat("    {", absl::StrJoin(fields, ", "), "}"));
   }
+  bool at_initialisation = true;
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    const BasicWeightedLayer<float>& layer = model.weighted_layer(l);
+    at_initialisation &= layer.weight() == layer.initial_weight();
+  }
   return absl::StrCat("{\"input_shape\": ", model.input_shape().ToString(),
                       ", \"epoch\": ", position.epoch, ", \"step\": ",
-                      position.step, ",\n \"layers\": [\n",
+                      position.step,
+                      at_initialisation ? ", \"at_initialisation\": true" : "",
+                      ",\n \"layers\": [\n",
                       absl::StrJoin(layers, ",\n"), "]}\n");
 }
 

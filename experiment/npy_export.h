@@ -21,7 +21,8 @@
 // appears only when the layer has one; "options" / "activation_options"
 // (the JSON form of the google.protobuf.Any) only when the layer's spec has
 // them; "input_shape" is [d] for flat inputs; "epoch" and "step" say when the
-// weights were exported.
+// weights were exported; "at_initialisation": true appears when every W
+// equals its W0.
 //
 //   >>> import json, numpy as np
 //   >>> model = json.load(open("export/model.json"))

@@ -29,10 +29,10 @@ void AppendBothCorrelations(const std::string& name, const MatrixD& a,
 std::vector<MeasureValue> FeatureCorrelations(const std::string& name,
                                               const MatrixD& w,
                                               const MatrixD& k, double alpha) {
+  const NfcPair nfc = NeuralFeatureCorrelations(w, k, alpha);
   std::vector<MeasureValue> values;
   for (Correlation kind : {Correlation::kPearson, Correlation::kCosine}) {
-    values.push_back({absl::StrCat(name, CorrelationSuffix(kind)),
-                      NeuralFeatureCorrelation(w, k, alpha, kind)});
+    values.push_back({absl::StrCat(name, CorrelationSuffix(kind)), nfc.of(kind)});
   }
   return values;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "Eigen/Core"
 #include "Eigen/Eigenvalues"
@@ -54,16 +55,34 @@ MatrixD SymmetricMatrixPower(const MatrixD& a, double alpha) {
   return 0.5 * (power + power.transpose());
 }
 
-double NeuralFeatureCorrelation(const MatrixD& w, const MatrixD& k,
-                                double alpha, Correlation kind) {
+namespace {
+
+// W^T W and (W^T K W)^alpha.
+std::pair<MatrixD, MatrixD> NfmAndAgopPower(const MatrixD& w, const MatrixD& k,
+                                            double alpha) {
   NFALAB_CHECK(k.rows() == k.cols() && k.rows() == w.rows())
       << "NeuralFeatureCorrelation: K is [" << k.rows() << ", " << k.cols()
       << "] but W is [" << w.rows() << ", " << w.cols() << "]";
-  const MatrixD nfm = w.transpose() * w;     // [k_in, k_in]
-  const MatrixD k_w = k * w;                 // [k_out, k_in]
-  const MatrixD agop = w.transpose() * k_w;  // [k_in, k_in]
-  if (alpha == 1) return Correlate(kind, nfm, agop);
-  return Correlate(kind, nfm, SymmetricMatrixPower(agop, alpha));
+  MatrixD nfm = w.transpose() * w;     // [k_in, k_in]
+  const MatrixD k_w = k * w;           // [k_out, k_in]
+  MatrixD agop = w.transpose() * k_w;  // [k_in, k_in]
+  if (alpha != 1) agop = SymmetricMatrixPower(agop, alpha);
+  return {std::move(nfm), std::move(agop)};
+}
+
+}  // namespace
+
+double NeuralFeatureCorrelation(const MatrixD& w, const MatrixD& k,
+                                double alpha, Correlation kind) {
+  const auto [nfm, agop] = NfmAndAgopPower(w, k, alpha);
+  return Correlate(kind, nfm, agop);
+}
+
+NfcPair NeuralFeatureCorrelations(const MatrixD& w, const MatrixD& k,
+                                  double alpha) {
+  const auto [nfm, agop] = NfmAndAgopPower(w, k, alpha);
+  return {Correlate(Correlation::kPearson, nfm, agop),
+          Correlate(Correlation::kCosine, nfm, agop)};
 }
 
 }  // namespace nfalab

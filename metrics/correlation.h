@@ -270,6 +270,18 @@ MatrixD SymmetricMatrixPower(const MatrixD& a, double alpha);
 double NeuralFeatureCorrelation(const MatrixD& w, const MatrixD& k,
                                 double alpha, Correlation kind);
 
+// Both kinds from one NFM and one AGOP (half the products of two calls):
+// {Pearson, cosine}, each equal to NeuralFeatureCorrelation's.
+struct NfcPair {
+  double pearson;
+  double cosine;
+  double of(Correlation kind) const {
+    return kind == Correlation::kPearson ? pearson : cosine;
+  }
+};
+NfcPair NeuralFeatureCorrelations(const MatrixD& w, const MatrixD& k,
+                                  double alpha);
+
 // The same for a float W (or any Eigen expression): W is converted to double
 // first. A MatrixD argument takes the overload above.
 template <typename DerivedW>

@@ -132,7 +132,14 @@ std::string RenderNfcFigure(const MetricsTable& table,
   for (int layer : LayersWith(table, {"uc_nfc", "c_nfc"})) {
     figure.panels.push_back(NfcPanel(table, layer));
   }
-  figure.panels.push_back(LossPanel(table));
+  const bool has_loss = std::any_of(
+      table.rows().begin(), table.rows().end(), [](const auto& row) {
+        return row.layer == 0 &&
+               (row.measure == "train_loss" || row.measure == "test_loss");
+      });
+  if (has_loss || figure.panels.empty()) {
+    figure.panels.push_back(LossPanel(table));
+  }
   const std::vector<int> moved = LayersWith(table, {"weight_change"});
   if (!moved.empty()) figure.panels.push_back(WeightChangePanel(table, moved));
   absl::StatusOr<std::string> svg = RenderSvg(figure);

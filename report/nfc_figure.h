@@ -12,7 +12,8 @@
 //   a light green dot at epoch -1) when `predicted_c_nfc` rows exist. The y
 //   axis is fixed to [0, 1] when every value shown is >= 0, else [-1, 1]. A
 //   NaN (e.g. the C-NFC of a layer that has not moved) leaves a gap.
-// - "Loss": `train_loss` ("train", solid) and, if present, `test_loss`
+// - "Loss", when the table has losses (a run's; `nfalab measure` writes
+//   none) or no other panel: `train_loss` ("train", solid) and, if present, `test_loss`
 //   ("test", dashed) against epoch on a log y axis. Epoch -1 (before
 //   training) is kept and drawn at x = -1, so the first segment shows the
 //   drop during epoch 0. Non-positive losses cannot be drawn on a log axis;

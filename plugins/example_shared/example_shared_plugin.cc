@@ -1,4 +1,5 @@
-// An example run-time plugin: one activation and one alignment measure,
+// An example run-time plugin: one activation, one alignment measure and one
+// layer (reverse: the order of a flat sample's values reversed),
 // compiled into libexample_shared_plugin.so and loaded with
 //   nfalab train --plugin=path/to/libexample_shared_plugin.so
 //       --model.activation=cube_tanh --measurement.measures=uc_nfc,trace_ratio
@@ -15,10 +16,14 @@
 //   measurement { measures: "uc_nfc" measures: "trace_ratio" }
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "core/tensor.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "layers/activation.h"
+#include "layers/layer.h"
 #include "metrics/alignment_measure.h"
 
 namespace nfalab_example {
@@ -51,9 +56,47 @@ class TraceRatio : public nfalab::AlignmentMeasure {
   }
 };
 
+// reverse: y_i = x_{d-1-i} on flat samples, a layer without a weight (its
+// VJP reverses each cotangent row the same way).
+template <typename Scalar>
+class Reverse : public nfalab::BasicLayer<Scalar> {
+ public:
+  explicit Reverse(const nfalab::SampleShape& input)
+      : nfalab::BasicLayer<Scalar>(input, input) {}
+
+  static absl::StatusOr<std::unique_ptr<nfalab::BasicLayer<Scalar>>> Create(
+      const nfalab::LayerSpec& /*spec*/, const nfalab::SampleShape& input) {
+    if (!input.is_flat()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "reverse takes flat samples, got ", input.ToString()));
+    }
+    return std::unique_ptr<nfalab::BasicLayer<Scalar>>(
+        std::make_unique<Reverse>(input));
+  }
+
+  void Forward(const nfalab::MatrixT<Scalar>& x, nfalab::MatrixT<Scalar>* y,
+               nfalab::MatrixT<Scalar>* /*kept*/) const override {
+    *y = x.rowwise().reverse();
+  }
+  void Backward(const nfalab::MatrixT<Scalar>& /*x*/,
+                const nfalab::MatrixT<Scalar>& /*y*/,
+                const nfalab::MatrixT<Scalar>& /*kept*/,
+                const nfalab::MatrixT<Scalar>& d_y, int /*rows_per_sample*/,
+                nfalab::MatrixT<Scalar>* d_x,
+                nfalab::MatrixT<Scalar>* /*d_weight*/,
+                nfalab::VectorT<Scalar>* /*d_bias*/) const override {
+    if (d_x != nullptr) *d_x = d_y.rowwise().reverse();
+  }
+  std::unique_ptr<nfalab::BasicLayer<Scalar>> Clone() const override {
+    return std::make_unique<Reverse>(*this);
+  }
+};
+
 }  // namespace
 }  // namespace nfalab_example
 
+NFALAB_REGISTER_LAYER("reverse", ::nfalab_example::Reverse,
+                      "y_i = x_{d-1-i} (example run-time plugin)");
 NFALAB_REGISTER_ACTIVATION("cube_tanh", ::nfalab_example::CubeTanh,
                            "tanh(h)^3 (example run-time plugin)");
 NFALAB_REGISTER_ALIGNMENT_MEASURE(

@@ -47,6 +47,7 @@
 #include "datasets/svhn.h"
 #include "experiment/checkpoint.h"
 #include "experiment/checkpoint.pb.h"
+#include "experiment/model_import.h"
 #include "google/protobuf/stubs/logging.h"
 #include "layers/sequential.h"
 #include "optimizers/optimizer.h"
@@ -75,7 +76,8 @@ enum Mode {
   kSvhnValues = 15,        // SVHN's X and y as libmatio hands them over.
   kSvhnMatFile = 16,       // A whole .mat file through libmatio.
   kResize = 17,            // ResizeImage: sizes and pixels from the input.
-  kModes = 18,
+  kModelJson = 18,         // ParseModelJson: `nfalab measure`'s model.json.
+  kModes = 19,
 };
 
 void Require(bool condition) {
@@ -468,6 +470,25 @@ void CheckResize(absl::string_view bytes) {
 
 }  // namespace
 
+// model.json: an error is InvalidArgument (never a crash, even for deep
+// nesting, which jsoncpp throws on); parsed, it has layers, each with a
+// type, and a positive input shape. The layers are not built (out_features
+// may be huge).
+void CheckModelJson(absl::string_view bytes) {
+  const absl::StatusOr<nfalab::ModelDescription> model =
+      nfalab::ParseModelJson(bytes, "fuzz");
+  if (!model.ok()) {
+    Require(model.status().code() == absl::StatusCode::kInvalidArgument);
+    return;
+  }
+  Require(!model->specs.empty());
+  Require(model->input_shape.channels >= 1 && model->input_shape.height >= 1 &&
+          model->input_shape.width >= 1);
+  for (const nfalab::LayerSpec& spec : model->specs) Require(spec.has_type());
+  Require(!model->step.has_value() || *model->step >= 0);
+  Require(!model->epoch.has_value() || *model->epoch >= -1);
+}
+
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   // Invalid UTF-8 in a proto2 string field parses but logs a line per input.
   google::protobuf::SetLogHandler(nullptr);
@@ -555,6 +576,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kResize:
       CheckResize(bytes);
+      break;
+    case kModelJson:
+      CheckModelJson(bytes);
       break;
   }
   return 0;

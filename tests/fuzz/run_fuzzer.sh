@@ -24,9 +24,11 @@ nfalab_bin="${NFALAB_BIN:-$root/bazel-bin/nfalab}"
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts" "$work/build"
 
 cxx="${CXX_FUZZ:-clang++}"
-cxxflags=(-std=c++17 -I"$root" -I"$work/build/gen" -I/usr/include/eigen3)
+cxxflags=(-std=c++17 -I"$root" -I"$work/build/gen" -I/usr/include/eigen3
+  -I/usr/include/jsoncpp)
 libs=($(pkg-config --libs absl_statusor absl_strings absl_str_format \
-  absl_synchronization) -lprotobuf -lcrypto -lz -lstb -lmatio -pthread)
+  absl_synchronization) -lprotobuf -lcrypto -lz -lstb -lmatio -ljsoncpp
+  -pthread)
 
 # Mode 8 needs ParseCheckpoint (experiment/checkpoint.h, from the checkpoint
 # integrity work); without it the mode is compiled out.
@@ -147,7 +149,7 @@ compile_objects fuzz "${sanitize[@]}" -fsanitize=fuzzer-no-link
 # 4 CSV, 5 CSV ';' + header, 6 gzip, 7 NPY, 8 checkpoint file, 9 checkpoint
 # payload, 10 the npy source: 2-byte length of X_train.npy, X, y_train.npy,
 # 11 PPM, 12 GTSRB GT CSV, 13 STL-10 X, 14 STL-10 y, 15 SVHN values, 16 SVHN
-# .mat file, 17 ResizeImage).
+# .mat file, 17 ResizeImage, 18 model.json).
 python3 - "$work/seeds" <<'PY'
 import gzip, struct, sys, os
 out = sys.argv[1]
@@ -207,6 +209,13 @@ save("stl10_y", b"\x0e" + bytes([1, 10, 5]))
 save("svhn_values", b"\x0f" + bytes([2]) + struct.pack("<2d", 1.0, 10.0) + bytes(i % 256 for i in range(2 * 3072)))
 save("resize_96_to_32", b"\x11" + bytes([2, 95, 95, 31, 31]) + bytes((i * 13) % 256 for i in range(3 * 96 * 96)))
 save("resize_up", b"\x11" + bytes([0, 2, 3, 9, 7]) + bytes([0, 255, 17, 3, 9, 8]))
+save("model_json", b"\x12" + b'{"input_shape": [1, 4, 4], "epoch": 2, "step": 9, "at_initialisation": false,\n'
+     b' "layers": [{"type": "conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3,'
+     b' "stride": 1, "padding": 1, "weight": "W1.npy", "initial_weight": "W0_1.npy", "bias": "b1.npy"},\n'
+     b' {"type": "activation", "name": "relu"}, {"type": "maxpool2d", "kernel_size": 2, "stride": 2},'
+     b' {"type": "flatten"}, {"type": "dropout", "rate": 0.5},'
+     b' {"type": "linear", "in_features": 8, "out_features": 3, "weight": "W2.npy",'
+     b' "initial_weight": "W0_2.npy", "options": {"@type": "type.googleapis.com/nfalab.SwishOptions", "beta": 2}}]}\n')
 PY
 
 # SVHN .mat seeds (mode 16), written by libmatio itself: uncompressed and

@@ -613,6 +613,21 @@ TEST(NeuralFeatureCorrelationTest, FloatWeightMatchesDoubleWeight) {
   }
 }
 
+TEST(NeuralFeatureCorrelationTest, PairEqualsTheSingleCallsExactly) {
+  Rng rng(TestSeed(22));
+  const MatrixD w = Gaussian(7, 4, rng);
+  const MatrixD k = RandomPsd(7, 9, rng);
+  for (double alpha : {1.0, 0.5}) {
+    const NfcPair pair = NeuralFeatureCorrelations(w, k, alpha);
+    EXPECT_EQ(pair.pearson,
+              NeuralFeatureCorrelation(w, k, alpha, Correlation::kPearson));
+    EXPECT_EQ(pair.cosine,
+              NeuralFeatureCorrelation(w, k, alpha, Correlation::kCosine));
+    EXPECT_NE(pair.pearson, pair.cosine);
+    EXPECT_EQ(pair.of(Correlation::kCosine), pair.cosine);
+  }
+}
+
 TEST(NeuralFeatureCorrelationTest, ZeroWeightIsNan) {
   // The C-NFC at exact initialisation (Delta W = 0) is undefined.
   const MatrixD k = MatrixD::Identity(3, 3);

@@ -13,6 +13,7 @@
 #  5. config.pbtxt records the plugin (canonical path, SHA-256, names), and
 #     that config, --resume and report work without --plugin; a plugin file
 #     that changed since is refused naming both digests.
+#  6. `nfalab measure --plugin` measures an export with the plugin's layer.
 set -uo pipefail
 
 nfalab="$1"
@@ -174,5 +175,47 @@ grep -q "^error: plugin ${copy} (recorded in ${run}/config.pbtxt) has changed si
   2>"${TEST_TMPDIR}/5g.err" && fail "--resume accepted a changed plugin"
 grep -q "has changed since the run" "${TEST_TMPDIR}/5g.err" ||
   fail "--resume: $(cat "${TEST_TMPDIR}/5g.err")"
+
+# 6. nfalab measure on an export of a network with the plugin's layer
+# (reverse): with --plugin it reproduces the run's rows (after the last
+# epoch); without, one error line names the type and nothing is written.
+run="${TEST_TMPDIR}/measure_run"
+cat >"${TEST_TMPDIR}/reverse.pbtxt" <<CONFIG
+data { source: "synthetic" n_train: 64 n_test: 16
+       synthetic { input_dim: 5 num_outputs: 2 } }
+model {
+  layers { type: "linear" out_features: 6 }
+  layers { type: "reverse" }
+  layers { type: "activation" activation: "cube_tanh" }
+  layers { type: "linear" }
+}
+optimizer { learning_rate: 0.05 }
+training { epochs: 2 batch_size: 16 }
+measurement { measure_samples: 32 measures: "uc_nfc" measures: "c_nfc" }
+export_dir: "${run}/export"
+CONFIG
+"${nfalab}" train --plugin="${plugin}" --out="${run}" \
+  --config="${TEST_TMPDIR}/reverse.pbtxt" >"${TEST_TMPDIR}/6.out" 2>&1 ||
+  fail "train with the reverse layer failed: $(cat "${TEST_TMPDIR}/6.out")"
+grep -q '"type": "reverse"' "${run}/export/model.json" ||
+  fail "model.json has no reverse layer: $(cat "${run}/export/model.json")"
+"${nfalab}" measure --plugin="${plugin}" --model="${run}/export" \
+  --data="${run}/export/X.npy" --measures=uc_nfc,c_nfc \
+  --out="${TEST_TMPDIR}/measured" >"${TEST_TMPDIR}/6b.out" 2>&1 ||
+  fail "measure with --plugin failed: $(cat "${TEST_TMPDIR}/6b.out")"
+# The run's per-layer rows of its last epoch (1), as measure writes them.
+grep -E '^1,[0-9]+,[0-9]+,' "${run}/metrics.csv" >"${TEST_TMPDIR}/6.expected"
+tail -n +2 "${TEST_TMPDIR}/measured/metrics.csv" >"${TEST_TMPDIR}/6.measured"
+[[ -s "${TEST_TMPDIR}/6.expected" ]] || fail "the run has no epoch-1 rows"
+cmp -s "${TEST_TMPDIR}/6.expected" "${TEST_TMPDIR}/6.measured" || fail \
+  "measure's rows differ from the run's: $(cat "${TEST_TMPDIR}/6.expected" "${TEST_TMPDIR}/6.measured")"
+"${nfalab}" measure --model="${run}/export" --data="${run}/export/X.npy" \
+  --out="${TEST_TMPDIR}/unmeasured" >"${TEST_TMPDIR}/6c.out" \
+  2>"${TEST_TMPDIR}/6c.err" && fail "measure without --plugin succeeded"
+[[ "$(grep -c '^error:' "${TEST_TMPDIR}/6c.err")" == 1 ]] ||
+  fail "expected one error line: $(cat "${TEST_TMPDIR}/6c.err")"
+grep '^error:' "${TEST_TMPDIR}/6c.err" | grep -q '"reverse"' ||
+  fail "the error does not name the type: $(cat "${TEST_TMPDIR}/6c.err")"
+[[ ! -e "${TEST_TMPDIR}/unmeasured" ]] || fail "measure wrote a directory"
 
 echo "PASS"

@@ -118,6 +118,20 @@ TEST(NfcFigureTest, WithoutMeasuredLayersOnlyTheLossPanelIsDrawn) {
   EXPECT_THAT(f.root.FindByClass("figure-title"), SizeIs(0));
 }
 
+TEST(NfcFigureTest, WithoutLossRowsThereIsNoLossPanel) {
+  // As `nfalab measure` writes: per-layer measures only.
+  MetricsTable table;
+  for (const MetricsTable::Row& row : MakeTable(2, true).rows()) {
+    if (row.layer > 0) {
+      table.AddForLayer(row.epoch, row.step, row.layer, row.measure, row.value);
+    }
+  }
+  Figure f;
+  ASSERT_NO_FATAL_FAILURE(Render(table, "", &f));
+  EXPECT_THAT(Titles(f),
+              ElementsAre("Layer 1", "Layer 2", "Relative weight change"));
+}
+
 TEST(NfcFigureTest, NfcPanelsShowUcAndCNfcWithTheTablesValues) {
   Figure f;
   ASSERT_NO_FATAL_FAILURE(Render(MakeTable(3, true), "run", &f));
