@@ -25,7 +25,7 @@ atomically, so a refused model leaves the directory as it was.
 """
 import json
 import os
-import tempfile
+import secrets
 
 import numpy as np
 
@@ -106,8 +106,10 @@ def _check_position(name, value, allow_negative):
 
 def _write_atomically(path, write):
     """Calls write(file) on a temporary file next to `path`, then renames it."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path),
-                               prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+    # Mode 0666 less the umask, as np.save and open() would create it.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
