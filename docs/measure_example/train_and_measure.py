@@ -86,7 +86,6 @@ def main():
     if len(sys.argv) == 3:
         command[0] = sys.argv[2]
         subprocess.run(command, check=True)
-        print(f"results: {out}/measured/metrics.csv and nfc.svg")
     else:
         print(" ".join(command))
 

@@ -159,15 +159,26 @@ def reference(model, initial, x):
     return values
 
 
-def predictor(model, x, labels):
-    """{(layer, predicted_c_nfc[_cos]): value}: rho(G0^T G0, G0^T K0 G0)."""
+def predictor(model, x, labels, loss="mse", centered=False, k_samples=None):
+    """{(layer, predicted_c_nfc[_cos]): value}: rho(G0^T G0, G0^T K0 G0).
+
+    G0: the gradient of the mean loss over all of x (nn.MSELoss on one-hot
+    targets, minus 1/C if `centered`, or nn.CrossEntropyLoss); K0 on the
+    first k_samples samples (all if None).
+    """
     double = copy.deepcopy(model).double()
-    targets = nn.functional.one_hot(torch.as_tensor(labels), 3).double()
-    loss = nn.MSELoss()(double(torch.as_tensor(x).double()), targets)
+    f = double(torch.as_tensor(x).double())
+    labels = torch.as_tensor(labels)
+    if loss == "cross_entropy":
+        value = nn.CrossEntropyLoss()(f, labels)
+    else:
+        targets = nn.functional.one_hot(labels, f.shape[1]).double()
+        value = nn.MSELoss()(f, targets - (1 / f.shape[1] if centered else 0))
     layers = weighted(double)
-    grads = torch.autograd.grad(loss, [layer.weight for layer in layers])
+    grads = torch.autograd.grad(value, [layer.weight for layer in layers])
     values = {}
-    for l, (g, k) in enumerate(zip(grads, kernels(model, x)), start=1):
+    ks = kernels(model, x[:k_samples])
+    for l, (g, k) in enumerate(zip(grads, ks), start=1):
         values[l, "predicted_c_nfc"], values[l, "predicted_c_nfc_cos"] = nfc(matrix(g), k)
     return values
 
@@ -219,9 +230,10 @@ class Report:
             self.failures.append(what)
 
     def print(self):
-        print(f"{'quantity':<38} {'values':>6} {'max abs error':>14}")
+        width = max(len(key) for key in self.errors) if self.errors else 8
+        print(f"{'quantity':<{width}} {'values':>6} {'max abs error':>14}")
         for key, (worst, count) in self.errors.items():
-            print(f"{key:<38} {count:>6} {worst:>14.3e}")
+            print(f"{key:<{width}} {count:>6} {worst:>14.3e}")
 
 
 def check_network(nfalab, name, model_fn, shape, steps, lr, tmp, report,
@@ -308,6 +320,44 @@ def order_position(j):
     """(epoch, step) nfalab gives checkpoint j without a recorded one, the
     first being the initialisation: epoch j - 1, step j."""
     return j - 1, j
+
+
+def check_options(nfalab, tmp, report):
+    """--loss=cross_entropy with --samples (K on the first 40 samples, G0 on
+    all 64), and --targets=centered_one_hot, on the MLP's init and a trained
+    checkpoint: the rows and the predictor follow the options."""
+    model = mlp()
+    x, labels = data((12,), seed=7)
+    initial = copy.deepcopy(model.state_dict())
+    w0 = [layer.weight.detach().clone() for layer in weighted(model)]
+    dirs = [os.path.join(tmp, "options", "init"), os.path.join(tmp, "options", "trained")]
+    nfalab_export.export_torch(model, initial, x, dirs[0], epoch=-1, step=0)
+    cross_entropy = predictor(model, x, labels, "cross_entropy", k_samples=40)
+    centered = predictor(model, x, labels, "mse", centered=True)
+    train(model, x, labels, 5, 0.5)
+    nfalab_export.export_torch(model, initial, x, dirs[1], epoch=3, step=5)
+    trained = reference(model, w0, x[:40])
+    y_path = os.path.join(tmp, "options", "y.npy")
+    np.save(y_path, labels.numpy())
+    runs = (("cross_entropy --samples=40", cross_entropy, trained,
+             ["--loss=cross_entropy", "--samples=40"]),
+            ("centered_one_hot", centered, None, ["--targets=centered_one_hot"]))
+    for what, predicted, values, flags in runs:
+        out = os.path.join(tmp, "options", what.split()[0])
+        command, run = run_measure(nfalab, dirs, os.path.join(dirs[0], "X.npy"),
+                                   out, f"--labels={y_path}", "--layers=1,2,3",
+                                   *flags)
+        if run.returncode != 0:
+            report.failures.append(f"{' '.join(command)} exited "
+                                   f"{run.returncode}: {run.stderr.strip()}")
+            continue
+        metrics = read_metrics(os.path.join(out, "metrics.csv"))
+        for (l, measure), value in predicted.items():
+            report.compare(f"mlp {what}", measure, f"layer {l}", value,
+                           metrics.get((-1, 0, l, measure)))
+        for (l, measure), value in (values or {}).items():
+            report.compare(f"mlp {what}", measure, f"epoch 3 layer {l}", value,
+                           metrics.get((3, 5, l, measure)))
 
 
 def check_bad_input(nfalab, tmp, report):
@@ -407,6 +457,7 @@ def main():
             check_network(nfalab, "mlp", mlp, (12,), 5, 0.5, tmp, report, [1, 2])
             check_network(nfalab, "conv", conv_net, (2, 8, 8), 5, 0.5, tmp, report,
                           [1, 2])
+            check_options(nfalab, tmp, report)
             check_bad_input(nfalab, tmp, report)
     finally:
         shutil.rmtree(tmp)
