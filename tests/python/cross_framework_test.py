@@ -4,22 +4,33 @@
   /usr/bin/python3 tests/python/cross_framework_test.py bazel-bin/nfalab
   /usr/bin/python3 tests/python/cross_framework_test.py --self_test
 
-Trains a small MLP and a small conv net in PyTorch (float32, a few SGD
-steps, fixed seeds), exports checkpoints with tools/python/nfalab_export.py
-and runs `nfalab measure` on them with every weighted layer selected. In
-float64, K_l = (1/m) sum_{i,c,q} g_icq g_icq^T comes from PyTorch's autograd
-(a zero tensor added to each layer's output, d f_c / d of it), then UC-NFC,
-C-NFC (Pearson and cosine), the weight change and the early predictor
-rho(G0^T G0, G0^T K0 G0) (G0: the full-batch MSELoss gradient, one-hot
-targets) in NumPy. Every value of metrics.csv must agree to TOLERANCE
-(absolute): nfalab computes in float32, so about 1e-6 is expected.
+Trains three small networks in PyTorch (float32, a few full-batch SGD steps,
+fixed seeds): an MLP (with and without biases), a conv net (conv, relu,
+maxpool, conv, tanh, global average pool, linear) and a "zoo" of every
+other supported module (gelu, leaky_relu, avgpool, stride 2, softplus,
+dropout, sigmoid, identity). Each is exported at initialisation and after 5
+and 10 steps with tools/python/nfalab_export.py (the MLP without
+epoch/step, so nfalab numbers the checkpoints) and measured by
+`nfalab measure` with every weighted layer selected and labels given.
 
-It must be able to fail, so it also checks that a wrong comparison (the MLP's
-layer 1 with layer 2's K; a conv K without the sum over positions) lands
-more than WRONG_GAP away. --self_test (no nfalab) checks the autograd K
-against central finite differences and against tools/check_export.py's
-NumPy backpropagation of the export. Prints a table of the largest error
-per quantity and ends with "cross_framework: PASS" (exit 0) or FAIL (1).
+The reference is float64: K_l = (1/m) sum_{i,c,q} g_icq g_icq^T from
+PyTorch's autograd (a zero tensor added to each weighted layer's output,
+d f_c / d of it), then UC-NFC, C-NFC (Pearson and cosine), the weight
+change, and the early predictor rho(G0^T G0, G0^T K0 G0) with G0 the
+full-batch gradient of nn.MSELoss (one-hot targets; also centred one-hot,
+and nn.CrossEntropyLoss with --samples) in NumPy. Every value in
+metrics.csv must agree to TOLERANCE (absolute); nfalab computes in float32,
+so about 1e-7 is expected. The default layers, the absence of the predictor
+without labels and a broken model.json (one `error:` line, nothing
+written) are checked too.
+
+So that it can fail, a wrong comparison (the MLP's layer 1 with layer 2's
+K; a conv K of one position instead of the sum over positions) must land
+more than WRONG_GAP away. --self_test (no nfalab; also run first
+otherwise) checks the autograd K against central finite differences and
+against tools/check_export.py's NumPy backpropagation of the export.
+Prints the largest error per quantity and ends with "cross_framework: PASS"
+(exit 0) or the failures and "cross_framework: FAIL" (exit 1).
 """
 import copy
 import csv
@@ -63,6 +74,20 @@ def conv_net():
                          nn.Linear(6, 3))
 
 
+def zoo():
+    """Every other supported module: input 2 x 9 x 9."""
+    torch.manual_seed(2)
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.GELU(approximate="tanh"),
+        nn.MaxPool2d(2),                                         # 4 x 4 x 4
+        nn.Sequential(nn.Conv2d(4, 5, 2, padding="valid", bias=False),
+                      nn.LeakyReLU(0.01)),                       # 5 x 3 x 3
+        nn.AvgPool2d(2, stride=1),                               # 5 x 2 x 2
+        nn.Conv2d(5, 6, 3, stride=2, padding=1), nn.Softplus(),  # 6 x 1 x 1
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.25),
+        nn.Linear(6, 7), nn.Sigmoid(), nn.Identity(), nn.Linear(7, 3))
+
+
 def data(shape, seed, m=64, classes=3):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn((m,) + shape, generator=g)
@@ -74,10 +99,12 @@ def train(model, x, labels, steps, lr):
     """Full-batch SGD on MSELoss with one-hot targets, in float32."""
     targets = nn.functional.one_hot(labels, 3).float()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    model.train()
     for _ in range(steps):
         optimizer.zero_grad()
         nn.MSELoss()(model(x), targets).backward()
         optimizer.step()
+    model.eval()
 
 
 def weighted(model):
@@ -166,7 +193,7 @@ def predictor(model, x, labels, loss="mse", centered=False, k_samples=None):
     targets, minus 1/C if `centered`, or nn.CrossEntropyLoss); K0 on the
     first k_samples samples (all if None).
     """
-    double = copy.deepcopy(model).double()
+    double = copy.deepcopy(model).double().eval()
     f = double(torch.as_tensor(x).double())
     labels = torch.as_tensor(labels)
     if loss == "cross_entropy":
@@ -299,7 +326,6 @@ def check_network(nfalab, name, model_fn, shape, steps, lr, tmp, report,
     # The test must be able to tell a wrong K from the right one.
     trained = dirs[-1]
     last = list(expected.values())[-1]
-    model.eval()
     if name == "mlp":
         k2 = kernels(model, x)[1]
         wrong = nfc(matrix(model[0].weight), k2)[0]
@@ -307,9 +333,9 @@ def check_network(nfalab, name, model_fn, shape, steps, lr, tmp, report,
         right = last[1, "uc_nfc"]
     else:
         k1 = kernels(model, x, positions=1)[0]
-        wrong = nfc(matrix(model[0].weight) - matrix(w0[0]), k1)[0]
-        what = "layer 1 C-NFC with K of position 0 only"
-        right = last[1, "c_nfc"]
+        wrong = nfc(matrix(model[0].weight), k1)[0]
+        what = "layer 1 UC-NFC with K of position 0 only"
+        right = last[1, "uc_nfc"]
     gap = abs(wrong - right)
     print(f"{name}: wrong comparison ({what}) is {gap:.3e} off in {trained}")
     report.expect(gap > WRONG_GAP, f"{name}: {what} is only {gap:.3g} off: the "
@@ -457,6 +483,8 @@ def main():
             check_network(nfalab, "mlp", mlp, (12,), 5, 0.5, tmp, report, [1, 2])
             check_network(nfalab, "conv", conv_net, (2, 8, 8), 5, 0.5, tmp, report,
                           [1, 2])
+            check_network(nfalab, "zoo", zoo, (2, 9, 9), 5, 0.5, tmp, report,
+                          [1, 2, 3])
             check_options(nfalab, tmp, report)
             check_bad_input(nfalab, tmp, report)
     finally:
