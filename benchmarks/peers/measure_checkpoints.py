@@ -135,6 +135,7 @@ def main():
     parser.add_argument("--blas_threads", type=int, default=0)
     args = parser.parse_args()
 
+    samples = int(np.load(args.data, mmap_mode="r").shape[0])
     first = None
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -147,6 +148,7 @@ def main():
             measure_all(args.model, args.data)
             times.append(time.perf_counter() - start)
         print(json.dumps({"workload": "measure_checkpoints", "checkpoints": len(args.model),
+                          "samples": samples,
                           "threads": threads, "blas_threads": args.blas_threads,
                           "seconds": statistics.median(times), "runs": times}), flush=True)
     if args.values:
