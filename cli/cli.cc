@@ -18,9 +18,11 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "cli/conformance.h"
+#include "cli/measure_command.h"
 #include "cli/plugin_flags.h"
 #include "cli/plugin_loader.h"
 #include "cli/plugin_records.h"
+#include "cli/resolve_path.h"
 #include "core/file_io.h"
 #include "core/status_macros.h"
 #include "datasets/dataset_source.h"
@@ -52,6 +54,8 @@ usage:
   nfalab study STUDY.pbtxt --out=DIR --launcher=slurm [--tasks=N]
                [--slurm_*=...] [--wait] [--dry_run]
   nfalab report [--out=DIR] DIR...
+  nfalab measure --model=DIR [--model=DIR ...] --data=X.npy [--labels=y.npy]
+                 --out=DIR [--measures=...] [--layers=...] [...]
   nfalab list
   nfalab plugin-flags [--root=DIR]
   nfalab check-plugin PATH.so...
@@ -192,13 +196,11 @@ Relative paths are taken from the directory bazel run was started in.
 Exit code 0 on success; otherwise one "error: ..." line on stderr.
 )";
 
-// Under `bazel run`, relative paths refer to the user's directory.
-std::string ResolvePath(const std::string& path) {
-  const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path.front() == '/' || base == nullptr || *base == '\0') {
-    return path;
-  }
-  return absl::StrCat(base, "/", path);
+// kUsage with the measure command's section before the train flags.
+std::string Usage() {
+  std::string usage = kUsage;
+  usage.insert(usage.find("train flags:"), absl::StrCat(kMeasureUsage, "\n"));
+  return usage;
 }
 
 // `text` as one shell word: unchanged if it has no special characters.
@@ -680,7 +682,7 @@ int RunStudyCommand(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   if (parsed->help) {
-    out << kUsage;
+    out << Usage();
     return 0;
   }
   const absl::Status status =
@@ -818,9 +820,10 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
   }
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
       args[0] == "-h") {
-    out << kUsage;
+    out << Usage();
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "measure") return RunMeasureCommand(args, out, err);
   if (args[0] == "study" || args[0] == "report") {
     return RunStudyCommand(args, out, err);
   }
@@ -829,8 +832,8 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
   if (args[0] == "check-plugin") return RunCheckPluginCommand(args, out, err);
   if (args[0] != "train") {
     err << "error: unknown command \"" << args[0]
-        << "\"; known commands: train, study, report, list, plugin-flags, "
-           "check-plugin, help\n";
+        << "\"; known commands: train, study, report, measure, list, "
+           "plugin-flags, check-plugin, help\n";
     return 2;
   }
   absl::StatusOr<TrainArgs> parsed = ParseTrainArgs(args);
@@ -839,7 +842,7 @@ int RunCli(const std::vector<std::string>& original_args, std::ostream& out,
     return 2;
   }
   if (parsed->help) {
-    out << kUsage;
+    out << Usage();
     return 0;
   }
   const absl::Status status = Train(*parsed, interactive, out);

@@ -56,13 +56,14 @@ struct MeasureModelsOptions {
 absl::Status MeasureModels(const MeasureModelsOptions& options,
                            std::ostream* log);
 
-// The measuring part alone, on checkpoints and data already read:
-// `data` holds the samples (and targets, for the predictor; empty y
-// otherwise). The table MeasureModels writes.
+// The measuring part alone, on checkpoints and data already read: the
+// table MeasureModels writes. `data` holds the samples and, if has_targets,
+// their targets (and labels, for cross-entropy) for the early predictor;
+// otherwise its y is ignored (but must have a row per sample).
 absl::StatusOr<MetricsTable> MeasureCheckpoints(
     const std::vector<ImportedModel>& checkpoints, const Dataset& data,
-    const MeasurementConfig& measurement, TrainingConfig::Loss loss,
-    std::ostream* log);
+    bool has_targets, const MeasurementConfig& measurement,
+    TrainingConfig::Loss loss, std::ostream* log);
 
 }  // namespace nfalab
 

@@ -6,9 +6,25 @@
 #include "core/file_io.h"
 #include "core/npy.h"
 #include "core/status_macros.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace nfalab {
-std::string ModelJson(const Model& model) {
+namespace {
+
+// The JSON form of an Any ({"@type": ..., fields}); its type is linked in
+// (the layer was built with it).
+std::string AnyJson(const google::protobuf::Any& any) {
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(any, &json);
+  NFALAB_CHECK(status.ok()) << "options of type " << any.type_url()
+                            << " cannot be written as JSON: "
+                            << status.ToString();
+  return json;
+}
+
+}  // namespace
+
+std::string ModelJson(const Model& model, const ExportPosition& position) {
   std::vector<std::string> layers;
   int weighted = 0;
   for (int j = 0; j < model.num_layers(); ++j) {
@@ -17,6 +33,14 @@ std::string ModelJson(const Model& model) {
         absl::StrCat("\"type\": \"", layer.type(), "\"")};
     for (const ExportField& field : layer.ExportFields()) {
       fields.push_back(absl::StrCat("\"", field.key, "\": ", field.json));
+    }
+    const LayerSpec& spec = model.spec(j);
+    if (spec.has_options()) {
+      fields.push_back(absl::StrCat("\"options\": ", AnyJson(spec.options())));
+    }
+    if (spec.has_activation_options()) {
+      fields.push_back(absl::StrCat("\"activation_options\": ",
+                                    AnyJson(spec.activation_options())));
     }
     if (const BasicWeightedLayer<float>* w = layer.AsWeighted()) {
       ++weighted;
@@ -30,13 +54,15 @@ std::string ModelJson(const Model& model) {
     layers.push_back(absl::StrCat("    {", absl::StrJoin(fields, ", "), "}"));
   }
   return absl::StrCat("{\"input_shape\": ", model.input_shape().ToString(),
-                      ",\n \"layers\": [\n", absl::StrJoin(layers, ",\n"),
-                      "]}\n");
+                      ", \"epoch\": ", position.epoch, ", \"step\": ",
+                      position.step, ",\n \"layers\": [\n",
+                      absl::StrJoin(layers, ",\n"), "]}\n");
 }
 
 absl::Status ExportNpy(const std::string& dir, const Model& model,
                        const std::vector<int>& layers,
-                       const std::vector<MatrixD>& ptk, const Matrix& x) {
+                       const std::vector<MatrixD>& ptk, const Matrix& x,
+                       const ExportPosition& position) {
   NFALAB_CHECK(layers.size() == ptk.size()) << "one K per measured layer";
   NFALAB_RETURN_IF_ERROR(MakeDirectories(dir));
   for (int l = 0; l < model.num_weighted_layers(); ++l) {
@@ -63,7 +89,7 @@ absl::Status ExportNpy(const std::string& dir, const Model& model,
                              input.width};
     NFALAB_RETURN_IF_ERROR(WriteNpy(dir + "/X.npy", x, shape));
   }
-  return WriteFileAtomically(dir + "/model.json", ModelJson(model));
+  return WriteFileAtomically(dir + "/model.json", ModelJson(model, position));
 }
 
 }  // namespace nfalab

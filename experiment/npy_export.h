@@ -10,15 +10,18 @@
 //   X.npy                  float32, the measurement subset: [m, C, H, W] for
 //                          images, [m, d] otherwise
 //
-// model.json:
-//   {"input_shape": [1, 28, 28],
+// model.json (experiment/model_import.h reads it back: `nfalab measure`):
+//   {"input_shape": [1, 28, 28], "epoch": 9, "step": 4690,
 //    "layers": [
 //      {"type": "flatten"},
 //      {"type": "linear", "in_features": 784, "out_features": 256,
 //       "weight": "W1.npy", "initial_weight": "W0_1.npy", "bias": "b1.npy"},
 //      {"type": "activation", "name": "relu"}, ...]}
 // Each layer type adds its own keys (layers/layer.h, ExportFields); "bias"
-// appears only when the layer has one; "input_shape" is [d] for flat inputs.
+// appears only when the layer has one; "options" / "activation_options"
+// (the JSON form of the google.protobuf.Any) only when the layer's spec has
+// them; "input_shape" is [d] for flat inputs; "epoch" and "step" say when the
+// weights were exported.
 //
 //   >>> import json, numpy as np
 //   >>> model = json.load(open("export/model.json"))
@@ -28,6 +31,7 @@
 #ifndef NFALAB_EXPERIMENT_NPY_EXPORT_H_
 #define NFALAB_EXPERIMENT_NPY_EXPORT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,14 +41,21 @@
 
 namespace nfalab {
 
+// When the weights were exported: after `epoch` (0-based), at `step`.
+struct ExportPosition {
+  int epoch = 0;
+  int64_t step = 0;
+};
+
 // The model.json text of `model`.
-std::string ModelJson(const Model& model);
+std::string ModelJson(const Model& model, const ExportPosition& position);
 
 // `layers` are 0-based weighted-layer indices and `ptk[j]` is the K of
 // layers[j]; `x` holds samples of the model's input shape. Creates `dir`.
 absl::Status ExportNpy(const std::string& dir, const Model& model,
                        const std::vector<int>& layers,
-                       const std::vector<MatrixD>& ptk, const Matrix& x);
+                       const std::vector<MatrixD>& ptk, const Matrix& x,
+                       const ExportPosition& position);
 
 }  // namespace nfalab
 

@@ -261,7 +261,7 @@ class Run {
       if (ptk_epoch_ != epochs - 1) {
         NFALAB_ASSIGN_OR_RETURN(ptk_, measurement_.ComputeKernels(model_));
       }
-      NFALAB_RETURN_IF_ERROR(Export(config_.export_dir()));
+      NFALAB_RETURN_IF_ERROR(Export(config_.export_dir(), epochs - 1));
     }
     return absl::OkStatus();
   }
@@ -425,17 +425,17 @@ class Run {
     LogWarnings();
     if (!config_.export_dir().empty() && config_.export_every_measurement()) {
       NFALAB_RETURN_IF_ERROR(
-          Export(absl::StrCat(config_.export_dir(), "/epoch_", epoch)));
+          Export(absl::StrCat(config_.export_dir(), "/epoch_", epoch), epoch));
     }
     return absl::OkStatus();
   }
 
   // ExportNpy of the last K. ValidateConfig refuses export_dir in a FLOAT64
   // run: the .npy files hold float32 weights.
-  absl::Status Export(const std::string& dir) {
+  absl::Status Export(const std::string& dir, int epoch) {
     if constexpr (std::is_same_v<Scalar, float>) {
       return ExportNpy(dir, model_, measurement_.layers(), ptk_,
-                       measurement_.subset().x);
+                       measurement_.subset().x, {epoch, state_.step});
     } else {
       return absl::InternalError(
           "export_dir is not supported with training.precision FLOAT64");

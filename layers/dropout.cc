@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/check.h"
 #include "layers/layer.h"
 
@@ -84,7 +85,7 @@ class Dropout : public BasicLayer<Scalar> {
   bool backward_in_place() const override { return true; }
 
   std::vector<ExportField> ExportFields() const override {
-    return {{"rate", absl::StrCat(rate_)}};
+    return {{"rate", absl::StrFormat("%.17g", rate_)}};
   }
   std::unique_ptr<BasicLayer<Scalar>> Clone() const override {
     return std::make_unique<Dropout>(*this);

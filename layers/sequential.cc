@@ -67,8 +67,9 @@ absl::Status ValidateMlpFields(const ModelConfig& config) {
       "model");
 }
 
-std::string LayerName(const LayerSpec& spec, int j) {
-  return absl::StrCat("model.layers[", j, "] (", spec.type(), ")");
+std::string LayerName(const LayerSpec& spec, int j,
+                      absl::string_view where = "model.layers") {
+  return absl::StrCat(where, "[", j, "] (", spec.type(), ")");
 }
 
 // torchvision's VGG feature configurations: channels, 0 for a max pool.
@@ -295,10 +296,10 @@ absl::StatusOr<std::vector<LayerSpec>> ResolveLayers(const ModelConfig& config,
 template <typename Scalar>
 absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
     std::vector<LayerSpec> specs, const SampleShape& input,
-    absl::string_view preset) {
+    absl::string_view preset, absl::string_view where) {
   // Errors name the user's model.layers[j], or the preset's layer j.
   auto name_of = [&](int j) {
-    return preset.empty() ? LayerName(specs[j], j)
+    return preset.empty() ? LayerName(specs[j], j, where)
                           : absl::StrCat("the ", preset, "'s layer ", j, " (",
                                          specs[j].type(), ")");
   };
@@ -327,7 +328,7 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
   }
   if (model.weighted_positions_.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "model.layers has no weighted layer (types: ",
+        where, " has no weighted layer (types: ",
         absl::StrJoin(specs, ", ",
                       [](std::string* out, const LayerSpec& spec) {
                         out->append(spec.type());
@@ -335,6 +336,24 @@ absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::Build(
         "); the NFA measures weighted layers such as linear"));
   }
   model.specs_ = std::move(specs);
+  return model;
+}
+
+template <typename Scalar>
+absl::StatusOr<BasicSequential<Scalar>> BasicSequential<Scalar>::FromSpecs(
+    std::vector<LayerSpec> specs, const SampleShape& input,
+    absl::string_view where) {
+  if (specs.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " is empty"));
+  }
+  NFALAB_ASSIGN_OR_RETURN(BasicSequential model,
+                          Build(std::move(specs), input, "", where));
+  for (int l = 0; l < model.num_weighted_layers(); ++l) {
+    BasicWeightedLayer<Scalar>& layer = model.weighted_layer(l);
+    layer.weight().setZero();
+    layer.bias().setZero();
+    NFALAB_RETURN_IF_ERROR(layer.SetInitialWeight(layer.weight(), "W0"));
+  }
   return model;
 }
 

@@ -82,6 +82,14 @@ class BasicSequential {
     return Create(config, SampleShape::Flat(input_dim), output_dim, rng);
   }
 
+  // Builds `specs` as given (no defaults resolved) for `input` samples,
+  // with zero weights and biases and W0 = 0, for the caller to fill. Errors
+  // name the layer as `where`[j] (type), e.g. "model.json layers[2]
+  // (conv2d)".
+  static absl::StatusOr<BasicSequential> FromSpecs(std::vector<LayerSpec> specs,
+                                                   const SampleShape& input,
+                                                   absl::string_view where);
+
   BasicSequential(const BasicSequential& other);
   BasicSequential& operator=(const BasicSequential& other);
   BasicSequential(BasicSequential&&) = default;
@@ -161,9 +169,10 @@ class BasicSequential {
   // Builds the layers of `specs` (no initialisation).
   // `preset` ("MLP", "VGG A") names the layers in errors; empty for the
   // user's model.layers.
-  static absl::StatusOr<BasicSequential> Build(std::vector<LayerSpec> specs,
-                                               const SampleShape& input,
-                                               absl::string_view preset);
+  // `where` ("model.layers") names the user's layers when preset is empty.
+  static absl::StatusOr<BasicSequential> Build(
+      std::vector<LayerSpec> specs, const SampleShape& input,
+      absl::string_view preset, absl::string_view where = "model.layers");
 
   SampleShape input_shape_;
   std::vector<LayerSpec> specs_;

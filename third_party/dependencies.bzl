@@ -82,7 +82,7 @@ def _maybe(rule, name, **kwargs):
 
 def nfalab_dependencies():
     """Defines rules_cc, rules_java, platforms, remote_coverage_tools,
-    com_google_protobuf, eigen and libxml2, unless already defined."""
+    com_google_protobuf, eigen, jsoncpp and libxml2, unless already defined."""
     _maybe(_rules_cc_shim, "rules_cc")
 
     # JDK toolchains are registered even for C++ builds (bazel-rules-java).
@@ -100,6 +100,14 @@ def nfalab_dependencies():
         "eigen",
         build_file = str(Label("//third_party/eigen:eigen.BUILD")),
         path = "/usr/include/eigen3",
+    )
+
+    # JsonCpp (libjsoncpp-dev) reads model.json (experiment/model_import.h).
+    _maybe(
+        native.new_local_repository,
+        "jsoncpp",
+        build_file = str(Label("//third_party/jsoncpp:jsoncpp.BUILD")),
+        path = "/usr/include/jsoncpp",
     )
 
     # libxml2 headers (libxml2-dev); the SVG tests parse figures with it.

@@ -3,7 +3,7 @@
 # Idempotent; run as root (or with sudo available) on Debian 12.
 #
 #   bash tools/setup.sh            # build, tests, main job
-#   bash tools/setup.sh --peers    # also PyTorch, for benchmarks/peers/run.sh
+#   bash tools/setup.sh --peers    # the same (PyTorch is now always installed)
 set -euo pipefail
 
 PACKAGES=(
@@ -29,14 +29,15 @@ PACKAGES=(
   dataset-fashion-mnist # the main job's data (/usr/share/datasets/fashion-mnist)
   libmatio-dev          # the SVHN source reads train_32x32.mat / test_32x32.mat
   libstb-dev            # stb_image (GTSRB's PPM files) and stb_image_resize (resize_to)
+  libjsoncpp-dev        # reads model.json (nfalab measure: experiment/model_import.h)
+  python3-torch         # the cross-framework test of nfalab measure (tests/python) and the peer benchmarks
   slurm-wlm             # the cluster test: a one-node Slurm (tools/slurm_local.sh)
   munge                 # Slurm's authentication, for the same
 )
 
-# The peer benchmarks only (benchmarks/peers/run.sh); the tests do not need it.
-PEER_PACKAGES=(
-  python3-torch         # PyTorch 1.13 (CPU), the peer users would otherwise use
-)
+# Kept for old instructions: PyTorch (the peer of benchmarks/peers/run.sh)
+# is now installed by default, for the cross-framework test.
+PEER_PACKAGES=()
 
 for arg in "$@"; do
   case "${arg}" in
