@@ -146,24 +146,24 @@ class ExportTorchTest(_TempDirTest):
         with torch.no_grad():
             model[4].weight[2, 5] += 1e-3          # the last layer only
         nfalab_export.export_torch(model, initial, torch.randn(4, 12),
-                                   self.path("e"), epoch=0)
+                                   self.path("e"), epoch=0, step=8)
         self.assertIs(self.read_model("e")["at_initialisation"], False)
         with torch.no_grad():
             model[4].bias += 1.0                   # biases have no W0
             model[4].weight[2, 5] -= 1e-3
         model[4].weight.data.copy_(initial["4.weight"])
         nfalab_export.export_torch(model, initial, torch.randn(4, 12),
-                                   self.path("e"), epoch=0)
+                                   self.path("e"), epoch=0, step=8)
         self.assertIs(self.read_model("e")["at_initialisation"], True)
 
     def test_conv_keys_per_module(self):
         model = _conv_net()
         initial = _state(model)
         x = torch.randn(6, 2, 9, 9)
-        nfalab_export.export_torch(model, initial, x, self.path("conv"), step=3)
+        nfalab_export.export_torch(model, initial, x, self.path("conv"))
         description = self.read_model("conv")
         self.assertEqual(description["input_shape"], [2, 9, 9])
-        self.assertEqual(description["step"], 3)
+        self.assertNotIn("step", description)
         self.assertNotIn("epoch", description)
         w = lambda l: {"weight": f"W{l}.npy", "initial_weight": f"W0_{l}.npy"}
         conv = lambda i, o, k, s, p: {"type": "conv2d", "in_channels": i,
@@ -277,8 +277,9 @@ class ExportTorchTest(_TempDirTest):
             (dict(X=torch.randn(3, 12, 1)), "expected [m, d]"),
             (dict(X=torch.full((2, 12), float("nan"))), "NaN"),
             (dict(initial_state={}), "initial_state has no '0.weight'"),
-            (dict(epoch=1.5), "epoch must be an int"),
-            (dict(step=-1), "step must be >= 0"),
+            (dict(epoch=1.5, step=2), "epoch must be an int"),
+            (dict(epoch=0, step=-1), "step must be >= 0"),
+            (dict(epoch=3), "give both or neither"),
         ]
         for change, fragment in cases:
             args = dict(model=model, initial_state=_state(model),

@@ -15,7 +15,8 @@ Example (one checkpoint at initialisation, one per epoch)::
     export_torch(model, initial, X, "ckpt/init")
     for epoch in range(epochs):
         train_one_epoch(model)
-        export_torch(model, initial, X, f"ckpt/epoch_{epoch}", epoch=epoch)
+        export_torch(model, initial, X, f"ckpt/epoch_{epoch}", epoch=epoch,
+                     step=(epoch + 1) * steps_per_epoch)
 
     # nfalab measure --model=ckpt/init --model=ckpt/epoch_0 ... \
     #     --data=ckpt/init/X.npy --out=measured
@@ -95,13 +96,18 @@ def _samples(X):
     return x
 
 
-def _check_position(name, value, allow_negative):
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    if value < (-1 if allow_negative else 0):
-        raise ValueError(f"{name} must be >= {-1 if allow_negative else 0}, got {value}")
+def _check_position(epoch, step):
+    """epoch >= -1 and step >= 0, both ints or both None (as model.json)."""
+    if (epoch is None) != (step is None):
+        raise ValueError(f"epoch {epoch!r} and step {step!r}: give both or "
+                         "neither (nfalab reads them together)")
+    for name, value, least in (("epoch", epoch, -1), ("step", step, 0)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an int, got {value!r}")
+        if value < least:
+            raise ValueError(f"{name} must be >= {least}, got {value}")
 
 
 def _write_atomically(path, write):
@@ -163,7 +169,7 @@ def export_numpy(weights, initial_weights, activation, X, directory, *,
       X: the samples, [m, d] (or images [m, C, H, W], flattened first).
       directory: created if needed.
       biases: None, or one [out] array (or None) per layer.
-      epoch, step: where in training this checkpoint is, if known.
+      epoch, step: where in training this checkpoint is (both or neither).
 
     Raises:
       ValueError: shapes do not chain, or an unknown activation.
@@ -171,8 +177,7 @@ def export_numpy(weights, initial_weights, activation, X, directory, *,
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation {activation!r} is not one of nfalab's "
                          f"({', '.join(ACTIVATIONS)})")
-    _check_position("epoch", epoch, True)
-    _check_position("step", step, False)
+    _check_position(epoch, step)
     weights = [_float32(w, f"weights[{j}]") for j, w in enumerate(weights)]
     initial = [_float32(w, f"initial_weights[{j}]")
                for j, w in enumerate(initial_weights)]
@@ -386,7 +391,7 @@ def export_torch(model, initial_state, X, directory, *, epoch=None, step=None):
       X: the samples (tensor or array), [m, d] or [m, C, H, W]; its shape
         gives input_shape and it is written as X.npy.
       directory: created if needed.
-      epoch, step: where in training this checkpoint is, if known.
+      epoch, step: where in training this checkpoint is (both or neither).
 
     Raises:
       ValueError: a module nfalab cannot represent (naming its index, name
@@ -396,8 +401,7 @@ def export_torch(model, initial_state, X, directory, *, epoch=None, step=None):
     if type(model) is not nn.Sequential:
         raise ValueError(f"model is a {type(model).__name__}; export_torch "
                          "takes an nn.Sequential (its order is the layer order)")
-    _check_position("epoch", epoch, True)
-    _check_position("step", step, False)
+    _check_position(epoch, step)
     x = _samples(X)
     layers = _Layers(x.shape[1:])
     for index, (path, module) in enumerate(_modules(model)):
