@@ -19,10 +19,9 @@
 //   per hidden layer, for W and for W - W0 (double): the NFM M^T M
 //   (2 k p^2), K M (2 k^2 p) and the AGOP M^T (K M) (2 k p^2)
 // = 19.0 GFLOP of K and 2.27 GFLOP of feature matrices, 21.3 GFLOP per
-// checkpoint. The measures evaluate their products once per correlation
-// (Pearson, then cosine), so the work done is larger than the work counted:
-// the `flops` rate is that of the necessary work, and mixes float K with
-// double feature matrices, whose GEMMs run at about half the sgemm rate.
+// checkpoint (each measure forms its NFM and AGOP once for both
+// correlations). The `flops` rate mixes float K with double feature
+// matrices, whose GEMMs run at about half the sgemm rate.
 //
 //   bazel run //benchmarks/experiment:measure_benchmark -- --benchmark_min_time=0.5
 #include <cmath>

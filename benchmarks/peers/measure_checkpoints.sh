@@ -16,7 +16,7 @@
 #   4. measure_table.py checks that both measured the same values and prints
 #      the table (PyTorch's best setting against nfalab on 2 threads).
 #
-#   bash tools/setup.sh --peers                 # PyTorch (python3-torch), once
+#   bash tools/setup.sh                         # PyTorch (python3-torch), once
 #   bash benchmarks/peers/measure_checkpoints.sh  # 2-4 minutes on 2 idle cores (estimated)
 #
 # Keep the machine otherwise idle: the figures are wall times. Settings, for
@@ -33,7 +33,7 @@ nfalab_reps="${MEASURE_REPS:-5}"
 torch_reps="${TORCH_REPS:-3}"
 
 if ! /usr/bin/python3 -c "import torch, functorch" 2>/dev/null; then
-  echo "measure_checkpoints.sh: PyTorch is not installed; run: bash tools/setup.sh --peers" >&2
+  echo "measure_checkpoints.sh: PyTorch is not installed; run: bash tools/setup.sh" >&2
   exit 1
 fi
 # shellcheck disable=SC2086  # the flags are words

@@ -7,7 +7,7 @@
 # binary also measures the machine's best sgemm (square 1024/2048/4096) in
 # the same run, so every rate has its fraction of the limit beside it.
 #
-#   bash tools/setup.sh --peers      # PyTorch (python3-torch), once
+#   bash tools/setup.sh              # PyTorch (python3-torch), once
 #   bash benchmarks/peers/run.sh     # about 10 minutes on 2 cores
 #
 # Keep the machine otherwise idle: the figures are wall times.
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 if ! /usr/bin/python3 -c "import torch, functorch" 2>/dev/null; then
-  echo "run.sh: PyTorch is not installed; run: bash tools/setup.sh --peers" >&2
+  echo "run.sh: PyTorch is not installed; run: bash tools/setup.sh" >&2
   exit 1
 fi
 bazel build -c opt //benchmarks/layers:train_step_benchmark \

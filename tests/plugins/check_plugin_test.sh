@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `nfalab check-plugin` end to end:
-#  1. On the example plugin (cube_tanh, trace_ratio): every check row, the
+#  1. On the example plugin (cube_tanh, trace_ratio, reverse): every check row, the
 #     not-checked scale invariance of trace_ratio, the summary, exit 0; the
 #     same when --plugin has loaded it already.
 #  2. On a plugin with planted faults (tests/plugins/broken_plugin.cc): a
@@ -60,25 +60,28 @@ expect_one_error() {
 }
 
 # 1. The example plugin passes.
+names="3 names (activation cube_tanh, alignment measure trace_ratio, layer reverse)"
 expect_exit 0 check-plugin "${example}"
-expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment measure trace_ratio)"
-expect_line "kind               name         check                       result       detail"
-expect_line "activation         cube_tanh    create by name              pass         name() is the registry name"
-expect_match "activation         cube_tanh    derivative vs finite diff\.  pass         max rel err [-+.e0-9]+ \(tol 1e-06\)"
-expect_line "activation         cube_tanh    finite on [-50, 50]         pass         401 points, step 0.25, float and double"
-expect_line "activation         cube_tanh    shape kept                  pass         [401, 1], [1, 401], [0, 3], float and double"
-expect_match "activation         cube_tanh    float agrees with double    pass         max rel err [-+.e0-9]+ \(tol 1e-05\)"
-expect_line "alignment measure  trace_ratio  create by name              pass         ok"
-expect_line "alignment measure  trace_ratio  finite on 3 layer shapes    pass         3 values on [6, 4], [3, 8], [2, 6] layers"
-expect_line "alignment measure  trace_ratio  deterministic               pass         1 value bit-identical in 2 calls"
-expect_line "alignment measure  trace_ratio  scale invariance            not checked  IsScaleInvariant() is false"
-expect_line "9 checks: 8 passed, 0 failed, 1 not checked"
-[[ "$(wc -l <"${out}")" == 12 ]] || fail "expected 12 lines: $(cat "${out}")"
+expect_line "check-plugin ${example}: ${names}"
+expect_line "kind               name         check                             result       detail"
+expect_line "activation         cube_tanh    create by name                    pass         name() is the registry name"
+expect_match "activation         cube_tanh    derivative vs finite diff\.        pass         max rel err [-+.e0-9]+ \(tol 1e-06\)"
+expect_line "activation         cube_tanh    finite on [-50, 50]               pass         401 points, step 0.25, float and double"
+expect_line "activation         cube_tanh    shape kept                        pass         [401, 1], [1, 401], [0, 3], float and double"
+expect_match "activation         cube_tanh    float agrees with double          pass         max rel err [-+.e0-9]+ \(tol 1e-05\)"
+expect_line "alignment measure  trace_ratio  create by name                    pass         ok"
+expect_line "alignment measure  trace_ratio  finite on 3 layer shapes          pass         3 values on [6, 4], [3, 8], [2, 6] layers"
+expect_line "alignment measure  trace_ratio  deterministic                     pass         1 value bit-identical in 2 calls"
+expect_line "alignment measure  trace_ratio  scale invariance                  not checked  IsScaleInvariant() is false"
+expect_match "layer              reverse      input VJP vs finite diff\.         pass         max rel err [-+.e0-9]+ \(tol 1e-06\), 5 probes"
+expect_line "layer              reverse      param. gradients vs finite diff.  not checked  not a weighted layer"
+expect_line "17 checks: 14 passed, 0 failed, 3 not checked"
+[[ "$(wc -l <"${out}")" == 20 ]] || fail "expected 20 lines: $(cat "${out}")"
 [[ ! -s "${err}" ]] || fail "stderr not empty: $(cat "${err}")"
 # Also when --plugin loaded it already: the loader knows its names.
 expect_exit 0 --plugin="${example}" check-plugin "${example}"
-expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment measure trace_ratio)"
-expect_line "9 checks: 8 passed, 0 failed, 1 not checked"
+expect_line "check-plugin ${example}: ${names}"
+expect_line "17 checks: 14 passed, 0 failed, 3 not checked"
 
 # 2. The broken plugin fails, naming each fault with its numbers.
 broken_names="3 names (activation bad_slope_tanh, alignment measure false_invariant, layer bad_vjp_tanh)"
@@ -99,9 +102,9 @@ expect_line "17 checks: 12 passed, 3 failed, 2 not checked"
 
 # 3. Both plugins in one call.
 expect_exit 1 check-plugin "${example}" "${broken}"
-expect_line "check-plugin ${example}: 2 names (activation cube_tanh, alignment measure trace_ratio)"
+expect_line "check-plugin ${example}: ${names}"
 expect_line "check-plugin ${broken}: ${broken_names}"
-expect_line "26 checks: 20 passed, 3 failed, 3 not checked"
+expect_line "34 checks: 26 passed, 3 failed, 5 not checked"
 
 # 4. Not a plugin, no such file, no path.
 expect_exit 1 check-plugin "${not_a_plugin}"
