@@ -130,26 +130,6 @@ TEST(MeasureModelsTest, MlpExportReproducesTheRunsRows) {
   ExpectRoundTrip(config, "mlp", 3);
 }
 
-// X: [48, 2, 8, 8] Gaussian, y: two real targets per sample, in DIR.
-std::string ImageData(const std::string& dir) {
-  NFALAB_CHECK(MakeDirectories(dir).ok());
-  Rng rng(11);
-  for (const auto& [split, n] :
-       std::vector<std::pair<std::string, int>>{{"train", 48}, {"test", 8}}) {
-    Matrix x(n, 2 * 8 * 8), y(n, 2);
-    for (Eigen::Index i = 0; i < x.size(); ++i) {
-      x.data()[i] = static_cast<float>(rng.Normal());
-    }
-    for (int i = 0; i < n; ++i) {
-      y(i, 0) = std::tanh(x.row(i).head(64).mean() * 4);
-      y(i, 1) = x.row(i).tail(64).cwiseAbs().mean() - 0.8f;
-    }
-    NFALAB_CHECK(WriteNpy(dir + "/X_" + split + ".npy", x, {n, 2, 8, 8}).ok());
-    NFALAB_CHECK(WriteNpy(dir + "/y_" + split + ".npy", y).ok());
-  }
-  return dir;
-}
-
 TEST(MeasureModelsTest, ConvNetExportReproducesTheRunsRows) {
   absl::StatusOr<ExperimentConfig> config = ParseConfig(
       R"pb(
@@ -176,8 +156,9 @@ TEST(MeasureModelsTest, ConvNetExportReproducesTheRunsRows) {
       )pb",
       "conv");
   ASSERT_THAT(config, IsOk());
-  config->mutable_data()->set_path(
-      ImageData(testing::SmallRunDir("measure_models", "conv_data")));
+  const std::string data = testing::SmallRunDir("measure_models", "conv_data");
+  testing::WriteImageRegressionNpy(data, /*seed=*/11, 48, 8);
+  config->mutable_data()->set_path(data);
   // Two convs, the hidden classifier layer and the readout.
   ExpectRoundTrip(*config, "conv", 4);
 }

@@ -785,22 +785,7 @@ TEST(TrainerTest, ClassificationRunReportsAccuracies) {
 std::string ImageDataDir() {
   static const std::string* dir = [] {
     const std::string path = ::testing::TempDir() + "/trainer_test_images";
-    NFALAB_CHECK(MakeDirectories(path).ok());
-    Rng rng(17);
-    for (const auto& [split, n] : std::vector<std::pair<std::string, int>>{
-             {"train", 64}, {"test", 16}}) {
-      Matrix x(n, 2 * 8 * 8), y(n, 2);
-      for (Eigen::Index i = 0; i < x.size(); ++i) {
-        x.data()[i] = static_cast<float>(rng.Normal());
-      }
-      for (int i = 0; i < n; ++i) {
-        y(i, 0) = std::tanh(x.row(i).head(64).mean() * 4);
-        y(i, 1) = x.row(i).tail(64).cwiseAbs().mean() - 0.8f;
-      }
-      NFALAB_CHECK(
-          WriteNpy(path + "/X_" + split + ".npy", x, {n, 2, 8, 8}).ok());
-      NFALAB_CHECK(WriteNpy(path + "/y_" + split + ".npy", y).ok());
-    }
+    testing::WriteImageRegressionNpy(path, /*seed=*/17, 64, 16);
     return new std::string(path);
   }();
   return *dir;
