@@ -5,7 +5,8 @@
 // metrics.csv rows for the same (epoch, step) to 1e-6, every one of them,
 // and writes no row the run does not have. The early predictor: an export
 // of the initial weights (at_initialisation) with the training targets
-// reproduces the run's predicted_c_nfc rows at epoch -1.
+// reproduces the run's predicted_c_nfc rows at epoch -1. Layer options
+// (swish's beta) survive the trip through model.json.
 #include "experiment/measure_models.h"
 
 #include <cmath>
@@ -161,6 +162,36 @@ TEST(MeasureModelsTest, ConvNetExportReproducesTheRunsRows) {
   config->mutable_data()->set_path(data);
   // Two convs, the hidden classifier layer and the readout.
   ExpectRoundTrip(*config, "conv", 4);
+}
+
+// An activation with options (the swish plugin's beta): model.json carries
+// them as "activation_options", and the import applies them (with swish's
+// default beta = 1 the rows would differ).
+TEST(MeasureModelsTest, LayerOptionsSurviveTheRoundTrip) {
+  absl::StatusOr<ExperimentConfig> config = ParseConfig(
+      R"pb(
+        model {
+          layers { type: "linear" out_features: 12 }
+          layers {
+            type: "activation"
+            activation: "swish"
+            activation_options {
+              [type.googleapis.com/nfalab.SwishOptions] { beta: 2.5 }
+            }
+          }
+          layers { type: "linear" }
+        }
+      )pb",
+      "swish");
+  ASSERT_THAT(config, IsOk());
+  ExperimentConfig small = testing::SmallRunConfig();
+  *small.mutable_model() = config->model();
+  ExpectRoundTrip(small, "swish", 1);
+  const absl::StatusOr<std::string> json = ReadFile(
+      testing::SmallRunDir("measure_models", "swish") + "/export/model.json");
+  ASSERT_THAT(json, IsOk());
+  EXPECT_THAT(*json, ::testing::HasSubstr(
+                         R"("activation_options": {"@type":"type.googleapis.com/nfalab.SwishOptions","beta":2.5})"));
 }
 
 TEST(MeasureModelsTest, InitialExportWithTargetsReproducesThePredictor) {
