@@ -30,6 +30,9 @@ using ::google::protobuf::FieldDescriptor;
 // Keys every layer entry may have besides its LayerSpec fields and the
 // layer's exported fields.
 constexpr const char* kFileKeys[] = {"weight", "initial_weight", "bias"};
+// model.json is a flat list of layers; deeper nesting is an error (JsonCpp
+// throws past its limit, which ParseJson catches).
+constexpr int kMaxJsonDepth = 64;
 constexpr const char* kTopKeys[] = {"input_shape", "layers", "epoch", "step",
                                     "at_initialisation"};
 
@@ -56,7 +59,7 @@ absl::StatusOr<Json::Value> ParseJson(absl::string_view text,
                                       absl::string_view name) {
   Json::CharReaderBuilder builder;
   Json::CharReaderBuilder::strictMode(&builder.settings_);
-  builder["stackLimit"] = 64;
+  builder["stackLimit"] = kMaxJsonDepth;
   const std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
   Json::Value root;
   std::string errors;
@@ -65,8 +68,8 @@ absl::StatusOr<Json::Value> ParseJson(absl::string_view text,
   try {
     parsed = reader->parse(text.data(), text.data() + text.size(), &root,
                            &errors);
-  } catch (const std::exception& e) {
-    errors = e.what();
+  } catch (const std::exception&) {
+    errors = absl::StrCat("nested more than ", kMaxJsonDepth, " levels deep");
   }
   if (!parsed) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -246,6 +246,12 @@ TEST_F(MeasureCliTest, ModelJsonThatIsNotJsonNamesTheLine) {
                                         R"("out_features": 3)"}}));
   ExpectRefused(Measure({checkpoint}),
                 {"model.json is not valid JSON", "line 4"});
+  // JsonCpp throws past its nesting limit; that is an error line too.
+  const std::string deep = WriteCheckpoint(
+      "deep", 1,
+      absl::StrCat(R"({"input_shape": [4], "layers": )", std::string(300, '['),
+                   std::string(300, ']'), "}"));
+  ExpectRefused(Measure({deep}), {"nested more than 64 levels deep"});
 }
 
 TEST_F(MeasureCliTest, CheckpointsOfDifferentArchitecturesAreRefused) {
