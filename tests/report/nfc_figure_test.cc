@@ -120,8 +120,9 @@ TEST(NfcFigureTest, WithoutMeasuredLayersOnlyTheLossPanelIsDrawn) {
 
 TEST(NfcFigureTest, WithoutLossRowsThereIsNoLossPanel) {
   // As `nfalab measure` writes: per-layer measures only.
+  const MetricsTable run = MakeTable(2, true);
   MetricsTable table;
-  for (const MetricsTable::Row& row : MakeTable(2, true).rows()) {
+  for (const MetricsTable::Row& row : run.rows()) {
     if (row.layer > 0) {
       table.AddForLayer(row.epoch, row.step, row.layer, row.measure, row.value);
     }
