@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -39,11 +41,6 @@ bool HostIsLittleEndian() {
   return first_byte == 1;
 }
 
-// "(5,)", "(2, 3)", "()": the Python spelling of a shape tuple.
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  if (shape.size() == 1) return absl::StrCat("(", shape[0], ",)");
-  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
-}
 
 // ---------------------------------------------------------------- writing
 
@@ -52,7 +49,7 @@ std::string NpyV1Header(absl::string_view descr,
                         const std::vector<int64_t>& shape) {
   std::string dict = absl::StrCat(
       "{'descr': '", descr,
-      "', 'fortran_order': False, 'shape': ", ShapeText(shape), ", }");
+      "', 'fortran_order': False, 'shape': ", NpyShapeText(shape), ", }");
   // NumPy's _wrap_header: pad so that magic (6) + version (2) + length (2) +
   // header + '\n' is a multiple of 64 (padding is 1..64 spaces).
   const size_t prefix = kMagic.size() + 2 + 2;
@@ -522,13 +519,13 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
     if (dim < 0) {
       return FileError(absl::StatusCode::kInvalidArgument, path,
                        absl::StrCat("negative dimension ", dim, " in shape ",
-                                    ShapeText(shape)));
+                                    NpyShapeText(shape)));
     }
   }
   int64_t count = 0;
   if (!CheckedProduct(shape, &count)) {
     return FileError(absl::StatusCode::kInvalidArgument, path,
-                     absl::StrCat("shape ", ShapeText(shape),
+                     absl::StrCat("shape ", NpyShapeText(shape),
                                   " overflows: its element count does not "
                                   "fit in 64 bits"));
   }
@@ -536,13 +533,13 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
   int64_t row_size = 0;
   if (!CheckedProduct(absl::MakeConstSpan(shape).subspan(1), &row_size)) {
     return FileError(absl::StatusCode::kInvalidArgument, path,
-                     absl::StrCat("shape ", ShapeText(shape),
+                     absl::StrCat("shape ", NpyShapeText(shape),
                                   " overflows: its row size does not fit in "
                                   "64 bits"));
   }
   if (count > std::numeric_limits<int64_t>::max() / dtype->bytes) {
     return FileError(absl::StatusCode::kInvalidArgument, path,
-                     absl::StrCat("shape ", ShapeText(shape),
+                     absl::StrCat("shape ", NpyShapeText(shape),
                                   " overflows: its byte count does not fit "
                                   "in 64 bits"));
   }
@@ -554,7 +551,7 @@ absl::StatusOr<NpyLayout> ParseLayout(absl::string_view prefix,
         absl::StatusCode::kInvalidArgument, path,
         absl::StrCat(
             "expected ", expected_bytes, " bytes of data, found ", found_bytes,
-            " (shape ", ShapeText(shape), ", dtype '", dict->descr, "'; ",
+            " (shape ", NpyShapeText(shape), ", dtype '", dict->descr, "'; ",
             found_bytes < expected_bytes ? "the file is truncated)"
                                          : "unexpected bytes after the data)"));
   }
@@ -635,6 +632,43 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
   NFALAB_ASSIGN_OR_RETURN(const NpyLayout layout,
                           ParseLayout(bytes, bytes.size(), name));
   return MakeArray(layout, bytes.substr(layout.data_start, layout.data_bytes));
+}
+
+absl::Status CheckFitsFloat(const NpyArray& array, absl::string_view name) {
+  const MatrixD& values = array.values;
+  for (Eigen::Index i = 0; i < values.rows(); ++i) {
+    for (Eigen::Index j = 0; j < values.cols(); ++j) {
+      const double value = values(i, j);
+      const bool fits = std::abs(value) <= std::numeric_limits<float>::max();
+      if (std::isfinite(value) && fits) continue;
+      // The full index: [i] for 1-D, [i, c, h, w] for 4-D.
+      std::vector<int64_t> index = {i};
+      if (array.shape.size() > 1) {
+        index.resize(array.shape.size());
+        int64_t rest = j;
+        for (size_t k = array.shape.size() - 1; k >= 1; --k) {
+          index[k] = rest % array.shape[k];
+          rest /= array.shape[k];
+        }
+      }
+      const std::string what =
+          std::isnan(value)
+              ? "NaN"
+              : (std::isinf(value) ? (value > 0 ? "inf" : "-inf")
+                                   : absl::StrCat(value,
+                                                  ", beyond float's "
+                                                  "range"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": element [", absl::StrJoin(index, ", "), "] is ",
+                       what, "; every value must be finite (in float)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string NpyShapeText(const std::vector<int64_t>& shape) {
+  if (shape.size() == 1) return absl::StrCat("(", shape[0], ",)");
+  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
 }
 
 }  // namespace nfalab

@@ -84,6 +84,16 @@ struct NpyArray {
 // byte-order mark is accepted). See the file comment for the error codes.
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path);
 
+// "(5,)", "(2, 3)": the Python spelling of a shape tuple, for messages.
+std::string NpyShapeText(const std::vector<int64_t>& shape);
+
+// OK if every value is finite and within float's range (what the values
+// become when a reader casts them to float); otherwise InvalidArgument
+// naming `name` and the first such element by its full index:
+//   "X.npy: element [3, 0, 5, 7] is NaN; every value must be finite (in
+//   float)".
+absl::Status CheckFitsFloat(const NpyArray& array, absl::string_view name);
+
 // ReadNpy on the bytes of a file already in memory; `name` stands for the
 // path in error messages. The same checks and error codes, minus NotFound and
 // FailedPrecondition.

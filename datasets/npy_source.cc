@@ -1,7 +1,6 @@
 #include "datasets/npy_source.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -10,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "core/npy.h"
 #include "core/sample_shape.h"
 #include "core/status_macros.h"
@@ -33,11 +31,6 @@ struct NpySplit {
 };
 
 // "(2, 1, 28, 28)": NumPy's spelling of a shape, for messages.
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  if (shape.size() == 1) return absl::StrCat("(", shape[0], ",)");
-  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
-}
-
 // One sample's shape from X's: [n] and [n, d] are flat (d = 1 for [n]),
 // [n, H, W] is 1 x H x W and [n, C, H, W] is C x H x W. Rows of X hold a[i]
 // in C order, which for [n, C, H, W] is already channel-major (CHW).
@@ -46,14 +39,14 @@ absl::StatusOr<SampleShape> SampleShapeOf(const NpyArray& x,
   const std::vector<int64_t>& shape = x.shape;
   if (shape.size() > 4) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": inputs of shape ", ShapeText(shape), " have ", shape.size(),
+        path, ": inputs of shape ", NpyShapeText(shape), " have ", shape.size(),
         " dimensions; X must be [n, d], [n, H, W] or [n, C, H, W]"));
   }
   // SampleShape holds ints.
   for (size_t k = 1; k < shape.size(); ++k) {
     if (shape[k] > std::numeric_limits<int>::max()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": dimension ", k, " of shape ", ShapeText(shape),
+          absl::StrCat(path, ": dimension ", k, " of shape ", NpyShapeText(shape),
                        " is too large"));
     }
   }
@@ -78,40 +71,6 @@ absl::StatusOr<NpyArray> ReadArray(const std::string& path) {
   return ReadNpy(path);
 }
 
-// InvalidArgument naming `path` and the first NaN or infinite entry, or one
-// that float (what the values become) cannot hold.
-absl::Status CheckFinite(const NpyArray& array, const std::string& path) {
-  const MatrixD& values = array.values;
-  for (Eigen::Index i = 0; i < values.rows(); ++i) {
-    for (Eigen::Index j = 0; j < values.cols(); ++j) {
-      const double value = values(i, j);
-      const bool fits = std::abs(value) <= std::numeric_limits<float>::max();
-      if (std::isfinite(value) && fits) continue;
-      // The full index: [i] for 1-D, [i, c, h, w] for 4-D.
-      std::vector<int64_t> index = {i};
-      if (array.shape.size() > 1) {
-        index.resize(array.shape.size());
-        int64_t rest = j;
-        for (size_t k = array.shape.size() - 1; k >= 1; --k) {
-          index[k] = rest % array.shape[k];
-          rest /= array.shape[k];
-        }
-      }
-      const std::string what =
-          std::isnan(value)
-              ? "NaN"
-              : (std::isinf(value) ? (value > 0 ? "inf" : "-inf")
-                                   : absl::StrCat(value,
-                                                  ", beyond float's "
-                                                  "range"));
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": element [", absl::StrJoin(index, ", "), "] is ",
-                       what, "; every value must be finite (in float)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
                                    const std::string& x_name,
                                    const std::string& y_name) {
@@ -120,14 +79,14 @@ absl::StatusOr<NpySplit> ReadSplit(const std::string& directory,
   split.y_path = JoinPath(directory, y_name);
   NFALAB_ASSIGN_OR_RETURN(NpyArray x, ReadArray(split.x_path));
   NFALAB_ASSIGN_OR_RETURN(split.sample_shape, SampleShapeOf(x, split.x_path));
-  NFALAB_RETURN_IF_ERROR(CheckFinite(x, split.x_path));
+  NFALAB_RETURN_IF_ERROR(CheckFitsFloat(x, split.x_path));
   NFALAB_ASSIGN_OR_RETURN(split.y, ReadArray(split.y_path));
   if (split.y.shape.size() > 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        split.y_path, ": targets of shape ", ShapeText(split.y.shape), " have ",
+        split.y_path, ": targets of shape ", NpyShapeText(split.y.shape), " have ",
         split.y.shape.size(), " dimensions; y must be [n] or [n, k]"));
   }
-  NFALAB_RETURN_IF_ERROR(CheckFinite(split.y, split.y_path));
+  NFALAB_RETURN_IF_ERROR(CheckFitsFloat(split.y, split.y_path));
   if (x.values.rows() != split.y.values.rows()) {
     return absl::InvalidArgumentError(
         absl::StrCat(split.x_path, " has ", x.values.rows(), " rows but ",

@@ -1,7 +1,5 @@
 #include "experiment/measure_models.h"
 
-#include <cmath>
-#include <limits>
 #include <map>
 #include <set>
 #include <utility>
@@ -17,10 +15,6 @@
 
 namespace nfalab {
 namespace {
-
-std::string ShapeText(absl::Span<const int64_t> shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
-}
 
 // X.npy as the model's samples: float values, [m, <input_shape>].
 absl::StatusOr<Matrix> ReadSamples(const std::string& path,
@@ -38,23 +32,14 @@ absl::StatusOr<Matrix> ReadSamples(const std::string& path,
           : std::vector<int64_t>{input.channels, input.height, input.width};
   if (sample != expected) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the samples have shape ", ShapeText(sample),
-        " (the array is ", ShapeText(array.shape), "), but the model takes ",
-        ShapeText(expected), " (model.json input_shape)"));
+        path, ": the samples have shape ", ShapeList(sample),
+        " (the array is ", ShapeList(array.shape), "), but the model takes ",
+        ShapeList(expected), " (model.json input_shape)"));
   }
   if (array.shape[0] < 1) {
     return absl::InvalidArgumentError(absl::StrCat(path, " holds no sample"));
   }
-  const double limit = std::numeric_limits<float>::max();
-  for (Eigen::Index i = 0; i < array.values.size(); ++i) {
-    const double v = array.values.data()[i];
-    if (!std::isfinite(v) || std::abs(v) > limit) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": sample ", i / array.values.cols(), " value ",
-          i % array.values.cols(), " is ", v,
-          std::isfinite(v) ? ", beyond float32's range" : ""));
-    }
-  }
+  NFALAB_RETURN_IF_ERROR(CheckFitsFloat(array, path));
   return Matrix(array.values.cast<float>());
 }
 
@@ -98,7 +83,7 @@ absl::Status ReadTargets(const MeasureModelsOptions& options, int outputs,
   }
   if (array.shape.size() != 2 || array.shape[1] != outputs) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, " has shape ", ShapeText(array.shape), "; expected [", data->size(),
+        path, " has shape ", ShapeList(array.shape), "; expected [", data->size(),
         "] class labels or [", data->size(), ", ", outputs,
         "] targets (the model has ", outputs, " outputs)"));
   }
@@ -107,12 +92,7 @@ absl::Status ReadTargets(const MeasureModelsOptions& options, int outputs,
         path, " holds real targets; the cross-entropy loss needs class "
         "labels, a 1-D integer array"));
   }
-  for (Eigen::Index i = 0; i < array.values.size(); ++i) {
-    if (!std::isfinite(array.values.data()[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": target value ", i, " is not finite"));
-    }
-  }
+  NFALAB_RETURN_IF_ERROR(CheckFitsFloat(array, path));
   data->y = array.values.cast<float>();
   return absl::OkStatus();
 }

@@ -1,9 +1,7 @@
 #include "experiment/model_import.h"
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
-#include <limits>
 #include <map>
 #include <memory>
 #include <utility>
@@ -280,10 +278,6 @@ absl::Status CheckExported(const LayerEntry& entry,
   return absl::OkStatus();
 }
 
-std::string ShapeText(absl::Span<const int64_t> shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
-}
-
 // An .npy file of float values of exactly `shape`, as float32 values in
 // row-major order ([shape[0], rest]).
 absl::StatusOr<MatrixD> ReadWeightFile(const std::string& path,
@@ -297,18 +291,11 @@ absl::StatusOr<MatrixD> ReadWeightFile(const std::string& path,
   }
   if (array.shape != std::vector<int64_t>(shape.begin(), shape.end())) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", what, " has shape ", ShapeText(array.shape),
-                     ", but model.json's layer needs ", ShapeText(shape)));
+        absl::StrCat(path, ": ", what, " has shape ", ShapeList(array.shape),
+                     ", but model.json's layer needs ", ShapeList(shape)));
   }
-  const double limit = std::numeric_limits<float>::max();
-  for (Eigen::Index i = 0; i < array.values.size(); ++i) {
-    const double v = array.values.data()[i];
-    if (!std::isfinite(v) || std::abs(v) > limit) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": ", what, " value ", i, " (row-major) is ", v,
-                       std::isfinite(v) ? ", beyond float32's range" : ""));
-    }
-  }
+  NFALAB_RETURN_IF_ERROR(
+      CheckFitsFloat(array, absl::StrCat(path, " (", what, ")")));
   return std::move(array.values);
 }
 
@@ -489,6 +476,10 @@ absl::Status CheckSameArchitecture(const ImportedModel& a,
     }
   }
   return absl::OkStatus();
+}
+
+std::string ShapeList(absl::Span<const int64_t> shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
 }  // namespace nfalab

@@ -43,10 +43,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "layers/sequential.h"
 
 namespace nfalab {
@@ -73,6 +75,9 @@ struct ModelDescription {
 };
 absl::StatusOr<ModelDescription> ParseModelJson(absl::string_view text,
                                                 absl::string_view name);
+
+// "[3, 4]": a shape as model.json writes lists, for messages.
+std::string ShapeList(absl::Span<const int64_t> shape);
 
 // OK if `a` and `b` are the same architecture (input shape, layer types,
 // their exported fields, weight shapes and biases); otherwise

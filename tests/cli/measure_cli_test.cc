@@ -229,6 +229,21 @@ TEST_F(MeasureCliTest, SamplesOfAnotherShapeAreRefused) {
   ExpectRefused(Measure({checkpoint}), {"X.npy", "[6]", "[4]"});
 }
 
+TEST_F(MeasureCliTest, ValuesFloatCannotHoldAreRefused) {
+  const std::string checkpoint = WriteCheckpoint("c", 1);
+  MatrixD x = MatrixD::Ones(kSamples, kInputs);
+  x(3, 2) = NAN;
+  ASSERT_TRUE(WriteNpy(Path("X.npy"), x).ok());  // float64, as NumPy's default
+  ExpectRefused(Measure({checkpoint}), {"X.npy", "element [3, 2] is NaN"});
+  Write(Path("X.npy"), MatrixD::Ones(kSamples, kInputs));
+  MatrixD w1 = MatrixD::Ones(kHidden, kInputs);
+  w1(1, 0) = 1e300;
+  ASSERT_TRUE(WriteNpy(checkpoint + "/W1.npy", w1).ok());
+  ExpectRefused(Measure({checkpoint}),
+                {"W1.npy (the weight of layers[0])", "element [1, 0]",
+                 "beyond float's range"});
+}
+
 TEST_F(MeasureCliTest, UnknownLayerTypeIsRefusedListingTheKnownOnes) {
   const std::string checkpoint = WriteCheckpoint(
       "c", 1,
