@@ -163,19 +163,27 @@ absl::StatusOr<MetricsTable> MeasureCheckpoints(
         "true in its model.json)");
   }
   MetricsTable table;
+  // K0, when the first checkpoint is the initialisation: the predictor's
+  // and the measures' (c_nfc_k0) K at initialisation.
+  std::vector<MatrixD> initial_ptk;
+  if (first_is_initial) {
+    NFALAB_ASSIGN_OR_RETURN(initial_ptk, measure.ComputeKernels(first.model));
+  }
   if (has_targets && first_is_initial) {
-    NFALAB_RETURN_IF_ERROR(
-        measure.RecordEarlyPredictor(first.model, data, loss, &table));
+    NFALAB_RETURN_IF_ERROR(measure.RecordEarlyPredictor(
+        first.model, data, loss, &table, &initial_ptk));
   } else if (has_targets && log != nullptr) {
     *log << "no early predictor: the first checkpoint (" << first.dir
          << ") is not marked \"at_initialisation\"\n";
   }
-  std::vector<MatrixD> initial_ptk;
   for (size_t j = 0; j < checkpoints.size(); ++j) {
     const ImportedModel& checkpoint = checkpoints[j];
-    NFALAB_ASSIGN_OR_RETURN(std::vector<MatrixD> ptk,
-                            measure.ComputeKernels(checkpoint.model));
-    if (j == 0 && first_is_initial) initial_ptk = ptk;
+    std::vector<MatrixD> ptk;
+    if (j == 0 && first_is_initial) {
+      ptk = initial_ptk;
+    } else {
+      NFALAB_ASSIGN_OR_RETURN(ptk, measure.ComputeKernels(checkpoint.model));
+    }
     const auto [epoch, step] = Position(checkpoint, j, first_is_initial);
     std::string summary;
     NFALAB_RETURN_IF_ERROR(AnnotateStatus(

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/check.h"
 #include "core/plugin_options.h"
 #include "core/status_macros.h"
 #include "layers/loss.h"
@@ -373,7 +374,8 @@ bool BasicMeasurement<Scalar>::NeedsInitialKernels() const {
 template <typename Scalar>
 absl::Status BasicMeasurement<Scalar>::RecordEarlyPredictor(
     const BasicSequential<Scalar>& model, const BasicDataset<Scalar>& train,
-    TrainingConfig::Loss loss, MetricsTable* table) {
+    TrainingConfig::Loss loss, MetricsTable* table,
+    const std::vector<MatrixD>* initial_ptk) {
   // G0 of the mean loss over all n rows: the chunks' mean-loss gradients,
   // each weighted by rows / n. Chunks of the subset's size keep the memory
   // of the measurement itself.
@@ -406,7 +408,13 @@ absl::Status BasicMeasurement<Scalar>::RecordEarlyPredictor(
       }
     }
   }
-  NFALAB_ASSIGN_OR_RETURN(std::vector<MatrixD> ptk, ComputeKernels(model));
+  std::vector<MatrixD> computed;
+  if (initial_ptk == nullptr) {
+    NFALAB_ASSIGN_OR_RETURN(computed, ComputeKernels(model));
+    initial_ptk = &computed;
+  }
+  const std::vector<MatrixD>& ptk = *initial_ptk;
+  NFALAB_CHECK(ptk.size() == layers_.size()) << "one K0 per measured layer";
   std::vector<NonFinite> non_finite;
   for (size_t j = 0; j < layers_.size(); ++j) {
     const int l = layers_[j];

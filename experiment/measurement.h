@@ -99,11 +99,12 @@ class BasicMeasurement {
   // gradient of `loss` over all of `train` (the training split, whatever
   // measure_samples is; computed in chunks of at most the subset's size,
   // each weighted by its share of the rows), K0 on the measurement subset.
-  // Appends predicted_c_nfc{,_cos} rows at epoch -1.
-  absl::Status RecordEarlyPredictor(const BasicSequential<Scalar>& model,
-                                    const BasicDataset<Scalar>& train,
-                                    TrainingConfig::Loss loss,
-                                    MetricsTable* table);
+  // Appends predicted_c_nfc{,_cos} rows at epoch -1. `initial_ptk`:
+  // ComputeKernels at these weights if the caller has it (else computed).
+  absl::Status RecordEarlyPredictor(
+      const BasicSequential<Scalar>& model, const BasicDataset<Scalar>& train,
+      TrainingConfig::Loss loss, MetricsTable* table,
+      const std::vector<MatrixD>* initial_ptk = nullptr);
 
   // Every warning of the run so far (without a "warning: " prefix).
   const std::vector<std::string>& warnings() const { return warnings_; }

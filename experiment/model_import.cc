@@ -318,8 +318,12 @@ std::string LayerSignature(const BasicLayer<float>& layer) {
 
 }  // namespace
 
-absl::StatusOr<ModelDescription> ParseModelJson(absl::string_view text,
-                                                absl::string_view name) {
+namespace {
+
+// ParseModelJson, keeping each layer's entry for the checks after building.
+absl::StatusOr<ModelDescription> ParseModelText(
+    absl::string_view text, absl::string_view name,
+    std::vector<LayerEntry>* entries) {
   NFALAB_ASSIGN_OR_RETURN(const Json::Value root, ParseJson(text, name));
   for (const std::string& key : root.getMemberNames()) {
     if (std::find(std::begin(kTopKeys), std::end(kTopKeys), key) ==
@@ -378,17 +382,25 @@ absl::StatusOr<ModelDescription> ParseModelJson(absl::string_view text,
                             absl::StrCat(name, ": layers[", j, "]"));
     }
     description.specs.push_back(entry->spec);
+    entries->push_back(*std::move(entry));
   }
   return description;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelDescription> ParseModelJson(absl::string_view text,
+                                                absl::string_view name) {
+  std::vector<LayerEntry> entries;
+  return ParseModelText(text, name, &entries);
 }
 
 absl::StatusOr<ImportedModel> ImportModel(const std::string& dir) {
   const std::string path = dir + "/model.json";
   NFALAB_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  std::vector<LayerEntry> entries;
   NFALAB_ASSIGN_OR_RETURN(ModelDescription description,
-                          ParseModelJson(text, path));
-  // Parsed a second time for the per-layer keys (cheap: a few kB).
-  NFALAB_ASSIGN_OR_RETURN(const Json::Value root, ParseJson(text, path));
+                          ParseModelText(text, path, &entries));
   absl::StatusOr<Model> built =
       Model::FromSpecs(description.specs, description.input_shape, "layers");
   if (!built.ok()) return AnnotateStatus(built.status(), path);
@@ -400,7 +412,7 @@ absl::StatusOr<ImportedModel> ImportModel(const std::string& dir) {
     BasicLayer<float>& layer = model.layer(j);
     const std::string where =
         absl::StrCat(path, ": layers[", j, "] (", layer.type(), ")");
-    NFALAB_ASSIGN_OR_RETURN(LayerEntry entry, ParseLayer(root["layers"][static_cast<Json::ArrayIndex>(j)]));
+    LayerEntry& entry = entries[j];
     NFALAB_RETURN_IF_ERROR(AnnotateStatus(CheckExported(entry, layer), where));
     BasicWeightedLayer<float>* w = layer.AsWeighted();
     if (w == nullptr) {
