@@ -226,9 +226,6 @@ absl::Status MeasureModels(const MeasureModelsOptions& options,
   std::vector<ImportedModel> checkpoints;
   for (const std::string& dir : options.model_dirs) {
     NFALAB_ASSIGN_OR_RETURN(ImportedModel checkpoint, ImportModel(dir));
-    if (!checkpoints.empty()) {
-      NFALAB_RETURN_IF_ERROR(CheckSameArchitecture(checkpoints[0], checkpoint));
-    }
     checkpoints.push_back(std::move(checkpoint));
   }
   const Model& model = checkpoints[0].model;
